@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "OneRing",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "onering", targets: ["onering"]),
+        .library(name: "VectorMath", targets: ["VectorMath"]),
+        .library(name: "VectorIndex", targets: ["VectorIndex"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // MARK: C modules
+
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CVectorKernels", path: "Sources/CVectorKernels"),
+
+        // MARK: Numeric core
+
+        .target(
+            name: "VectorMath",
+            dependencies: ["CBLAS", "CVectorKernels"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VectorIndex",
+            dependencies: ["VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Command line
+
+        .executableTarget(
+            name: "onering",
+            dependencies: [
+                "VectorMath",
+                "VectorIndex",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+
+        .testTarget(
+            name: "VectorMathTests",
+            dependencies: ["VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VectorIndexTests",
+            dependencies: ["VectorIndex", "VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Benchmarks
+
+        .executableTarget(
+            name: "SimilarityBenchmarks",
+            dependencies: [
+                "VectorMath",
+                "VectorIndex",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/SimilarityBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
