@@ -1,0 +1,121 @@
+#ifndef ONERING_VECTOR_KERNELS_SHIM_H
+#define ONERING_VECTOR_KERNELS_SHIM_H
+
+// Half-precision (IEEE binary16) kernels. Swift cannot reach the x86 vector
+// intrinsics, and compiling the whole package for AVX-512 would make the
+// binary crash on older CPUs; these static inline functions carry their own
+// `target` attribute instead, and VectorMath calls them only after checking
+// the CPU's features at run time. See docs/DESIGN.md.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// out[r] = <rows[r], query> for r in 0..<count; rows are row-major float16, count x dims.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline void onering_half_gemv_avx512(const uint16_t *rows, size_t count, size_t dims,
+                                            const float *query, float *out) {
+    size_t r = 0;
+    for (; r + 4 <= count; r += 4) {
+        const uint16_t *a = rows + r * dims, *b = a + dims, *c = b + dims, *d = c + dims;
+        __m512 sa = _mm512_setzero_ps(), sb = _mm512_setzero_ps();
+        __m512 sc = _mm512_setzero_ps(), sd = _mm512_setzero_ps();
+        size_t j = 0;
+        for (; j + 16 <= dims; j += 16) {
+            // The next four rows, one line per row and step: the hardware
+            // prefetcher alone leaves half the bandwidth unused.
+            if ((j & 31) == 0 && r + 8 <= count) {
+                _mm_prefetch((const char *)(d + dims + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(d + 2 * dims + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(d + 3 * dims + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(d + 4 * dims + j), _MM_HINT_T0);
+            }
+            __m512 q = _mm512_loadu_ps(query + j);
+            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + j))), q, sa);
+            sb = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + j))), q, sb);
+            sc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(c + j))), q, sc);
+            sd = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(d + j))), q, sd);
+        }
+        if (j < dims) {
+            __mmask16 m = (__mmask16)((1u << (dims - j)) - 1u);
+            __m512 q = _mm512_maskz_loadu_ps(m, query + j);
+            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, a + j)), q, sa);
+            sb = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, b + j)), q, sb);
+            sc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, c + j)), q, sc);
+            sd = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, d + j)), q, sd);
+        }
+        out[r] = _mm512_reduce_add_ps(sa);
+        out[r + 1] = _mm512_reduce_add_ps(sb);
+        out[r + 2] = _mm512_reduce_add_ps(sc);
+        out[r + 3] = _mm512_reduce_add_ps(sd);
+    }
+    for (; r < count; r++) {
+        const uint16_t *a = rows + r * dims;
+        __m512 sa = _mm512_setzero_ps();
+        size_t j = 0;
+        for (; j + 16 <= dims; j += 16) {
+            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + j))),
+                                 _mm512_loadu_ps(query + j), sa);
+        }
+        if (j < dims) {
+            __mmask16 m = (__mmask16)((1u << (dims - j)) - 1u);
+            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, a + j)),
+                                 _mm512_maskz_loadu_ps(m, query + j), sa);
+        }
+        out[r] = _mm512_reduce_add_ps(sa);
+    }
+}
+
+/// dst[i] = float(src[i]) for i in 0..<count.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline void onering_half_to_float_avx512(const uint16_t *src, float *dst, size_t count) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(src + i))));
+    }
+    for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
+}
+
+static inline float onering_hsum256(__m256 v) __attribute__((target("avx2")));
+static inline float onering_hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/// The AVX2 + F16C form of `onering_half_gemv_avx512`.
+__attribute__((target("avx2,fma,f16c")))
+static inline void onering_half_gemv_avx2(const uint16_t *rows, size_t count, size_t dims,
+                                          const float *query, float *out) {
+    for (size_t r = 0; r < count; r++) {
+        const uint16_t *a = rows + r * dims;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        size_t j = 0;
+        for (; j + 16 <= dims; j += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + j))),
+                                 _mm256_loadu_ps(query + j), s0);
+            s1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + j + 8))),
+                                 _mm256_loadu_ps(query + j + 8), s1);
+        }
+        float tail = 0;
+        for (; j < dims; j++) tail += _cvtsh_ss(a[j]) * query[j];
+        out[r] = onering_hsum256(_mm256_add_ps(s0, s1)) + tail;
+    }
+}
+
+/// The AVX2 + F16C form of `onering_half_to_float_avx512`.
+__attribute__((target("avx2,f16c")))
+static inline void onering_half_to_float_avx2(const uint16_t *src, float *dst, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+    }
+    for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
+}
+
+#endif // __x86_64__
+
+#endif

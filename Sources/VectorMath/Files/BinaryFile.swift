@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A buffered file opened for reading or writing, with errors that name the file.
+struct BinaryFile: ~Copyable {
+    let path: String
+    private let handle: UnsafeMutablePointer<FILE>
+
+    init(reading path: String) throws(VectorMathError) {
+        guard let handle = fopen(path, "rb") else {
+            throw VectorMathError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.handle = handle
+    }
+
+    init(writing path: String) throws(VectorMathError) {
+        guard let handle = fopen(path, "wb") else {
+            throw VectorMathError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.handle = handle
+    }
+
+    deinit { fclose(handle) }
+
+    /// The file's size in bytes.
+    var size: Int {
+        var info = stat()
+        return fstat(fileno(handle), &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// Reads exactly `count` bytes; `what` names them in the error.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int, what: @autoclosure () -> String) throws(VectorMathError) {
+        guard count > 0 else { return }
+        let got = fread(buffer, 1, count, handle)
+        guard got == count else {
+            throw VectorMathError(.malformedFile, "\(path) ends early: \(what()) needs \(count) bytes, \(got) left")
+        }
+    }
+
+    /// Reads exactly `count` bytes into a new array.
+    func readBytes(_ count: Int, what: @autoclosure () -> String) throws(VectorMathError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = bytes.withUnsafeMutableBytes { fread($0.baseAddress!, 1, count, handle) }
+        guard got == count else {
+            throw VectorMathError(.malformedFile, "\(path) ends early: \(what()) needs \(count) bytes, \(got) left")
+        }
+        return bytes
+    }
+
+    /// Reads one little-endian fixed-width integer.
+    func readInteger<T: FixedWidthInteger>(_: T.Type, what: @autoclosure () -> String) throws(VectorMathError) -> T {
+        let bytes = try readBytes(MemoryLayout<T>.size, what: what())
+        return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+    }
+
+    /// Whether every byte has been read.
+    var isAtEnd: Bool {
+        let c = getc(handle)
+        if c == EOF { return true }
+        ungetc(c, handle)
+        return false
+    }
+
+    func write(_ buffer: UnsafeRawBufferPointer) throws(VectorMathError) {
+        guard buffer.count > 0 else { return }
+        guard fwrite(buffer.baseAddress!, 1, buffer.count, handle) == buffer.count else {
+            throw VectorMathError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Flushes buffered bytes and the file's data to disk.
+    func sync() throws(VectorMathError) {
+        guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else {
+            throw VectorMathError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+extension Matrix where Element == Float {
+    /// Scales every row to unit L2 norm, so that cosine similarity is the inner product.
+    ///
+    /// - Throws: ``VectorMathError/Code/nonFiniteValue`` for a row with NaN or ±∞,
+    ///   ``VectorMathError/Code/zeroVector`` for a row of norm zero; the matrix is
+    ///   unchanged when it throws.
+    /// - Complexity: O(rows × columns).
+    public mutating func normalizeRows() throws(VectorMathError) {
+        let columns = columns
+        var norms = [Float](repeating: 0, count: rows)
+        try withUnsafeBufferPointer { (elements) throws(VectorMathError) in
+            for r in 0..<rows {
+                norms[r] = try UnitVector.checkedNorm(UnsafeBufferPointer(rebasing: elements[r * columns ..< (r + 1) * columns]), index: r)
+            }
+        }
+        withUnsafeMutableBufferPointer { elements in
+            for r in 0..<norms.count {
+                let scale = 1 / norms[r]
+                for j in r * columns ..< (r + 1) * columns { elements[j] *= scale }
+            }
+        }
+    }
+}
+
+/// Validation and normalisation of single vectors.
+public enum UnitVector {
+    /// `vector / ‖vector‖`.
+    ///
+    /// - Throws: ``VectorMathError/Code/nonFiniteValue`` or ``VectorMathError/Code/zeroVector``.
+    public static func normalized(_ vector: [Float]) throws(VectorMathError) -> [Float] {
+        let norm = try vector.withUnsafeBufferPointer { (buffer) throws(VectorMathError) in try checkedNorm(buffer, index: nil) }
+        let scale = 1 / norm
+        return vector.map { $0 * scale }
+    }
+
+    /// The L2 norm, accumulated in double precision.
+    ///
+    /// - Throws: ``VectorMathError/Code/nonFiniteValue`` when a component is NaN or
+    ///   infinite, ``VectorMathError/Code/zeroVector`` when the norm is zero or
+    ///   underflows.
+    public static func checkedNorm(_ vector: UnsafeBufferPointer<Float>, index: Int?) throws(VectorMathError) -> Float {
+        let which = index.map { "row \($0)" } ?? "vector"
+        var sum: Double = 0
+        for (j, x) in vector.enumerated() {
+            guard x.isFinite else {
+                throw VectorMathError(.nonFiniteValue, "\(which) has a non-finite value (\(x)) at component \(j)")
+            }
+            sum += Double(x) * Double(x)
+        }
+        let norm = Float(sum.squareRoot())
+        guard norm > 0, (1 / norm).isFinite else {
+            throw VectorMathError(.zeroVector, "\(which) is a zero vector: it has no direction to compare")
+        }
+        return norm
+    }
+}

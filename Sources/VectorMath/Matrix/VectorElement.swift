@@ -1,0 +1,106 @@
+internal import CVectorKernels
+
+/// A scalar type a ``Matrix`` can store and the search can scan: `Float` (exact,
+/// 4 bytes) or `Float16` (half the memory and bandwidth, ~3 significant digits).
+public protocol VectorElement: BinaryFloatingPoint, BitwiseCopyable, Sendable {
+    /// Writes `count` elements as `Float`.
+    static func convert(_ source: UnsafePointer<Self>, to destination: UnsafeMutablePointer<Float>, count: Int)
+
+    /// `scores[r] = ⟨rows[r], query⟩` for `count` contiguous rows of `dims` elements.
+    static func dotRows(
+        _ rows: UnsafePointer<Self>, count: Int, dims: Int,
+        query: UnsafePointer<Float>, scores: UnsafeMutablePointer<Float>,
+        backend: BLASBackend
+    )
+
+    /// Calls `body` with the rows as `Float`: in place for `Float`, converted into
+    /// `scratch` (at least `count × dims`; required) otherwise.
+    static func withFloatRows<Result>(
+        _ rows: UnsafePointer<Self>, count: Int, dims: Int,
+        scratch: UnsafeMutablePointer<Float>?,
+        _ body: (UnsafePointer<Float>) -> Result
+    ) -> Result
+}
+
+extension Float: VectorElement {
+    @inlinable
+    public static func convert(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        destination.update(from: source, count: count)
+    }
+
+    @inlinable
+    public static func dotRows(
+        _ rows: UnsafePointer<Float>, count: Int, dims: Int,
+        query: UnsafePointer<Float>, scores: UnsafeMutablePointer<Float>,
+        backend: BLASBackend
+    ) {
+        backend.multiply(rows: count, columns: dims, a: rows, lda: dims, x: query, y: scores)
+    }
+
+    @inlinable
+    public static func withFloatRows<Result>(
+        _ rows: UnsafePointer<Float>, count: Int, dims: Int,
+        scratch: UnsafeMutablePointer<Float>?,
+        _ body: (UnsafePointer<Float>) -> Result
+    ) -> Result {
+        body(rows)
+    }
+}
+
+extension Float16: VectorElement {
+    public static func convert(_ source: UnsafePointer<Float16>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        source.withMemoryRebound(to: UInt16.self, capacity: count) { bits in
+            switch HalfKernel.best {
+            case .avx512: onering_half_to_float_avx512(bits, destination, count)
+            case .avx2: onering_half_to_float_avx2(bits, destination, count)
+            case .portable: for i in 0..<count { destination[i] = Float(source[i]) }
+            }
+        }
+    }
+
+    public static func dotRows(
+        _ rows: UnsafePointer<Float16>, count: Int, dims: Int,
+        query: UnsafePointer<Float>, scores: UnsafeMutablePointer<Float>,
+        backend: BLASBackend
+    ) {
+        rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { bits in
+            switch HalfKernel.best {
+            case .avx512: onering_half_gemv_avx512(bits, count, dims, query, scores)
+            case .avx2: onering_half_gemv_avx2(bits, count, dims, query, scores)
+            case .portable:
+                for r in 0..<count {
+                    var sum: Float = 0
+                    for j in 0..<dims { sum += Float(rows[r * dims + j]) * query[j] }
+                    scores[r] = sum
+                }
+            }
+        }
+    }
+
+    public static func withFloatRows<Result>(
+        _ rows: UnsafePointer<Float16>, count: Int, dims: Int,
+        scratch: UnsafeMutablePointer<Float>?,
+        _ body: (UnsafePointer<Float>) -> Result
+    ) -> Result {
+        convert(rows, to: scratch!, count: count * dims)
+        return body(scratch!)
+    }
+}
+
+/// Which half-precision kernel this CPU runs.
+enum HalfKernel: String, Sendable {
+    case avx512, avx2, portable
+
+    static let best: HalfKernel = {
+        let cpu = CPUFeatures.current
+        if cpu.hasAVX512 { return .avx512 }
+        if cpu.hasAVX2FMA, cpu.hasF16C { return .avx2 }
+        return .portable
+    }()
+}
+
+/// Facts about the float16 support.
+public enum HalfPrecision {
+    /// The kernel float16 scans run: `avx512`, `avx2` (with F16C) or `portable`.
+    public static var kernelName: String { HalfKernel.best.rawValue }
+}
