@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VectorMath
+
+/// The snapshot file format, version 1 (all integers little-endian):
+///
+///     magic      8 bytes  "ONRGVIX\0"
+///     version    u32      1
+///     dims       u32
+///     storage    u32      1 = float32, 2 = float16
+///     reserved   u32      0
+///     count      u64      live vectors
+///     ids        count × i64
+///     vectors    count × dims × element, row-major
+///     checksum   u64      Checksum64 of everything before it
+///
+/// Only live rows are written, so a loaded index has no tombstones.
+extension VectorIndex {
+    static let snapshotMagic: [UInt8] = Array("ONRGVIX\0".utf8)
+    static let snapshotVersion: UInt32 = 1
+
+    /// Writes the live vectors to `path`, through a temporary file renamed into
+    /// place, so a crash never leaves a half-written snapshot under that name.
+    ///
+    /// - Throws: ``VectorIndexError/Code/io``.
+    public func save(to path: String) throws(VectorIndexError) {
+        var index = self
+        index.compact()
+        var header = Self.snapshotMagic
+        header.appendLittleEndian(Self.snapshotVersion)
+        header.appendLittleEndian(UInt32(dims))
+        header.appendLittleEndian(UInt32(configuration.storage == .float32 ? 1 : 2))
+        header.appendLittleEndian(UInt32(0))
+        header.appendLittleEndian(UInt64(index.count))
+        let temporary = path + ".tmp-\(getpid())"
+        do {
+            let file = try SnapshotWriter(path: temporary)
+            try file.write(header)
+            try index.ids.withUnsafeBytes { bytes in Result { () throws(VectorIndexError) in try file.write(bytes) } }.get()
+            try index.withVectorBytes { bytes in Result { () throws(VectorIndexError) in try file.write(bytes) } }.get()
+            var trailer: [UInt8] = []
+            trailer.appendLittleEndian(file.checksum)
+            try file.write(trailer)
+            try file.finish()
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw VectorIndexError(.io, "cannot move snapshot into place at \(path): \(reason)")
+        }
+    }
+
+    /// Loads a snapshot written by ``save(to:)``.
+    ///
+    /// - Parameters:
+    ///   - expectedDims: when given, a snapshot of another dimension is an error.
+    ///   - configuration: tuning of the loaded index; its storage is the snapshot's.
+    /// - Throws: ``VectorIndexError/Code/corruptSnapshot`` for a wrong magic, version,
+    ///   dimension, size, duplicate id or checksum; ``VectorIndexError/Code/io`` when
+    ///   the file cannot be read.
+    public static func load(from path: String, expectedDims: Int? = nil,
+                            configuration: Configuration = Configuration()) throws(VectorIndexError) -> VectorIndex {
+        let reader = try SnapshotReader(path: path)
+        let header = try reader.bytes(32, "header")
+        guard Array(header[0..<8]) == snapshotMagic else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) is not a OneRing index snapshot")
+        }
+        let version = header.littleEndian(at: 8, as: UInt32.self)
+        guard version == snapshotVersion else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) has snapshot version \(version); this build reads \(snapshotVersion)")
+        }
+        let dims = Int(header.littleEndian(at: 12, as: UInt32.self))
+        let storageCode = header.littleEndian(at: 16, as: UInt32.self)
+        let count = header.littleEndian(at: 24, as: UInt64.self)
+        guard dims > 0, storageCode == 1 || storageCode == 2, count < 1 << 40 else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) has a bad header (dims \(dims), storage \(storageCode), count \(count))")
+        }
+        if let expectedDims, expectedDims != dims {
+            throw VectorIndexError(.corruptSnapshot, "\(path) holds \(dims)-dim vectors, expected \(expectedDims)")
+        }
+        var configuration = configuration
+        configuration.storage = storageCode == 1 ? .float32 : .float16
+        let rows = Int(count)
+        let expectedSize = 32 + rows * (8 + dims * configuration.storage.elementSize) + 8
+        guard reader.size == expectedSize else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) is \(reader.size) bytes; a snapshot of \(rows) × \(dims) is \(expectedSize)")
+        }
+        var index = try VectorIndex(dims: dims, configuration: configuration)
+        index.ids = [Int64](repeating: 0, count: rows)
+        try index.ids.withUnsafeMutableBytes { bytes in
+            Result { () throws(VectorIndexError) in try reader.read(into: bytes, "ids") }
+        }.get()
+        try index.float32?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
+            try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 4), "vectors")
+        }
+        try index.float16?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
+            try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 2), "vectors")
+        }
+        let computed = reader.checksum
+        let stored = try reader.bytes(8, "checksum").littleEndian(at: 0, as: UInt64.self)
+        guard computed == stored else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) fails its checksum: the file is corrupt")
+        }
+        index.rowOfID.reserveCapacity(rows)
+        for (row, id) in index.ids.enumerated() {
+            guard id != tombstone, index.rowOfID.updateValue(row, forKey: id) == nil else {
+                throw VectorIndexError(.corruptSnapshot, "\(path) repeats id \(id) or holds a reserved id")
+            }
+        }
+        return index
+    }
+
+    private func withVectorBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        if let float32 { return float32.withUnsafeBufferPointer { body(UnsafeRawBufferPointer($0)) } }
+        return float16!.withUnsafeBufferPointer { body(UnsafeRawBufferPointer($0)) }
+    }
+}

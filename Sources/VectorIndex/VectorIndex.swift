@@ -1,0 +1,249 @@
+public import VectorMath
+
+/// An in-memory index from external ids to unit vectors, answering exact cosine
+/// top-k queries.
+///
+/// Vectors live as rows of one contiguous matrix (float32, or float16 for half
+/// the memory and scan bandwidth). An upsert of a known id overwrites its row in
+/// place; a new id appends a row; a delete marks the row as a tombstone, which
+/// searches skip. When tombstones pass ``Configuration/compactionThreshold`` of
+/// the rows, live rows are moved down over them in one O(N) pass, so each change
+/// costs O(d) amortised.
+///
+/// A value type: copies share the matrix until one is changed. Not safe for
+/// concurrent mutation; the engine serialises writers.
+public struct VectorIndex: Sendable {
+    /// How vectors are stored.
+    public enum Storage: String, Sendable, CaseIterable {
+        /// 4 bytes per component; searches are exact.
+        case float32
+        /// 2 bytes per component (IEEE binary16); scores carry ~1e-3 error.
+        case float16
+
+        /// Bytes per component.
+        public var elementSize: Int { self == .float32 ? 4 : 2 }
+    }
+
+    /// Tuning of an index.
+    public struct Configuration: Sendable {
+        /// How vectors are stored. Default: float32.
+        public var storage: Storage
+        /// Share of tombstoned rows that triggers compaction. Default: 0.25.
+        public var compactionThreshold: Double
+        /// Parameters for the searches (k is set per call). Default: every core.
+        public var search: ExactSearch.Parameters
+
+        /// A configuration with the documented defaults.
+        public init(storage: Storage = .float32, compactionThreshold: Double = 0.25,
+                    search: ExactSearch.Parameters = ExactSearch.Parameters(k: 10)) {
+            self.storage = storage
+            self.compactionThreshold = compactionThreshold
+            self.search = search
+        }
+    }
+
+    /// Which rows a filtered search may return.
+    public enum Filter: @unchecked Sendable {
+        /// Only these ids (unknown ids are ignored).
+        case allowList(Set<Int64>)
+        /// Only ids for which the predicate is true.
+        case predicate((Int64) -> Bool)
+    }
+
+    /// The marker of a deleted row; not a valid id.
+    public static let tombstone = Int64.min
+
+    /// The vectors' dimension.
+    public let dims: Int
+    /// The configuration the index was made with.
+    public let configuration: Configuration
+    let backend: BLASBackend
+    // Exactly one is set, per `configuration.storage`. Optional chaining mutates
+    // in place, so changes never copy the matrix.
+    var float32: Matrix<Float>?
+    var float16: Matrix<Float16>?
+    /// `ids[row]`, or ``tombstone``.
+    var ids: [Int64] = []
+    var rowOfID: [Int64: Int] = [:]
+    var tombstones = 0
+
+    /// An empty index of `dims`-dimensional vectors.
+    ///
+    /// - Throws: ``VectorIndexError/Code/dimensionMismatch`` when `dims` ≤ 0; the BLAS
+    ///   backend's load error when no BLAS library is usable.
+    public init(dims: Int, configuration: Configuration = Configuration()) throws(VectorIndexError) {
+        guard dims > 0 else { throw VectorIndexError(.dimensionMismatch, "dimension must be positive, got \(dims)") }
+        do {
+            backend = try BLASBackend.shared()
+        } catch {
+            throw VectorIndexError(.io, "BLAS unavailable: \(error.message)", underlying: error)
+        }
+        self.dims = dims
+        self.configuration = configuration
+        switch configuration.storage {
+        case .float32: float32 = Matrix(columns: dims)
+        case .float16: float16 = Matrix(columns: dims)
+        }
+    }
+
+    /// Live vectors.
+    public var count: Int { ids.count - tombstones }
+    /// Rows including tombstones not yet compacted.
+    public var rowCount: Int { ids.count }
+    /// Whether the index holds no live vector.
+    public var isEmpty: Bool { count == 0 }
+    /// Tombstoned rows awaiting compaction.
+    public var tombstoneCount: Int { tombstones }
+    /// Bytes allocated for vectors and ids.
+    public var allocatedBytes: Int {
+        (float32?.allocatedBytes ?? 0) + (float16?.allocatedBytes ?? 0) + ids.capacity * 8
+    }
+
+    /// Whether `id` is stored.
+    public func contains(_ id: Int64) -> Bool { rowOfID[id] != nil }
+
+    /// The stored (unit) vector of `id`, as float32.
+    public func vector(for id: Int64) throws(VectorIndexError) -> [Float] {
+        guard let row = rowOfID[id] else { throw VectorIndexError(.unknownID, "id \(id) is not in the index") }
+        return float32?.row(row) ?? float16!.row(row).map(Float.init)
+    }
+
+    /// Every live id, in row order.
+    public var allIDs: [Int64] { ids.filter { $0 != Self.tombstone } }
+
+    // MARK: Changes
+
+    /// Stores `vector` (normalised to unit length) under `id`, replacing any vector it had.
+    ///
+    /// - Throws: ``VectorIndexError/Code/dimensionMismatch``, ``VectorIndexError/Code/invalidVector``
+    ///   (NaN, ∞, zero), ``VectorIndexError/Code/unknownID`` for ``tombstone``;
+    ///   the index is unchanged when it throws.
+    /// - Complexity: O(d) amortised.
+    public mutating func upsert(id: Int64, vector: [Float]) throws(VectorIndexError) {
+        store(try validated(vector, id: id), id: id)
+    }
+
+    /// Writes a validated unit vector to the row of `id`, appending one if it is new.
+    private mutating func store<C: Collection>(_ unit: C, id: Int64) where C.Element == Float {
+        if let row = rowOfID[id] {
+            float32?.replaceRow(row, with: unit)
+            float16?.replaceRow(row, with: unit.lazy.map(Float16.init))
+            return
+        }
+        float32?.append(row: unit)
+        float16?.append(row: unit.lazy.map(Float16.init))
+        rowOfID[id] = ids.count
+        ids.append(id)
+    }
+
+    /// Stores many vectors; all are validated before any is stored.
+    ///
+    /// - Parameters:
+    ///   - ids: one id per row of `vectors`, no duplicates.
+    ///   - vectors: `ids.count × dims`, row-major.
+    /// - Throws: as ``upsert(id:vector:)``, plus ``VectorIndexError/Code/unknownID`` for a
+    ///   duplicate id; nothing is stored when it throws.
+    public mutating func upsert(ids newIDs: [Int64], vectors batch: Matrix<Float>) throws(VectorIndexError) {
+        guard batch.columns == dims else {
+            throw VectorIndexError(.dimensionMismatch, "vectors have dimension \(batch.columns), the index \(dims)")
+        }
+        guard batch.rows == newIDs.count else {
+            throw VectorIndexError(.dimensionMismatch, "\(newIDs.count) ids for \(batch.rows) vectors")
+        }
+        guard Set(newIDs).count == newIDs.count else {
+            throw VectorIndexError(.unknownID, "the batch repeats an id")
+        }
+        let reserved = newIDs.firstIndex(of: Self.tombstone)
+        if let reserved { throw VectorIndexError(.unknownID, "id \(newIDs[reserved]) is reserved") }
+        let dims = dims
+        var norms: [Float] = []
+        norms.reserveCapacity(newIDs.count)
+        for r in 0..<batch.rows {
+            do throws(VectorMathError) {
+                norms.append(try batch.withUnsafeBufferPointer { (values) throws(VectorMathError) in
+                    try UnitVector.checkedNorm(UnsafeBufferPointer(rebasing: values[r * dims ..< (r + 1) * dims]), index: nil)
+                })
+            } catch {
+                throw VectorIndexError(.invalidVector, "vector for id \(newIDs[r]): \(error.message)", underlying: error)
+            }
+        }
+        reserveCapacity(rows: ids.count + newIDs.count)
+        batch.withUnsafeBufferPointer { values in
+            for (r, id) in newIDs.enumerated() {
+                let scale = 1 / norms[r]
+                let unit = values[r * dims ..< (r + 1) * dims].lazy.map { $0 * scale }
+                store(unit, id: id)
+            }
+        }
+    }
+
+    /// Removes `id`.
+    ///
+    /// - Throws: ``VectorIndexError/Code/unknownID`` when it is not stored.
+    /// - Complexity: O(1), plus an O(N·d) compaction once per N·threshold removals.
+    public mutating func remove(id: Int64) throws(VectorIndexError) {
+        guard let row = rowOfID.removeValue(forKey: id) else {
+            throw VectorIndexError(.unknownID, "id \(id) is not in the index")
+        }
+        ids[row] = Self.tombstone
+        tombstones += 1
+        if Double(tombstones) > configuration.compactionThreshold * Double(ids.count) { compact() }
+    }
+
+    /// Moves live rows down over tombstones, keeping their order, and frees the tail.
+    ///
+    /// - Complexity: O(rows × d).
+    public mutating func compact() {
+        guard tombstones > 0 else { return }
+        var write = 0
+        func moveRows<Element>(_ matrix: inout Matrix<Element>) {
+            write = 0
+            for read in 0..<ids.count where ids[read] != Self.tombstone {
+                matrix.moveRow(read, to: write)
+                write += 1
+            }
+            matrix.removeLast(matrix.rows - write)
+        }
+        if float32 != nil { moveRows(&float32!) }
+        if float16 != nil { moveRows(&float16!) }
+        ids.removeAll { $0 == Self.tombstone }
+        rowOfID = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        tombstones = 0
+    }
+
+    /// Makes room for `rows` rows in total.
+    public mutating func reserveCapacity(rows: Int) {
+        float32?.reserveCapacity(rows: rows)
+        float16?.reserveCapacity(rows: rows)
+        ids.reserveCapacity(rows)
+        rowOfID.reserveCapacity(rows)
+    }
+
+    func validated(_ vector: [Float], id: Int64) throws(VectorIndexError) -> [Float] {
+        guard id != Self.tombstone else { throw VectorIndexError(.unknownID, "id \(id) is reserved") }
+        guard vector.count == dims else {
+            throw VectorIndexError(.dimensionMismatch, "vector for id \(id) has dimension \(vector.count), the index \(dims)")
+        }
+        do {
+            return try UnitVector.normalized(vector)
+        } catch {
+            throw VectorIndexError(.invalidVector, "vector for id \(id): \(error.message)", underlying: error)
+        }
+    }
+}
+
+extension VectorIndex {
+    /// The live vectors as a float32 matrix in row order (ids in ``allIDs`` order).
+    public func exportFloat32() -> Matrix<Float> {
+        var index = self
+        index.compact()
+        if let float32 = index.float32 { return float32 }
+        var matrix = Matrix<Float>(columns: dims, capacity: index.count)
+        index.float16!.withUnsafeBufferPointer { half in
+            matrix.appendRows(count: index.count) { destination in
+                Float16.convert(half.baseAddress!, to: destination, count: half.count)
+            }
+        }
+        return matrix
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import VectorIndex
+import VectorMath
+
+@Suite("VectorIndex snapshots")
+struct VectorIndexSnapshotTests {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "onering-snapshot-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func makeIndex(storage: VectorIndex.Storage) throws -> VectorIndex {
+        let vectors = SyntheticVectors(dims: 24, clusters: 3, seed: 2).generate(count: 150)
+        var index = try VectorIndex(dims: 24, configuration: .init(storage: storage))
+        try index.upsert(ids: (0..<150).map { Int64($0) * 7 - 300 }, vectors: vectors)
+        try index.remove(id: -300)
+        return index
+    }
+
+    @Test(arguments: VectorIndex.Storage.allCases)
+    func roundTripKeepsEveryVectorBitForBit(storage: VectorIndex.Storage) throws {
+        let index = try makeIndex(storage: storage)
+        let path = directory + "/index.snap"
+        try index.save(to: path)
+        let loaded = try VectorIndex.load(from: path, expectedDims: 24)
+        #expect(loaded.configuration.storage == storage)
+        #expect(loaded.allIDs == index.allIDs)
+        for id in index.allIDs { #expect(try loaded.vector(for: id) == index.vector(for: id)) }
+        let query = try index.vector(for: 400)
+        #expect(try loaded.search(vector: query, k: 9) == index.search(vector: query, k: 9))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["index.snap"])
+    }
+
+    @Test(arguments: ["flip", "truncate", "magic", "version", "extend"])
+    func corruptSnapshotsAreErrorsNotCrashes(defect: String) throws {
+        let path = directory + "/index.snap"
+        try makeIndex(storage: .float32).save(to: path)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        switch defect {
+        case "flip": bytes[bytes.count / 2] ^= 0x10
+        case "truncate": bytes.removeLast(100)
+        case "magic": bytes[0] = 0
+        case "version": bytes[8] = 9
+        default: bytes += [1, 2, 3]
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect { try VectorIndex.load(from: path) } throws: { ($0 as? VectorIndexError)?.code == .corruptSnapshot }
+    }
+
+    @Test func wrongDimensionOrMissingFileIsAnError() throws {
+        let path = directory + "/index.snap"
+        try makeIndex(storage: .float16).save(to: path)
+        #expect { try VectorIndex.load(from: path, expectedDims: 1536) } throws: { ($0 as? VectorIndexError)?.code == .corruptSnapshot }
+        #expect { try VectorIndex.load(from: directory + "/nothing") } throws: { ($0 as? VectorIndexError)?.code == .io }
+    }
+}
