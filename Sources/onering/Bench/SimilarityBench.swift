@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import VectorIndex
+import VectorMath
+
+/// `onering bench similarity`: single and batched exact top-k, float32 and float16,
+/// against the sgemv and sgemm limits measured in the same run.
+struct SimilarityBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "similarity",
+        abstract: "Exact cosine top-k: queries/s, latency, GB/s and GFLOP/s against sgemv/sgemm limits."
+    )
+
+    @Option(help: "Base vectors to generate.") var n: Int = 100_000
+    @Option(help: "Dimension of generated vectors.") var dim: Int = 1536
+    @Option(help: "Cluster centres of generated vectors (0: uniform).") var clusters: Int = 100
+    @Option(help: "Seed of generated vectors.") var seed: UInt64 = 42
+    @Option(help: "Base vectors from a .npy (float32, 2-D) or .fvecs file instead of generating.") var base: String?
+    @Option(help: "Query vectors from a .npy or .fvecs file (default: generated, or the base's first rows).") var queries: String?
+    @Option(name: .customLong("query-count"), help: "Queries to run when they are generated.") var queryCount: Int = 1024
+    @Option(name: .short, help: "Results per query.") var k: Int = 10
+    @Option(help: "Queries per batch in the batched run.") var batch: Int = 256
+    @Option(help: "Worker threads (default: every core).") var threads: Int = CPUFeatures.current.activeCores
+    @Option(help: "Seconds to spend on each timed run.") var seconds: Double = 3
+    @Flag(inversion: .prefixedNo, help: "Also run the float16 storage mode.") var float16 = true
+    @Option(name: .customLong("ids-out"), help: "Write the top-k row numbers (queries × k, int64, best first) to this .npy.")
+    var idsOut: String?
+
+    func validate() throws {
+        guard n > 0, dim > 0 else { throw ValidationError("--n and --dim must be positive") }
+        guard clusters >= 0 else { throw ValidationError("--clusters must not be negative") }
+        guard k > 0 else { throw ValidationError("-k must be positive") }
+        guard batch > 0, queryCount > 0, threads > 0, seconds > 0 else {
+            throw ValidationError("--batch, --query-count, --threads and --seconds must be positive")
+        }
+    }
+
+    func run() throws {
+        let backend = try BLASBackend.shared()
+        print("backend: \(backend.library), kernel \(backend.kernel) (\(backend.kernelSource.rawValue)), \(threads) worker threads")
+
+        let (baseMatrix, queryMatrix) = try loadData()
+        guard k <= baseMatrix.rows else {
+            throw ValidationError("-k \(k) is larger than the \(baseMatrix.rows) base vectors")
+        }
+        let rows = baseMatrix.rows, dims = baseMatrix.columns
+        print("data: \(rows) × \(dims) base, \(queryMatrix.rows) queries, k = \(k)")
+
+        var parameters = ExactSearch.Parameters(k: k, threads: threads)
+        parameters.queryBlock = batch
+        let memoryBefore = ResidentMemory.bytes
+        var index = try VectorIndex(dims: dims, configuration: .init(storage: .float32, search: parameters))
+        try index.upsert(ids: (0..<Int64(rows)).map { $0 }, vectors: baseMatrix)
+        let indexBytes = ResidentMemory.bytes - memoryBefore
+        let dataBytes = rows * dims * 4
+        print("memory: index resident \(mebibytes(indexBytes)) MiB for \(mebibytes(dataBytes)) MiB of vectors (\((Double(indexBytes) / Double(dataBytes)).fixed(3)) ×, limit 1.1 × + 32 MiB)")
+
+        let normalizedQueries = try normalized(queryMatrix)
+        let limits = measureLimits(index: index, queries: normalizedQueries, backend: backend)
+        print("limit sgemv: \((limits.gemv.secondsPerCall * 1e3).fixed(2)) ms per \(rows) × \(dims), \(limits.gemv.gigabytesPerSecond.fixed(1)) GB/s")
+        print("limit sgemm: \((limits.gemm.secondsPerCall * 1e3).fixed(1)) ms per \(min(batch, normalizedQueries.rows)) × \(rows) × \(dims), \(limits.gemm.gigaflops.fixed(1)) GFLOP/s")
+
+        let single32 = try runSingle(index, queries: normalizedQueries)
+        report("single", "float32", single32, rows: rows, dims: dims, elementSize: 4, queriesPerCall: 1)
+        print("single float32: p50 / sgemv = \((single32.latencies.percentile(50) / limits.gemv.secondsPerCall).fixed(3)) (target ≤ 1.15)")
+
+        let batch32 = try runBatch(index, queries: normalizedQueries)
+        report("batch", "float32", batch32, rows: rows, dims: dims, elementSize: 4, queriesPerCall: min(batch, normalizedQueries.rows))
+        let batchGFLOPs = 2 * Double(min(batch, normalizedQueries.rows)) * Double(rows) * Double(dims) / batch32.latencies.percentile(50) / 1e9
+        print("batch float32: GFLOP/s / sgemm = \((batchGFLOPs / limits.gemm.gigaflops).fixed(3)) (target ≥ 0.85)")
+
+        if float16 {
+            var half = try VectorIndex(dims: dims, configuration: .init(storage: .float16, search: parameters))
+            try half.upsert(ids: (0..<Int64(rows)).map { $0 }, vectors: baseMatrix)
+            let single16 = try runSingle(half, queries: normalizedQueries)
+            report("single", "float16", single16, rows: rows, dims: dims, elementSize: 2, queriesPerCall: 1)
+            let batch16 = try runBatch(half, queries: normalizedQueries)
+            report("batch", "float16", batch16, rows: rows, dims: dims, elementSize: 2, queriesPerCall: min(batch, normalizedQueries.rows))
+            let ratio = single16.latencies.percentile(50) / single32.latencies.percentile(50)
+            let recall = recallAtK(truth: batch32.results, found: batch16.results)
+            print("float16: single p50 / float32 = \(ratio.fixed(3)) (target ≤ 0.6), recall@\(k) against float32 = \(recall.fixed(4))")
+        }
+
+        if let idsOut {
+            let ids = batch32.results.flatMap { hits in hits.map(\.id) }
+            try NPYFile.write(int64: ids, rows: batch32.results.count, columns: k, to: idsOut)
+            print("wrote \(batch32.results.count) × \(k) row numbers to \(idsOut)")
+        }
+    }
+
+    // MARK: Data
+
+    private func loadData() throws -> (Matrix<Float>, Matrix<Float>) {
+        guard let base else {
+            let generator = SyntheticVectors(dims: dim, clusters: clusters, seed: seed)
+            return (generator.generate(count: n, stream: 0), generator.generate(count: queryCount, stream: 1))
+        }
+        let baseMatrix = try Self.readMatrix(base)
+        if let queries {
+            let queryMatrix = try Self.readMatrix(queries)
+            guard queryMatrix.columns == baseMatrix.columns else {
+                throw ValidationError("queries have dimension \(queryMatrix.columns), the base \(baseMatrix.columns)")
+            }
+            return (baseMatrix, queryMatrix)
+        }
+        let count = min(queryCount, baseMatrix.rows)
+        var first = Matrix<Float>(columns: baseMatrix.columns, capacity: count)
+        for r in 0..<count { first.append(row: baseMatrix.row(r)) }
+        return (baseMatrix, first)
+    }
+
+    private static func readMatrix(_ path: String) throws -> Matrix<Float> {
+        if path.hasSuffix(".fvecs") { return try FVecsFile.readMatrix(path) }
+        if path.hasSuffix(".npy") { return try NPYFile.readMatrix(path) }
+        throw ValidationError("\(path): expected a .npy or .fvecs file")
+    }
+
+    private func normalized(_ matrix: Matrix<Float>) throws -> Matrix<Float> {
+        var copy = matrix
+        try copy.normalizeRows()
+        return copy
+    }
+
+    // MARK: Runs
+
+    struct Run {
+        var latencies: Latencies
+        var queries: Int
+        var seconds: Double
+        var results: [[Neighbor]]
+    }
+
+    private func measureLimits(index: VectorIndex, queries: Matrix<Float>, backend: BLASBackend)
+        -> (gemv: BLASBackend.ProbeResult, gemm: BLASBackend.ProbeResult) {
+        let base = index.exportFloat32()
+        let probeSeconds = min(seconds, 2)
+        return base.withUnsafeBufferPointer { rows in
+            queries.withUnsafeBufferPointer { query in
+                (backend.probeGEMV(rows: rows.baseAddress!, n: base.rows, k: base.columns, query: query.baseAddress!,
+                                   threads: threads, seconds: probeSeconds),
+                 backend.probeGEMM(queries: query.baseAddress!, m: min(batch, queries.rows), rows: rows.baseAddress!,
+                                   n: base.rows, k: base.columns, threads: threads, seconds: probeSeconds))
+            }
+        }
+    }
+
+    private func runSingle(_ index: VectorIndex, queries: Matrix<Float>) throws -> Run {
+        _ = try index.search(vector: queries.row(0), k: k)
+        var latencies: [Double] = []
+        var results: [[Neighbor]] = []
+        let start = now()
+        var q = 0
+        repeat {
+            let vector = queries.row(q % queries.rows)
+            let before = now()
+            let hits = try index.search(vector: vector, k: k)
+            latencies.append(now() - before)
+            if q < queries.rows { results.append(hits) }
+            q += 1
+        } while now() - start < seconds || q < min(queries.rows, 20)
+        return Run(latencies: Latencies(latencies), queries: q, seconds: now() - start, results: results)
+    }
+
+    private func runBatch(_ index: VectorIndex, queries: Matrix<Float>) throws -> Run {
+        let size = min(batch, queries.rows)
+        var batches: [Matrix<Float>] = []
+        var start = 0
+        while start < queries.rows {
+            let end = min(start + size, queries.rows)
+            var block = Matrix<Float>(columns: queries.columns, capacity: end - start)
+            for r in start..<end { block.append(row: queries.row(r)) }
+            batches.append(block)
+            start = end
+        }
+        var latencies: [Double] = []
+        var results: [[Neighbor]] = []
+        var answered = 0
+        let began = now()
+        var i = 0
+        repeat {
+            let block = batches[i % batches.count]
+            let before = now()
+            let hits = try index.search(batch: block, k: k)
+            if block.rows == size { latencies.append(now() - before) }
+            if i < batches.count { results += hits }
+            answered += block.rows
+            i += 1
+        } while now() - began < seconds || i < max(batches.count, 2)
+        return Run(latencies: Latencies(latencies), queries: answered, seconds: now() - began, results: results)
+    }
+
+    private func report(_ mode: String, _ storage: String, _ run: Run, rows: Int, dims: Int, elementSize: Int, queriesPerCall: Int) {
+        let p50 = run.latencies.percentile(50), p99 = run.latencies.percentile(99)
+        let qps = Double(run.queries) / run.seconds
+        let gigabytes = Double(rows * dims * elementSize) / p50 / 1e9
+        let gigaflops = 2 * Double(queriesPerCall) * Double(rows) * Double(dims) / p50 / 1e9
+        let unit = queriesPerCall == 1 ? "per query" : "per batch of \(queriesPerCall)"
+        print("\(mode) \(storage): \(qps.fixed(1)) q/s, p50 \((p50 * 1e3).fixed(2)) ms, p99 \((p99 * 1e3).fixed(2)) ms \(unit), \(gigabytes.fixed(1)) GB/s, \(gigaflops.fixed(1)) GFLOP/s")
+    }
+
+    private func recallAtK(truth: [[Neighbor]], found: [[Neighbor]]) -> Double {
+        var hits = 0, total = 0
+        for (expected, got) in zip(truth, found) {
+            let expectedIDs = Set(expected.map(\.id))
+            hits += got.filter { expectedIDs.contains($0.id) }.count
+            total += expected.count
+        }
+        return Double(hits) / Double(max(total, 1))
+    }
+
+    private func mebibytes(_ bytes: Int) -> String { (Double(bytes) / 1_048_576).fixed(1) }
+}
