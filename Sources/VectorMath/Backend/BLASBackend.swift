@@ -179,7 +179,7 @@ public final class BLASBackend: Sendable {
 
     private static func resolvedPath(of handle: UnsafeMutableRawPointer, symbol name: String) -> String? {
         guard let address = dlsym(handle, name) else { return nil }
-        return onering_library_path(address).map { String(cString: $0) }
+        return MemoryMaps.path(containing: UInt(bitPattern: address))
     }
 
     private static func symbol<Function>(_ handle: UnsafeMutableRawPointer, _ name: String) -> Function? {
