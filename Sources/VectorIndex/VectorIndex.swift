@@ -43,11 +43,11 @@ public struct VectorIndex: Sendable {
     }
 
     /// Which rows a filtered search may return.
-    public enum Filter: @unchecked Sendable {
+    public enum Filter: Sendable {
         /// Only these ids (unknown ids are ignored).
         case allowList(Set<Int64>)
         /// Only ids for which the predicate is true.
-        case predicate((Int64) -> Bool)
+        case predicate(@Sendable (Int64) -> Bool)
     }
 
     /// The marker of a deleted row; not a valid id.

@@ -30,7 +30,7 @@ struct Doctor: ParsableCommand {
         print(kernelLine)
         print("blas threads: 1 per call; the engine runs \(threads) workers over row blocks")
         print("lapacke: \(backend.hasLAPACK ? "available" : "missing (install liblapacke-dev)")")
-        print("float16 kernel: \(HalfPrecision.kernelName)")
+        print("float16 kernel: \(HalfKernel.best.rawValue)")
 
         // Square-ish GEMM (the batched-search shape) and a GEMV that misses cache.
         let dims = 1536

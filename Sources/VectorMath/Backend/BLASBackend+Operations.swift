@@ -19,19 +19,6 @@ extension BLASBackend {
         sgemm(m: m, n: n, k: k, a: a, lda: lda, transposeB: true, b: b, ldb: ldb, c: c, ldc: ldc, beta: accumulate ? 1 : 0)
     }
 
-    /// `C = Aᵀ · B + beta·C`, row-major: A is k × m, B is k × n, C is m × n. Single-threaded.
-    public func multiplyTransposedLeft(
-        m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int,
-        beta: Float = 0
-    ) {
-        guard m > 0, n > 0 else { return }
-        sgemmFunction(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
-                      1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
-    }
-
     @usableFromInline
     func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeB: Bool,
                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
@@ -51,24 +38,5 @@ extension BLASBackend {
         precondition(lda >= columns, "leading dimension shorter than a row")
         guard rows > 0 else { return }
         sgemvFunction(CblasRowMajor, CblasNoTrans, blasint(rows), blasint(columns), 1, a, blasint(lda), x, 1, 0, y, 1)
-    }
-
-    /// Eigen-decomposition of a symmetric n × n matrix (row-major, upper triangle read),
-    /// in place: on return `matrix` holds the eigenvectors as columns and the result
-    /// the eigenvalues in ascending order.
-    ///
-    /// - Throws: ``VectorMathError/Code/blasUnavailable`` without LAPACKE;
-    ///   ``VectorMathError/Code/lapackFailed`` when `ssyevd` reports `info != 0`.
-    public func symmetricEigen(n: Int, matrix: UnsafeMutablePointer<Float>) throws(VectorMathError) -> [Float] {
-        guard let ssyevd = ssyevdFunction else {
-            throw VectorMathError(.blasUnavailable, "LAPACKE_ssyevd not found: install liblapacke-dev")
-        }
-        var eigenvalues = [Float](repeating: 0, count: n)
-        let info = ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
-                          onering_lapack_int(n), matrix, onering_lapack_int(n), &eigenvalues)
-        guard info == 0 else {
-            throw VectorMathError(.lapackFailed, "LAPACKE_ssyevd failed with info = \(info)")
-        }
-        return eigenvalues
     }
 }

@@ -34,13 +34,6 @@ public struct Matrix<Element: VectorElement>: @unchecked Sendable {
         self.storage = Storage(capacity: capacity * columns)
     }
 
-    /// A `rows × columns` matrix of zeros.
-    public init(rows: Int, columns: Int) {
-        self.init(columns: columns, capacity: rows)
-        storage.base.initialize(repeating: 0, count: rows * columns)
-        self.rows = rows
-    }
-
     /// A matrix from row-major `values` (`values.count` must be a multiple of `columns`).
     public init(columns: Int, values: [Element]) {
         precondition(values.count % columns == 0, "\(values.count) values do not fill rows of \(columns)")

@@ -86,21 +86,3 @@ extension Float16: VectorElement {
         return body(scratch!)
     }
 }
-
-/// Which half-precision kernel this CPU runs.
-enum HalfKernel: String, Sendable {
-    case avx512, avx2, portable
-
-    static let best: HalfKernel = {
-        let cpu = CPUFeatures.current
-        if cpu.hasAVX512 { return .avx512 }
-        if cpu.hasAVX2FMA, cpu.hasF16C { return .avx2 }
-        return .portable
-    }()
-}
-
-/// Facts about the float16 support.
-public enum HalfPrecision {
-    /// The kernel float16 scans run: `avx512`, `avx2` (with F16C) or `portable`.
-    public static var kernelName: String { HalfKernel.best.rawValue }
-}
