@@ -15,4 +15,4 @@ doctor: build
 	.build/release/onering doctor
 
 test: setup
-	swift test
+	swift test --disable-xctest
