@@ -14,32 +14,38 @@
 #include <immintrin.h>
 
 /// out[r] = <rows[r], query> for r in 0..<count; rows are row-major float16, count x dims.
+///
+/// Four rows at a time share each load of the query. While they are read, the next
+/// four rows are prefetched, one cache line per row per 32 columns: without it the
+/// hardware prefetcher leaves about a third of the memory bandwidth unused.
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static inline void onering_half_gemv_avx512(const uint16_t *rows, size_t count, size_t dims,
                                             const float *query, float *out) {
     size_t r = 0;
     for (; r + 4 <= count; r += 4) {
         const uint16_t *a = rows + r * dims, *b = a + dims, *c = b + dims, *d = c + dims;
+        // Past the last group, prefetch the current rows again rather than read past the end.
+        const uint16_t *next = r + 8 <= count ? a + 4 * dims : a;
         __m512 sa = _mm512_setzero_ps(), sb = _mm512_setzero_ps();
         __m512 sc = _mm512_setzero_ps(), sd = _mm512_setzero_ps();
         size_t j = 0;
-        for (; j + 16 <= dims; j += 16) {
-            // The next four rows, one line per row and step: the hardware
-            // prefetcher alone leaves half the bandwidth unused.
-            if ((j & 31) == 0 && r + 8 <= count) {
-                _mm_prefetch((const char *)(d + dims + j), _MM_HINT_T0);
-                _mm_prefetch((const char *)(d + 2 * dims + j), _MM_HINT_T0);
-                _mm_prefetch((const char *)(d + 3 * dims + j), _MM_HINT_T0);
-                _mm_prefetch((const char *)(d + 4 * dims + j), _MM_HINT_T0);
-            }
-            __m512 q = _mm512_loadu_ps(query + j);
-            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + j))), q, sa);
-            sb = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + j))), q, sb);
-            sc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(c + j))), q, sc);
-            sd = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(d + j))), q, sd);
+        for (; j + 32 <= dims; j += 32) {
+            _mm_prefetch((const char *)(next + j), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + dims + j), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 2 * dims + j), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + 3 * dims + j), _MM_HINT_T0);
+            __m512 q0 = _mm512_loadu_ps(query + j), q1 = _mm512_loadu_ps(query + j + 16);
+            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + j))), q0, sa);
+            sb = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + j))), q0, sb);
+            sc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(c + j))), q0, sc);
+            sd = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(d + j))), q0, sd);
+            sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + j + 16))), q1, sa);
+            sb = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + j + 16))), q1, sb);
+            sc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(c + j + 16))), q1, sc);
+            sd = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(d + j + 16))), q1, sd);
         }
-        if (j < dims) {
-            __mmask16 m = (__mmask16)((1u << (dims - j)) - 1u);
+        for (; j < dims; j += 16) {
+            __mmask16 m = dims - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (dims - j)) - 1u);
             __m512 q = _mm512_maskz_loadu_ps(m, query + j);
             sa = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, a + j)), q, sa);
             sb = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, b + j)), q, sb);

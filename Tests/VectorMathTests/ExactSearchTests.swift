@@ -96,12 +96,14 @@ struct ExactSearchTests {
         #expect(!got.contains { $0.id == .min })
     }
 
-    @Test(arguments: [1, 2])
-    func float16SearchMatchesTheOracleOnRoundedData(threads: Int) {
-        let base32 = SyntheticVectors(dims: 1536, clusters: 8, seed: 9).generate(count: 700)
+    // Dimensions with and without a partial 32- and 16-column tail; 703 rows leave
+    // a partial group of four.
+    @Test(arguments: [1, 2], [1536, 100, 40, 7])
+    func float16SearchMatchesTheOracleOnRoundedData(threads: Int, dims: Int) {
+        let base32 = SyntheticVectors(dims: dims, clusters: 8, seed: 9).generate(count: 703)
         let base16 = base32.toHalf()
         let rounded = (0..<base16.rows).map { base16.row($0).map(Float.init) }
-        let queries = SyntheticVectors(dims: 1536, clusters: 8, seed: 9).generate(count: 5, stream: 2)
+        let queries = SyntheticVectors(dims: dims, clusters: 8, seed: 9).generate(count: 5, stream: 2)
         let parameters = ExactSearch.Parameters(k: 10, threads: threads, queryBlock: 3, rowBlock: 128, singleQueryRowBlock: 100)
         let batched = queries.withUnsafeBufferPointer { ExactSearch.search(queries: $0, in: base16, parameters: parameters, backend: backend) }
         for q in 0..<queries.rows {
