@@ -84,6 +84,39 @@ static inline void onering_half_to_float_avx512(const uint16_t *src, float *dst,
     for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
 
+/// out[i * m + c] = <rows[i], queries[c]> for i in 0..<count, c in 0..<m (1 ≤ m ≤ 8);
+/// float32, row-major. Each row is read once for all m queries: for a handful of
+/// queries this beats GEMM, which would spend its time packing the rows. Eight
+/// accumulators always run (queries past m repeat the first) so they stay in registers.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline void onering_float_dots_avx512(const float *rows, size_t count, size_t dims,
+                                             const float *queries, size_t m, float *out) {
+    const float *q[8];
+    for (size_t c = 0; c < 8; c++) q[c] = queries + (c < m ? c : 0) * dims;
+    for (size_t i = 0; i < count; i++) {
+        const float *row = rows + i * dims;
+        const float *next = i + 1 < count ? row + dims : row;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        for (size_t j = 0; j < dims; j += 16) {
+            __mmask16 k = dims - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (dims - j)) - 1u);
+            _mm_prefetch((const char *)(next + j), _MM_HINT_T0);
+            __m512 x = _mm512_maskz_loadu_ps(k, row + j);
+            s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[0] + j), s0);
+            s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[1] + j), s1);
+            s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[2] + j), s2);
+            s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[3] + j), s3);
+            s4 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[4] + j), s4);
+            s5 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[5] + j), s5);
+            s6 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[6] + j), s6);
+            s7 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[7] + j), s7);
+        }
+        float sums[8] = {_mm512_reduce_add_ps(s0), _mm512_reduce_add_ps(s1), _mm512_reduce_add_ps(s2),
+                         _mm512_reduce_add_ps(s3), _mm512_reduce_add_ps(s4), _mm512_reduce_add_ps(s5),
+                         _mm512_reduce_add_ps(s6), _mm512_reduce_add_ps(s7)};
+        for (size_t c = 0; c < m; c++) out[i * m + c] = sums[c];
+    }
+}
+
 static inline float onering_hsum256(__m256 v) __attribute__((target("avx2")));
 static inline float onering_hsum256(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -39,4 +39,39 @@ extension BLASBackend {
         guard rows > 0 else { return }
         sgemvFunction(CblasRowMajor, CblasNoTrans, blasint(rows), blasint(columns), 1, a, blasint(lda), x, 1, 0, y, 1)
     }
+
+    /// `C = Aᵀ · B`, row-major: A is k × m (row stride `lda`), B is k × n, C is m × n.
+    /// Single-threaded.
+    ///
+    /// - Complexity: 2·m·n·k operations.
+    public func multiplyTransposedLeft(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(lda >= m && ldb >= n && ldc >= n, "leading dimension shorter than a row")
+        guard m > 0, n > 0 else { return }
+        sgemmFunction(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+                      1, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+    }
+
+    /// Eigen-decomposition of a symmetric n × n matrix (LAPACK `ssyevd`), in place: on
+    /// return `matrix` (row-major) holds the eigenvectors as columns, and the result
+    /// is the eigenvalues in ascending order.
+    ///
+    /// - Throws: ``VectorMathError/Code/blasUnavailable`` without LAPACKE;
+    ///   ``VectorMathError/Code/lapackFailed`` when `ssyevd` reports `info != 0`.
+    public func symmetricEigen(n: Int, matrix: UnsafeMutablePointer<Float>) throws(VectorMathError) -> [Float] {
+        guard let ssyevd = ssyevdFunction else {
+            throw VectorMathError(.blasUnavailable, "LAPACKE_ssyevd not found: install liblapacke-dev")
+        }
+        var eigenvalues = [Float](repeating: 0, count: n)
+        let info = ssyevd(Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+                          .init(n), matrix, .init(n), &eigenvalues)
+        guard info == 0 else {
+            throw VectorMathError(.lapackFailed, "LAPACKE_ssyevd failed with info = \(info)")
+        }
+        return eigenvalues
+    }
 }
