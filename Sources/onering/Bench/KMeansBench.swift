@@ -20,7 +20,7 @@ struct KMeansBench: ParsableCommand {
     var tolerance: Double = 0
     @Option(help: "Restarts (the best objective is kept).") var restarts: Int = 1
     @Option(help: "Points k-means++ seeds from (default: min(n, max(256·k, 10000))).") var seedingSample: Int?
-    @Flag(help: "Cosine (spherical) or squared Euclidean k-means.") var metric: MetricFlag = .spherical
+    @Flag(help: "Cosine (spherical) or squared Euclidean k-means.") var metric: KMeans.Metric = .spherical
     @Option(help: "Worker threads (default: every core).") var threads: Int = CPUFeatures.current.activeCores
     @Option(name: .customLong("save-base"), help: "Write the points to this .npy (for the scikit-learn script).")
     var saveBase: String?
@@ -28,10 +28,6 @@ struct KMeansBench: ParsableCommand {
     var centroidsOut: String?
     @Option(name: .customLong("assign-out"), help: "Write the assignments (n × 1 int64) to this .npy.")
     var assignOut: String?
-
-    enum MetricFlag: String, EnumerableFlag {
-        case spherical, euclidean
-    }
 
     func validate() throws {
         guard n > 0, dim > 0, k > 0, iterations > 0, restarts > 0, threads > 0, tolerance >= 0 else {
@@ -47,7 +43,7 @@ struct KMeansBench: ParsableCommand {
         print("data: \(data.rows) × \(data.columns), k = \(k), \(metric.rawValue), \(iterations) iterations max, \(restarts) restart(s)")
         let parameters = KMeans.Parameters(
             k: k, maxIterations: iterations, tolerance: tolerance, seed: seed, restarts: restarts,
-            metric: metric == .spherical ? .spherical : .euclidean, seedingSampleSize: seedingSample, threads: threads)
+            metric: metric, seedingSampleSize: seedingSample, threads: threads)
         let result = try KMeans.run(data, parameters: parameters, backend: backend)
         let times = result.stats.map(\.seconds).sorted()
         let median = times.isEmpty ? 0 : times[times.count / 2]
