@@ -23,14 +23,7 @@ extension KMeans {
                     throw VectorMathError(.nonFiniteValue, "the data contain NaN or ∞")
                 }
             }
-            let dims = matrix.columns
-            squaredNorms = matrix.withUnsafeBufferPointer { values in
-                (0..<matrix.rows).map { r in
-                    var sum: Float = 0
-                    for j in r * dims ..< (r + 1) * dims { sum += values[j] * values[j] }
-                    return sum
-                }
-            }
+            squaredNorms = matrix.squaredRowNorms()
             self.matrix = matrix
         }
     }
@@ -56,9 +49,7 @@ extension KMeans {
     static func assign(_ points: Points, centroids: Matrix<Float>, metric: Metric,
                        threads: Int, rowBlock: Int, backend: BLASBackend) -> Pass {
         let n = points.count, d = points.dims, k = centroids.rows
-        let centroidNorms = centroids.withUnsafeBufferPointer { c in
-            (0..<k).map { j in (j * d ..< (j + 1) * d).reduce(Float(0)) { $0 + c[$1] * c[$1] } }
-        }
+        let centroidNorms = centroids.squaredRowNorms()
         // Euclidean: argmin ‖x‖² − 2⟨x,c⟩ + ‖c‖² = argmax ⟨x,c⟩ − ‖c‖²/2.
         let bias = metric == .euclidean ? centroidNorms.map { $0 / 2 } : [Float](repeating: 0, count: k)
         let chunkRows = rowBlock * 4
@@ -157,12 +148,13 @@ extension KMeans {
         }
         var centroids = Matrix<Float>(columns: d, values: values)
         if metric == .spherical {
-            // A centroid of norm zero (opposite points cancelling) keeps its direction
-            // from the sum's nudge; a zero vector cannot be normalised, so leave it.
-            for j in 0..<k {
-                let row = centroids.row(j)
-                let norm = row.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { centroids.replaceRow(j, with: row.lazy.map { $0 / norm }) }
+            // A zero mean (opposite points cancelling) cannot be normalised: it stays zero.
+            let norms = centroids.squaredRowNorms()
+            centroids.withUnsafeMutableBufferPointer { c in
+                for j in 0..<k where norms[j] > 0 {
+                    let scale = 1 / norms[j].squareRoot()
+                    for i in j * d ..< (j + 1) * d { c[i] *= scale }
+                }
             }
         }
         return (centroids, repaired)
@@ -195,9 +187,7 @@ extension KMeans {
             }
             previous = current
         }
-        let centroidNorms = centroids.withUnsafeBufferPointer { c in
-            (0..<centroids.rows).map { j in (j * points.dims ..< (j + 1) * points.dims).reduce(Float(0)) { $0 + c[$1] * c[$1] }.squareRoot() }
-        }
+        let centroidNorms = centroids.squaredRowNorms().map { $0.squareRoot() }
         let similarities = pass.dots.indices.map { i in
             pass.dots[i] / max(points.squaredNorms[i].squareRoot() * centroidNorms[Int(pass.assignments[i])], .leastNormalMagnitude)
         }

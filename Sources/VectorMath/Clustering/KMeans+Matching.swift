@@ -20,8 +20,8 @@ extension KMeans {
                                            b: p.baseAddress!, ldb: previous.columns, c: &similarity, ldc: old)
             }
         }
-        let norms = { (m: Matrix<Float>) in (0..<m.rows).map { m.row($0).reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() } }
-        let (newNorms, oldNorms) = (norms(centroids), norms(previous))
+        let newNorms = centroids.squaredRowNorms().map { $0.squareRoot() }
+        let oldNorms = previous.squaredRowNorms().map { $0.squareRoot() }
         // Cost of giving new cluster i the id j; padding rows/columns cost 0.
         var cost = [Double](repeating: 0, count: size * size)
         for i in 0..<k {

@@ -80,7 +80,7 @@ extension KMeans.Points {
     /// per block of points; row-major, `result[i × rows.count + c]`.
     func squaredDistances(to centres: Matrix<Float>, rows: Range<Int>, threads: Int, backend: BLASBackend) -> [Float] {
         let d = dims, m = rows.count
-        let centreNorms = (rows).map { c in centres.row(c).reduce(Float(0)) { $0 + $1 * $1 } }
+        let centreNorms = Array(centres.squaredRowNorms()[rows])
         var flat = [Float](repeating: 0, count: count * m)
         let blockSize = 4096
         let workers = ParallelBlocks.workers(count: count, blockSize: blockSize, threads: threads)

@@ -1,4 +1,17 @@
 extension Matrix where Element == Float {
+    /// ‖row‖² of every row.
+    ///
+    /// - Complexity: O(rows × columns).
+    public func squaredRowNorms() -> [Float] {
+        withUnsafeBufferPointer { values in
+            (0..<rows).map { r in
+                var sum: Float = 0
+                for j in r * columns ..< (r + 1) * columns { sum += values[j] * values[j] }
+                return sum
+            }
+        }
+    }
+
     /// Scales every row to unit L2 norm, so that cosine similarity is the inner product.
     ///
     /// - Throws: ``VectorMathError/Code/nonFiniteValue`` for a row with NaN or ±∞,
