@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "onering", targets: ["onering"]),
         .library(name: "VectorMath", targets: ["VectorMath"]),
         .library(name: "VectorIndex", targets: ["VectorIndex"]),
+        .library(name: "ProfileStore", targets: ["ProfileStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
 
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CVectorKernels", path: "Sources/CVectorKernels"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // MARK: Numeric core
 
@@ -38,6 +40,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Storage
+
+        .target(
+            name: "ProfileStore",
+            dependencies: ["CLibPQ", "VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Command line
 
         .executableTarget(
@@ -45,6 +55,7 @@ let package = Package(
             dependencies: [
                 "VectorMath",
                 "VectorIndex",
+                "ProfileStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -60,6 +71,12 @@ let package = Package(
         .testTarget(
             name: "VectorIndexTests",
             dependencies: ["VectorIndex", "VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "ProfileStoreTests",
+            dependencies: ["ProfileStore", "VectorMath"],
             swiftSettings: swiftSettings
         ),
 

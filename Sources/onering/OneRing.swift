@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `onering` command line: thin wrappers that parse, configure and call the modules.
 @main
-struct OneRing: ParsableCommand {
+struct OneRing: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onering",
         abstract: "OneRing personalization engine: creator embeddings, similarity search, cohorts.",
-        subcommands: [Doctor.self, Bench.self]
+        subcommands: [Doctor.self, Database.self, Import.self, Bench.self]
     )
 }

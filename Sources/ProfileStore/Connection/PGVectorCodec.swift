@@ -1,0 +1,62 @@
+/// pgvector's binary wire format, both ways.
+///
+/// `vector`: int16 dimensions, int16 zero, then each float4 big-endian
+/// (`vector_send`). `halfvec`: the same header, then each float16 big-endian.
+/// The server checks every element is finite on the way in.
+enum PGVectorCodec {
+    /// Bytes of one encoded `vector` of `dimensions` elements.
+    static func vectorSize(dimensions: Int) -> Int { 4 + 4 * dimensions }
+
+    static func encodeVector(_ values: UnsafeBufferPointer<Float>, into buffer: inout WireBuffer) {
+        buffer.append(Int16(values.count))
+        buffer.append(Int16(0))
+        buffer.appendBigEndian(values)
+    }
+
+    static func encodeHalfVector(_ values: UnsafeBufferPointer<Float16>, into buffer: inout WireBuffer) {
+        buffer.append(Int16(values.count))
+        buffer.append(Int16(0))
+        buffer.appendBigEndian(values)
+    }
+
+    /// Decodes a `vector` into `destination` (which has room for exactly its dimensions).
+    static func decodeVector(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) throws(ProfileStoreError) {
+        let dimensions = try header(bytes, elementSize: 4)
+        guard dimensions == destination.count else {
+            throw ProfileStoreError(.dimensionMismatch, "a vector of \(dimensions) dimensions where \(destination.count) were expected")
+        }
+        let source = bytes.baseAddress! + 4
+        for index in 0..<dimensions {
+            destination[index] = Float(bitPattern: UInt32(bigEndian: source.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+        }
+    }
+
+    /// Decodes a `vector` into a new array.
+    static func decodeVector(_ bytes: UnsafeRawBufferPointer) throws(ProfileStoreError) -> [Float] {
+        let dimensions = try header(bytes, elementSize: 4)
+        var values = [Float](repeating: 0, count: dimensions)
+        try values.withUnsafeMutableBufferPointer { (destination) throws(ProfileStoreError) in
+            try decodeVector(bytes, into: destination)
+        }
+        return values
+    }
+
+    /// Decodes a `halfvec` into a new array.
+    static func decodeHalfVector(_ bytes: UnsafeRawBufferPointer) throws(ProfileStoreError) -> [Float16] {
+        let dimensions = try header(bytes, elementSize: 2)
+        let source = bytes.baseAddress! + 4
+        return (0..<dimensions).map { index in
+            Float16(bitPattern: UInt16(bigEndian: source.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self)))
+        }
+    }
+
+    private static func header(_ bytes: UnsafeRawBufferPointer, elementSize: Int) throws(ProfileStoreError) -> Int {
+        var reader = WireReader(bytes)
+        let dimensions = Int(try reader.read(Int16.self))
+        let unused = try reader.read(Int16.self)
+        guard dimensions >= 0, unused == 0, reader.remaining == dimensions * elementSize else {
+            throw ProfileStoreError(.decoding, "not a pgvector value: \(bytes.count) bytes for \(dimensions) dimensions")
+        }
+        return dimensions
+    }
+}

@@ -1,0 +1,160 @@
+internal import CLibPQ
+internal import Foundation
+internal import Glibc
+
+/// One libpq connection: parameterised statements with binary values, binary COPY
+/// both ways, and a liveness check that reconnects a connection the server dropped.
+///
+/// libpq blocks, so a connection is only used on the pool's own threads, by one
+/// caller at a time (`ConnectionPool.withConnection`); it is never shared.
+public final class PostgresConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let searchPath: String?
+
+    /// Connects with a libpq connection string or `postgresql://` URI.
+    /// `searchPath` is set on every (re)connection.
+    init(connectionString: String, searchPath: String?) throws(ProfileStoreError) {
+        guard let handle = PQconnectdb(connectionString) else {
+            throw ProfileStoreError(.connectionFailed, "libpq could not allocate a connection")
+        }
+        self.handle = handle
+        self.searchPath = searchPath
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw ProfileStoreError(.connectionFailed, "cannot connect to PostgreSQL: \(lastError)")
+        }
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        try applySession()
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// The server's version number, e.g. 180006.
+    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    /// Whether a transaction is open (or failed and awaiting ROLLBACK).
+    var inTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// Whether the connection is usable, as far as libpq knows without a round trip.
+    var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// Runs one statement; parameters and results travel in binary.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(ProfileStoreError) -> QueryResult {
+        var buffer = WireBuffer()
+        var offsets: [Int?] = []
+        var lengths: [Int32] = []
+        for parameter in parameters {
+            let start = buffer.count
+            let present = parameter.encode(into: &buffer)
+            offsets.append(present ? start : nil)
+            lengths.append(Int32(buffer.count - start))
+        }
+        let types = parameters.map(\.typeOID)
+        let formats = [Int32](repeating: 1, count: parameters.count)
+        let result = buffer.bytes.withUnsafeBufferPointer { bytes in
+            let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
+            let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base! + $0 } }
+            return PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 1)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// Runs SQL with no parameters, possibly several statements (migrations); results in text.
+    public func execute(_ sql: String) throws(ProfileStoreError) {
+        _ = try check(PQexec(handle, sql), sql: sql)
+    }
+
+    /// Runs `COPY … FROM STDIN (FORMAT binary)` with the rows `write` produces; returns the row count.
+    /// If `write` throws, the COPY is aborted and nothing it sent is kept.
+    @discardableResult
+    func copyIn(_ sql: String, _ write: (inout CopyInWriter) throws(ProfileStoreError) -> Void) throws(ProfileStoreError) -> Int {
+        _ = try check(PQexec(handle, sql), sql: sql)
+        var writer = CopyInWriter(handle: handle)
+        do {
+            try write(&writer)
+            try writer.finish()
+        } catch {
+            PQputCopyEnd(handle, "aborted by the client: \(error.message)")
+            while let result = PQgetResult(handle) { PQclear(result) }
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError() }
+        let result = try check(PQgetResult(handle), sql: sql)
+        while let extra = PQgetResult(handle) { PQclear(extra) }
+        return result.affectedRows
+    }
+
+    /// Runs `COPY … TO STDOUT (FORMAT binary)`, calling `row` with each tuple's fields
+    /// (`nil` for NULL); returns the row count. The field bytes live only during the call.
+    @discardableResult
+    func copyOut(_ sql: String, _ row: (_ fields: CopyOutFields) throws(ProfileStoreError) -> Void) throws(ProfileStoreError) -> Int {
+        _ = try check(PQexec(handle, sql), sql: sql)
+        var parser = CopyOutParser()
+        var rows = 0
+        while true {
+            var chunk: UnsafeMutablePointer<CChar>? = nil
+            let length = PQgetCopyData(handle, &chunk, 0)
+            if length == -1 { break }
+            guard length >= 0, let chunk else { throw connectionError() }
+            defer { PQfreemem(chunk) }
+            rows += try parser.parse(UnsafeRawBufferPointer(start: chunk, count: Int(length)), row)
+        }
+        _ = try check(PQgetResult(handle), sql: sql)
+        while let extra = PQgetResult(handle) { PQclear(extra) }
+        return rows
+    }
+
+    /// Reconnects if the server closed the connection (a restart, an idle timeout).
+    /// Reads whatever the server sent while the connection sat idle, without a round trip.
+    func reconnectIfBroken() throws(ProfileStoreError) {
+        var broken = isBroken
+        var socket = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        for _ in 0..<4 where !broken {
+            guard socket.fd >= 0, poll(&socket, 1, 0) > 0 else { break }
+            broken = PQconsumeInput(handle) == 0 || isBroken
+        }
+        guard broken else { return }
+        PQreset(handle)
+        guard !isBroken else {
+            throw ProfileStoreError(.connectionFailed, "cannot reconnect to PostgreSQL: \(lastError)")
+        }
+        try applySession()
+    }
+
+    private func applySession() throws(ProfileStoreError) {
+        guard let searchPath else { return }
+        try query("SELECT set_config('search_path', $1, false)", [.text(searchPath)])
+    }
+
+    private var lastError: String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func connectionError() -> ProfileStoreError {
+        ProfileStoreError(isBroken ? .connectionLost : .queryFailed, "PostgreSQL: \(lastError)")
+    }
+
+    /// Turns a libpq result into a `QueryResult`, or the server's error into a `ProfileStoreError`.
+    private func check(_ result: OpaquePointer?, sql: String) throws(ProfileStoreError) -> QueryResult {
+        guard let result else { throw connectionError() }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_EMPTY_QUERY:
+            return QueryResult(result)
+        default:
+            defer { PQclear(result) }
+            if isBroken {
+                throw ProfileStoreError(.connectionLost, "the connection to PostgreSQL was lost: \(lastError)")
+            }
+            func field(_ code: Character) -> String? {
+                PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+            }
+            var message = field("M") ?? lastError
+            if let detail = field("D") { message += " (\(detail))" }
+            let statement = sql.split(separator: "\n").first.map(String.init) ?? sql
+            throw ProfileStoreError(.queryFailed, "PostgreSQL: \(message) [in: \(statement.prefix(80))]", sqlState: field("C"))
+        }
+    }
+}

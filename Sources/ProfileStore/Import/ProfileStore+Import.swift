@@ -1,0 +1,140 @@
+extension ProfileStore {
+    /// What one import batch did.
+    public struct ImportCounts: Sendable, Equatable {
+        /// Rows that did not exist.
+        public var inserted = 0
+        /// Rows that existed with other values.
+        public var updated = 0
+        /// Rows that existed with the same values (left untouched).
+        public var unchanged = 0
+
+        /// Counts of zero.
+        public init() {}
+
+        /// Adds another batch's counts.
+        public static func += (lhs: inout ImportCounts, rhs: ImportCounts) {
+            lhs.inserted += rhs.inserted
+            lhs.updated += rhs.updated
+            lhs.unchanged += rhs.unchanged
+        }
+    }
+
+    /// Upserts one batch of users in one transaction: all of it or none.
+    ///
+    /// A row equal to the stored one is not rewritten, so importing the same file
+    /// twice changes nothing. Throws `.invalidInput` (naming the line) for a handle
+    /// that belongs to another user already stored.
+    public func importUsers(_ users: [Numbered<UserRecord>], source: String = "users") async throws(ProfileStoreError) -> ImportCounts {
+        guard !users.isEmpty else { return ImportCounts() }
+        return try await pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.transaction { () throws(ProfileStoreError) in
+                try connection.execute("""
+                    CREATE TEMP TABLE IF NOT EXISTS user_staging (
+                        line integer NOT NULL, id bigint NOT NULL, handle text NOT NULL,
+                        display_name text NOT NULL, bio text NOT NULL
+                    ) ON COMMIT DELETE ROWS
+                    """)
+                try connection.copyIn("COPY user_staging (line, id, handle, display_name, bio) FROM STDIN (FORMAT binary)") {
+                    (writer) throws(ProfileStoreError) in
+                    for numbered in users {
+                        let user = numbered.record
+                        try writer.beginRow(fields: 5)
+                        writer.append(.int32(Int32(numbered.line)))
+                        writer.append(.int64(user.id))
+                        writer.append(.text(user.handle))
+                        writer.append(.text(user.name))
+                        writer.append(.text(user.bio))
+                    }
+                }
+                let taken = try connection.query("""
+                    SELECT s.line, s.handle, u.id FROM user_staging s
+                    JOIN users u ON u.handle = s.handle AND u.id <> s.id
+                    ORDER BY s.line LIMIT 1
+                    """)
+                if taken.rowCount > 0 {
+                    throw ProfileStoreError(.invalidInput, "\(source) line \(try taken.int64(0, 0)): handle \"\(try taken.string(0, 1))\" already belongs to user \(try taken.int64(0, 2))")
+                }
+                let written = try connection.query("""
+                    INSERT INTO users AS u (id, handle, display_name, bio)
+                    SELECT id, handle, display_name, bio FROM user_staging
+                    ON CONFLICT (id) DO UPDATE SET
+                        handle = EXCLUDED.handle, display_name = EXCLUDED.display_name,
+                        bio = EXCLUDED.bio, updated_at = now()
+                    WHERE (u.handle, u.display_name, u.bio) IS DISTINCT FROM (EXCLUDED.handle, EXCLUDED.display_name, EXCLUDED.bio)
+                    RETURNING (xmax = 0)
+                    """)
+                return try Self.counts(written, total: users.count)
+            }
+        }
+    }
+
+    /// Upserts one batch of posts in one transaction: all of it or none.
+    ///
+    /// Throws `.invalidInput` (naming the line) for a post whose user is not stored.
+    /// Equal rows are left untouched, as for users.
+    public func importPosts(_ posts: [Numbered<PostRecord>], source: String = "posts") async throws(ProfileStoreError) -> ImportCounts {
+        guard !posts.isEmpty else { return ImportCounts() }
+        return try await pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.transaction { () throws(ProfileStoreError) in
+                try connection.execute("""
+                    CREATE TEMP TABLE IF NOT EXISTS post_staging (
+                        line integer NOT NULL, id bigint NOT NULL, user_id bigint NOT NULL, content text NOT NULL,
+                        topics text[] NOT NULL, hashtags text[] NOT NULL, platform text NOT NULL,
+                        published_at timestamptz NOT NULL, views bigint NOT NULL, likes bigint NOT NULL, reposts bigint NOT NULL
+                    ) ON COMMIT DELETE ROWS
+                    """)
+                try connection.copyIn("""
+                    COPY post_staging (line, id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
+                    FROM STDIN (FORMAT binary)
+                    """) { (writer) throws(ProfileStoreError) in
+                    for numbered in posts {
+                        let post = numbered.record
+                        try writer.beginRow(fields: 11)
+                        writer.append(.int32(Int32(numbered.line)))
+                        writer.append(.int64(post.id))
+                        writer.append(.int64(post.userID))
+                        writer.append(.text(post.text))
+                        writer.append(.textArray(post.topics))
+                        writer.append(.textArray(post.hashtags))
+                        writer.append(.text(post.platform))
+                        writer.append(.timestamp(post.publishedAt))
+                        writer.append(.int64(post.views))
+                        writer.append(.int64(post.likes))
+                        writer.append(.int64(post.reposts))
+                    }
+                }
+                let orphan = try connection.query("""
+                    SELECT s.line, s.user_id FROM post_staging s
+                    WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)
+                    ORDER BY s.line LIMIT 1
+                    """)
+                if orphan.rowCount > 0 {
+                    throw ProfileStoreError(.invalidInput, "\(source) line \(try orphan.int64(0, 0)): field \"user_id\" names user \(try orphan.int64(0, 1)), who is not imported")
+                }
+                let written = try connection.query("""
+                    INSERT INTO posts AS p (id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
+                    SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts FROM post_staging
+                    ON CONFLICT (id) DO UPDATE SET
+                        user_id = EXCLUDED.user_id, content = EXCLUDED.content, topics = EXCLUDED.topics,
+                        hashtags = EXCLUDED.hashtags, platform = EXCLUDED.platform, published_at = EXCLUDED.published_at,
+                        views = EXCLUDED.views, likes = EXCLUDED.likes, reposts = EXCLUDED.reposts
+                    WHERE (p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts)
+                        IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.content, EXCLUDED.topics, EXCLUDED.hashtags,
+                            EXCLUDED.platform, EXCLUDED.published_at, EXCLUDED.views, EXCLUDED.likes, EXCLUDED.reposts)
+                    RETURNING (xmax = 0)
+                    """)
+                return try Self.counts(written, total: posts.count)
+            }
+        }
+    }
+
+    /// Counts from `RETURNING (xmax = 0)`: true for an inserted row, false for an updated one.
+    private static func counts(_ written: QueryResult, total: Int) throws(ProfileStoreError) -> ImportCounts {
+        var counts = ImportCounts()
+        for row in 0..<written.rowCount {
+            if try written.bool(row, 0) { counts.inserted += 1 } else { counts.updated += 1 }
+        }
+        counts.unchanged = total - written.rowCount
+        return counts
+    }
+}

@@ -1,0 +1,137 @@
+/// One versioned step of the schema. Applied once, in order, inside a transaction,
+/// and recorded in `schema_migrations`; `ProfileStore.migrate()` skips what is recorded.
+public struct Migration: Sendable {
+    /// The version, 1, 2, 3, … without gaps.
+    public let version: Int
+    /// What the step does, for people and for `schema_migrations.name`.
+    public let name: String
+    /// The step's SQL for a database of `dimensions`-dimensional vectors.
+    let sql: @Sendable (_ dimensions: Int) -> String
+
+    /// Every migration this build knows, oldest first.
+    public static let all: [Migration] = [initialSchema]
+
+    /// Users, posts, embeddings with their change feed, cohorts and jobs.
+    ///
+    /// The vector columns use `STORAGE PLAIN`: a 1536-dimensional vector (6 KiB)
+    /// fits a page, and keeping it out of TOAST makes exact scans several times faster.
+    /// `changed_xid` is the id of the transaction that last wrote a row; the change
+    /// feed reads rows at or above a snapshot's xmin (see `ChangeWatermark`); deletions
+    /// leave a row in `embedding_deletions`, which `writeEmbeddings` clears for users it writes again.
+    static let initialSchema = Migration(version: 1, name: "initial schema") { dimensions in
+        """
+        CREATE TABLE store_settings (
+            name text PRIMARY KEY,
+            value text NOT NULL
+        );
+        INSERT INTO store_settings (name, value) VALUES ('dimensions', '\(dimensions)');
+
+        CREATE TABLE users (
+            id bigint PRIMARY KEY CHECK (id > 0),
+            handle text NOT NULL UNIQUE,
+            display_name text NOT NULL,
+            bio text NOT NULL DEFAULT '',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now()
+        );
+
+        CREATE TABLE posts (
+            id bigint PRIMARY KEY CHECK (id > 0),
+            user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            content text NOT NULL,
+            topics text[] NOT NULL DEFAULT '{}',
+            hashtags text[] NOT NULL DEFAULT '{}',
+            platform text NOT NULL,
+            published_at timestamptz NOT NULL,
+            views bigint NOT NULL DEFAULT 0 CHECK (views >= 0),
+            likes bigint NOT NULL DEFAULT 0 CHECK (likes >= 0),
+            reposts bigint NOT NULL DEFAULT 0 CHECK (reposts >= 0)
+        );
+        CREATE INDEX posts_by_user_recent ON posts (user_id, published_at DESC);
+
+        CREATE TABLE profile_embeddings (
+            user_id bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            embedding vector(\(dimensions)) NOT NULL,
+            model text NOT NULL,
+            content_hash bytea NOT NULL,
+            embedded_at timestamptz NOT NULL DEFAULT now(),
+            changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+        );
+        ALTER TABLE profile_embeddings ALTER COLUMN embedding SET STORAGE PLAIN;
+        CREATE INDEX profile_embeddings_by_change ON profile_embeddings (changed_xid);
+
+        CREATE TABLE embedding_deletions (
+            user_id bigint PRIMARY KEY,
+            changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+        );
+        CREATE INDEX embedding_deletions_by_change ON embedding_deletions (changed_xid);
+
+        CREATE FUNCTION profile_embeddings_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.changed_xid := pg_current_xact_id();
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER profile_embeddings_touch BEFORE UPDATE ON profile_embeddings
+            FOR EACH ROW EXECUTE FUNCTION profile_embeddings_touch();
+
+        CREATE FUNCTION profile_embeddings_record_deletions() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO embedding_deletions (user_id) SELECT user_id FROM deleted
+            ON CONFLICT (user_id) DO UPDATE SET changed_xid = pg_current_xact_id();
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER profile_embeddings_record_deletions AFTER DELETE ON profile_embeddings
+            REFERENCING OLD TABLE AS deleted
+            FOR EACH STATEMENT EXECUTE FUNCTION profile_embeddings_record_deletions();
+
+        CREATE TABLE cohort_runs (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            model text NOT NULL,
+            k integer NOT NULL CHECK (k > 0),
+            parameters jsonb NOT NULL DEFAULT '{}',
+            objective double precision NOT NULL,
+            iterations integer NOT NULL,
+            active boolean NOT NULL DEFAULT false
+        );
+        CREATE UNIQUE INDEX cohort_runs_one_active ON cohort_runs (active) WHERE active;
+
+        CREATE TABLE cohorts (
+            run_id bigint NOT NULL REFERENCES cohort_runs (id) ON DELETE CASCADE,
+            cohort integer NOT NULL CHECK (cohort >= 0),
+            centroid vector(\(dimensions)) NOT NULL,
+            size integer NOT NULL CHECK (size >= 0),
+            label text NOT NULL DEFAULT '',
+            terms text[] NOT NULL DEFAULT '{}',
+            traits jsonb NOT NULL DEFAULT '{}',
+            PRIMARY KEY (run_id, cohort)
+        );
+        ALTER TABLE cohorts ALTER COLUMN centroid SET STORAGE PLAIN;
+
+        CREATE TABLE cohort_members (
+            run_id bigint NOT NULL,
+            user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            cohort integer NOT NULL,
+            similarity real NOT NULL,
+            PRIMARY KEY (run_id, user_id),
+            FOREIGN KEY (run_id, cohort) REFERENCES cohorts (run_id, cohort) ON DELETE CASCADE
+        );
+        CREATE INDEX cohort_members_by_cohort ON cohort_members (run_id, cohort);
+
+        CREATE TABLE jobs (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind text NOT NULL,
+            payload jsonb NOT NULL DEFAULT '{}',
+            status text NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+            attempts integer NOT NULL DEFAULT 0,
+            result jsonb,
+            error text,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            started_at timestamptz,
+            finished_at timestamptz
+        );
+        CREATE INDEX jobs_queued ON jobs (created_at) WHERE status = 'queued';
+        """
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import ProfileStore
+
+/// Where the embedded PostgreSQL server lives: `--data-dir`, `--port`, and `ONERING_PG_BIN`.
+struct EmbeddedServerOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "The embedded server's data directory (default: .onering/postgres, or /var/lib/onering/postgres as root).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("pg-port"), help: "The embedded server's port on 127.0.0.1.")
+    var port: Int = 54329
+
+    var server: EmbeddedServer {
+        var configuration = EmbeddedServer.Configuration(port: port)
+        if let dataDirectory {
+            configuration.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        }
+        configuration.binDirectory = ProcessInfo.processInfo.environment["ONERING_PG_BIN"]
+        return EmbeddedServer(configuration: configuration)
+    }
+}
+
+/// How commands reach the store: `DATABASE_URL` when set, else the embedded server, started if needed.
+struct StoreOptions: ParsableArguments {
+    @OptionGroup var embedded: EmbeddedServerOptions
+
+    @Option(help: "The schema holding the store's tables.")
+    var schema: String = "public"
+
+    @Option(help: "The embeddings' dimension (fixed per database).")
+    var dimensions: Int = 1536
+
+    /// `DATABASE_URL`, if the user gave one.
+    static var databaseURL: String? {
+        ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The connection string: `DATABASE_URL`, or the embedded server's (starting it).
+    func connectionString() throws -> String {
+        if let url = Self.databaseURL { return url }
+        return try embedded.server.start().connectionString
+    }
+
+    /// Connects and migrates: every command that uses the store can run on a fresh database.
+    func openStore(maximumConnections: Int = 4) async throws -> ProfileStore {
+        let store = try await ProfileStore.connect(.init(
+            connectionString: try connectionString(), schema: schema,
+            dimensions: dimensions, maximumConnections: maximumConnections
+        ))
+        try await store.migrate()
+        return store
+    }
+}

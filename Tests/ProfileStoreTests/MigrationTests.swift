@@ -1,0 +1,68 @@
+import ProfileStore
+import Testing
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("a fresh schema migrates to the newest version; a second run applies nothing")
+    func idempotent() async throws {
+        let store = try await TestDatabase.store(dimensions: 16)
+        #expect(try await store.schemaVersion() == Migration.all.last!.version)
+        #expect(try await store.migrate().isEmpty)
+        let tables = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+            let rows = try connection.query("""
+                SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)
+                """, [.text(store.configuration.schema), .textArray(["users", "posts", "profile_embeddings", "cohort_runs", "cohorts", "cohort_members", "jobs"])])
+            return try rows.int64(0, 0)
+        }
+        #expect(tables == 7)
+        try await store.dropSchema()
+    }
+
+    @Test("embeddings are stored PLAIN, out of TOAST, at the configured dimension")
+    func vectorColumn() async throws {
+        let store = try await TestDatabase.store(dimensions: 16)
+        let (storage, type) = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+            let rows = try connection.query("""
+                SELECT attstorage::text, format_type(atttypid, atttypmod) FROM pg_attribute
+                WHERE attrelid = 'profile_embeddings'::regclass AND attname = 'embedding'
+                """)
+            return (try rows.string(0, 0), try rows.string(0, 1))
+        }
+        #expect(storage == "p")
+        #expect(type == "vector(16)")
+        try await store.dropSchema()
+    }
+
+    @Test("connecting with another dimension than the database's is refused")
+    func dimensionMismatch() async throws {
+        let store = try await TestDatabase.store(dimensions: 16)
+        var other = store.configuration
+        other.dimensions = 32
+        let error = await #expect(throws: ProfileStoreError.self) { try await ProfileStore.connect(other) }
+        #expect(error?.code == .dimensionMismatch)
+        try await store.dropSchema()
+    }
+
+    @Test("migrations from several connections at once apply once")
+    func concurrentMigrations() async throws {
+        let store = try await TestDatabase.store()
+        var fresh = store.configuration
+        fresh.schema = store.configuration.schema + "_b"
+        let first = try await ProfileStore.connect(fresh)
+        let second = try await ProfileStore.connect(fresh)
+        async let a = first.migrate()
+        async let b = second.migrate()
+        let applied = try await a.count + b.count
+        #expect(applied == Migration.all.count)
+        try await first.dropSchema()
+        try await store.dropSchema()
+    }
+
+    @Test("a server that cannot be reached gives a connection error")
+    func unreachable() async throws {
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await ProfileStore.connect(.init(connectionString: "host=127.0.0.1 port=1 user=nobody dbname=none connect_timeout=2"))
+        }
+        #expect(error?.code == .connectionFailed)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import ProfileStore
+
+/// The PostgreSQL server the tests use: `DATABASE_URL`, or the embedded server
+/// that `make test` starts (`onering db start`). Each test gets a schema of its own.
+enum TestDatabase {
+    static func connectionString() throws -> String {
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty { return url }
+        let status = try EmbeddedServer().status()
+        guard status.running else {
+            throw ProfileStoreError(.connectionFailed, "no test database: run `onering db start` (make test does) or set DATABASE_URL")
+        }
+        return status.connectionString
+    }
+
+    /// A migrated store in a new schema; drop it with `dropSchema()` at the end.
+    static func store(dimensions: Int = 8, maximumConnections: Int = 4) async throws -> ProfileStore {
+        let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let store = try await ProfileStore.connect(.init(
+            connectionString: try connectionString(), schema: String(schema),
+            dimensions: dimensions, maximumConnections: maximumConnections
+        ))
+        try await store.migrate()
+        return store
+    }
+}
