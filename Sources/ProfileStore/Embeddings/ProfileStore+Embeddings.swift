@@ -98,6 +98,10 @@ extension ProfileStore {
                     userIDs.reserveCapacity(estimate)
                     vectors.reserveCapacity(rows: estimate)
                 }
+                // Fault the matrix's pages in on another thread while the rows stream in:
+                // on this VM a cold page fault costs more than decoding the row into it.
+                let prefault = PageFaulter.start(vectors.allocation)
+                defer { prefault.wait() }
                 // The watermark is our own integer, not user text; COPY takes no parameters.
                 let filter = watermark == .beginning ? "" : " WHERE changed_xid >= '\(watermark.transactionID)'::xid8"
                 try connection.copyOut("COPY (SELECT user_id, embedding FROM profile_embeddings\(filter)) TO STDOUT (FORMAT binary)") {

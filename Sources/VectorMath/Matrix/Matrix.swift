@@ -51,6 +51,12 @@ public struct Matrix<Element: VectorElement>: @unchecked Sendable {
     /// Bytes allocated for the elements.
     public var allocatedBytes: Int { storage.capacity * MemoryLayout<Element>.stride }
 
+    /// The whole allocation, rows and spare capacity, for memory hints such as
+    /// `madvise`. Valid until the matrix next reallocates; do not write through it.
+    public var allocation: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.base, count: allocatedBytes)
+    }
+
     /// The element at (`row`, `column`).
     @inlinable
     public subscript(row: Int, column: Int) -> Element {
