@@ -51,4 +51,36 @@ struct ConnectionPoolTests {
         #expect(error?.code == .queryFailed && error?.sqlState == "42P01")
         try await store.dropSchema()
     }
+
+    @Test("a connection killed mid-query reports the loss, and the pool reconnects by itself")
+    func killedMidQuery() async throws {
+        let store = try await TestDatabase.store(maximumConnections: 2)
+        let tag = "victim-\(store.configuration.schema)"
+        async let victim: Void = store.pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT set_config('application_name', $1, false)", [.text(tag)])
+            try connection.query("SELECT pg_sleep(30)")
+        }
+        let killer = try await ProfileStore.connect(.init(connectionString: store.configuration.connectionString))
+        var killed = false
+        for _ in 0..<200 where !killed {
+            killed = try await killer.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", [.text(tag)]
+                ).rowCount > 0
+            }
+            if !killed { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(killed)
+        do {
+            try await victim
+            Issue.record("the killed query returned")
+        } catch let error as ProfileStoreError {
+            #expect(error.code == .connectionLost, "\(error.message)")
+        }
+        for _ in 0..<3 {
+            let one = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").int64(0, 0) }
+            #expect(one == 1)
+        }
+        try await store.dropSchema()
+    }
 }

@@ -58,6 +58,22 @@ struct MigrationTests {
         try await store.dropSchema()
     }
 
+    @Test("the HNSW index is created once, with cosine operators")
+    func vectorIndex() async throws {
+        let store = try await TestDatabase.store(dimensions: 16)
+        try await store.createVectorIndex()
+        try await store.createVectorIndex()
+        let definition = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'profile_embeddings_hnsw'",
+                [.text(store.configuration.schema)]
+            ).string(0, 0)
+        }
+        #expect(definition.contains("hnsw") && definition.contains("vector_cosine_ops"))
+        await #expect(throws: ProfileStoreError.self) { try await store.createVectorIndex(m: 1) }
+        try await store.dropSchema()
+    }
+
     @Test("a server that cannot be reached gives a connection error")
     func unreachable() async throws {
         let error = await #expect(throws: ProfileStoreError.self) {
