@@ -1,0 +1,85 @@
+internal import CCurl
+internal import Dispatch
+internal import Foundation
+
+/// An HTTP response as libcurl received it.
+struct HTTPResponse: Sendable {
+    /// The status code.
+    var status: Int
+    /// Header values by lower-cased name (the last of repeated headers).
+    var headers: [String: String]
+    /// The body.
+    var body: [UInt8]
+}
+
+/// HTTP POST through libcurl, one easy handle per request, on a dispatch queue of its
+/// own: libcurl blocks, and must stay off Swift's cooperative threads.
+enum CurlHTTPClient {
+    private static let initialised: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    private static let queue = DispatchQueue(label: "onering.curl", attributes: .concurrent)
+
+    /// Collects what libcurl hands to its callbacks.
+    private final class Collector {
+        var body: [UInt8] = []
+        var headers: [String: String] = [:]
+    }
+
+    /// Posts `body` to `url`; throws `.transport` when no response arrives within `timeout` seconds.
+    static func post(url: String, headers: [String], body: [UInt8], timeout: Double) async throws(EmbeddingError) -> HTTPResponse {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, EmbeddingError>, Never>) in
+            queue.async {
+                continuation.resume(returning: Result { () throws(EmbeddingError) in
+                    try perform(url: url, headers: headers, body: body, timeout: timeout)
+                })
+            }
+        }
+        return try result.get()
+    }
+
+    private static func perform(url: String, headers: [String], body: [UInt8], timeout: Double) throws(EmbeddingError) -> HTTPResponse {
+        guard initialised, let curl = curl_easy_init() else {
+            throw EmbeddingError(.transport, "libcurl could not be initialised")
+        }
+        defer { curl_easy_cleanup(curl) }
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for header in headers { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+        let collector = Collector()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+
+        onering_curl_set_string(curl, CURLOPT_URL, url)
+        onering_curl_set_long(curl, CURLOPT_POST, 1)
+        onering_curl_set_long(curl, CURLOPT_NOSIGNAL, 1)
+        onering_curl_set_long(curl, CURLOPT_TIMEOUT_MS, max(1, Int(timeout * 1000)))
+        onering_curl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(min(timeout, 10) * 1000)))
+        onering_curl_set_pointer(curl, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+        onering_curl_set_function(curl, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+            collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }
+        onering_curl_set_pointer(curl, CURLOPT_WRITEDATA, context)
+        onering_curl_set_function(curl, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+            if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                collector.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return size * count
+        }
+        onering_curl_set_pointer(curl, CURLOPT_HEADERDATA, context)
+
+        let code: CURLcode = body.withUnsafeBufferPointer { bytes in
+            onering_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, bytes.count)
+            onering_curl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            return curl_easy_perform(curl)
+        }
+        guard code == CURLE_OK else {
+            throw EmbeddingError(.transport, "POST \(url): \(String(cString: curl_easy_strerror(code)))")
+        }
+        var status = 0
+        onering_curl_response_code(curl, &status)
+        return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+}
