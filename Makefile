@@ -12,6 +12,10 @@ demo: build
 	.build/release/onering bench similarity
 	.build/release/onering db start
 	.build/release/onering bench store
+	test -f data/posts.jsonl || gunzip -k data/posts.jsonl.gz
+	.build/release/onering import --users data/users.jsonl --posts data/posts.jsonl
+	.build/release/onering embed
+	.build/release/onering bench embed
 
 doctor: build
 	.build/release/onering doctor

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "VectorMath", targets: ["VectorMath"]),
         .library(name: "VectorIndex", targets: ["VectorIndex"]),
         .library(name: "ProfileStore", targets: ["ProfileStore"]),
+        .library(name: "Embedding", targets: ["Embedding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +26,7 @@ let package = Package(
 
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CVectorKernels", path: "Sources/CVectorKernels"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // MARK: Numeric core
@@ -40,11 +42,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Storage
+        // MARK: Embeddings and storage
 
+        .target(
+            name: "Embedding",
+            dependencies: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ProfileStore",
             dependencies: ["CLibPQ", "VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "SampleData",
+            dependencies: ["ProfileStore", "VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Engine
+
+        .target(
+            name: "Personalization",
+            dependencies: ["VectorMath", "Embedding", "ProfileStore"],
             swiftSettings: swiftSettings
         ),
 
@@ -56,6 +77,9 @@ let package = Package(
                 "VectorMath",
                 "VectorIndex",
                 "ProfileStore",
+                "Embedding",
+                "SampleData",
+                "Personalization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -63,6 +87,11 @@ let package = Package(
 
         // MARK: Tests
 
+        .target(
+            name: "_TestSupport",
+            dependencies: ["ProfileStore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VectorMathTests",
             dependencies: ["VectorMath"],
@@ -75,8 +104,23 @@ let package = Package(
         ),
 
         .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["Embedding", "VectorMath"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SampleDataTests",
+            dependencies: ["SampleData"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PersonalizationTests",
+            dependencies: ["Personalization", "Embedding", "ProfileStore", "SampleData", "_TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProfileStoreTests",
-            dependencies: ["ProfileStore", "VectorMath"],
+            dependencies: ["ProfileStore", "VectorMath", "_TestSupport"],
             swiftSettings: swiftSettings
         ),
 

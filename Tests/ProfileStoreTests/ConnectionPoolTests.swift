@@ -1,5 +1,6 @@
 import ProfileStore
 import Testing
+import _TestSupport
 
 @Suite("Connection pool")
 struct ConnectionPoolTests {

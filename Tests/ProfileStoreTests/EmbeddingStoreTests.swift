@@ -1,5 +1,6 @@
 import ProfileStore
 import Testing
+import _TestSupport
 import VectorMath
 
 @Suite("Embeddings: write, bulk read, change feed")

@@ -1,6 +1,7 @@
 import Foundation
 import ProfileStore
 import Testing
+import _TestSupport
 
 @Suite("Import of users and posts")
 struct ImportTests {

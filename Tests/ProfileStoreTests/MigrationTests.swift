@@ -1,5 +1,6 @@
 import ProfileStore
 import Testing
+import _TestSupport
 
 @Suite("Migrations")
 struct MigrationTests {

@@ -1,5 +1,6 @@
 import ProfileStore
 import Testing
+import _TestSupport
 
 @Suite("pgvector binary codec, against the server")
 struct PGVectorCodecTests {

@@ -1,10 +1,11 @@
-import Foundation
-import ProfileStore
+public import ProfileStore
+internal import Foundation
 
 /// The PostgreSQL server the tests use: `DATABASE_URL`, or the embedded server
 /// that `make test` starts (`onering db start`). Each test gets a schema of its own.
-enum TestDatabase {
-    static func connectionString() throws -> String {
+public enum TestDatabase {
+    /// `DATABASE_URL`, or the running embedded server's connection string.
+    public static func connectionString() throws -> String {
         if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty { return url }
         let status = try EmbeddedServer().status()
         guard status.running else {
@@ -14,7 +15,7 @@ enum TestDatabase {
     }
 
     /// A migrated store in a new schema; drop it with `dropSchema()` at the end.
-    static func store(dimensions: Int = 8, maximumConnections: Int = 4) async throws -> ProfileStore {
+    public static func store(dimensions: Int = 8, maximumConnections: Int = 4) async throws -> ProfileStore {
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let store = try await ProfileStore.connect(.init(
             connectionString: try connectionString(), schema: String(schema),

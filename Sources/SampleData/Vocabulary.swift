@@ -1,0 +1,44 @@
+/// Words shared by every niche: names, bio endings, post templates and posts about nothing in particular.
+enum Vocabulary {
+    static let firstNames = [
+        "Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam", "Maya", "Nikhil",
+        "Olga", "Pablo", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bruno",
+        "Carmen", "Diego", "Emeka", "Freya", "Gabriel", "Hana", "Ivan", "Jade", "Kai", "Lucia", "Marco", "Nora", "Omar",
+        "Priya", "Rafael", "Sofia", "Theo", "Valentina", "Will", "Yara", "Zain", "Aiko", "Lena", "Mateo", "Noah", "Sara",
+    ]
+    static let lastNames = [
+        "Garcia", "Kim", "Okafor", "Nguyen", "Müller", "Rossi", "Silva", "Patel", "Cohen", "Novak", "Tanaka", "Dubois",
+        "Johansson", "Mensah", "Kowalski", "Haddad", "Costa", "Ivanova", "Lee", "Smith", "Brown", "Khan", "Moreau", "Santos",
+        "Fischer", "Ali", "Yamamoto", "Ortiz", "Andersen", "Popescu", "Reyes", "Chen", "Walker", "Bianchi", "Adeyemi",
+    ]
+    static let bioEndings = [
+        "opinions my own", "DMs open", "new posts every week", "based in Lisbon", "based in Austin", "London",
+        "Toronto", "Berlin", "Lagos", "Singapore", "São Paulo", "newsletter below", "coffee addict", "she/her", "he/him",
+        "they/them", "sharing what I learn", "",
+    ]
+    /// `{a}` and `{b}` are niche keywords, `{topic}` a niche topic, `{n}` a small number.
+    static let postTemplates = [
+        "Hot take: {a} matters more than {b}.",
+        "{n} things I wish I knew about {a} before I started.",
+        "Spent the weekend on {a}. The surprise was how much {b} changed.",
+        "Unpopular opinion: most advice about {topic} gets {a} wrong.",
+        "Quick tip for {topic}: start with {a}, then worry about {b}.",
+        "Thread: everything I learned about {a} this year.",
+        "If you only fix one thing, fix {a}. {b} can wait.",
+        "Week {n} of {topic}: {a} is finally clicking.",
+        "Why is nobody talking about {a}? It quietly fixes {b}.",
+        "My honest review of {a} after {n} months.",
+        "{a} vs {b}: which one would you pick?",
+        "Beginner mistake I still make: ignoring {a}.",
+        "Today's {topic} notes: {a}, {b}, and a lot of patience.",
+        "Saving this for anyone getting into {topic}: {a} first.",
+    ]
+    static let genericPosts = [
+        "Good morning everyone, coffee first.", "Thank you for 10k followers!", "Taking a few days off to recharge.",
+        "New week, new goals.", "Grateful for this community.", "What are you working on this weekend?",
+        "Drop your best advice below.", "Long day, early night.", "Back from a short break, lots to share.",
+        "Reminder to drink some water.", "Happy Friday!", "Who else is up this early?", "Big announcement coming soon.",
+        "Answering your questions tonight.", "This made my day.",
+    ]
+    static let genericHashtags = ["motivation", "mondaymotivation", "grateful", "community", "weekend"]
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Embedding
+import Foundation
+import Personalization
+import ProfileStore
+
+/// `onering embed`: backfill profile embeddings into the store.
+struct Embed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Embed profiles whose embedding is missing or stale (or all), writing them to the store.",
+        discussion: "Resumable: a profile whose document and model are unchanged is skipped, so a rerun continues where an interrupted one stopped."
+    )
+
+    enum Provider: String, ExpressibleByArgument, CaseIterable {
+        case hashing, openai
+    }
+
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Embed every profile, or only missing and stale ones (default).") var scope: Scope = .stale
+    @Option(help: "The embedder: hashing (offline, the default) or openai (OPENAI_API_KEY; any compatible API).")
+    var provider: Provider = .hashing
+    @Option(help: "The OpenAI-compatible API's base URL (default: OPENAI_BASE_URL, else https://api.openai.com).")
+    var baseURL: String?
+    @Option(help: "The OpenAI embedding model.") var model: String = "text-embedding-3-small"
+    @Option(help: "Profiles per page (one transaction each).") var pageSize: Int = 1_000
+
+    enum Scope: String, EnumerableFlag {
+        case all, stale
+    }
+
+    func validate() throws {
+        guard pageSize > 0 else { throw ValidationError("--page-size must be positive") }
+    }
+
+    func run() async throws {
+        let embedder: any Embedder
+        switch provider {
+        case .hashing:
+            embedder = try HashingEmbedder(configuration: .init(dimensions: store.dimensions))
+        case .openai:
+            let environment = ProcessInfo.processInfo.environment
+            embedder = try OpenAIEmbedder(configuration: .init(
+                baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
+                apiKey: environment["OPENAI_API_KEY"] ?? "", model: model, dimensions: store.dimensions,
+                nativeDimensions: model.hasSuffix("-3-large") ? 3072 : 1536
+            ))
+        }
+        let profileStore = try await store.openStore()
+        let backfill = EmbeddingBackfill(
+            store: profileStore, embedder: embedder,
+            configuration: .init(pageSize: pageSize, everything: scope == .all)
+        )
+        let total = try await profileStore.pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT count(*) FROM users").int64(0, 0)
+        }
+        let started = now()
+        let progressLine = ProgressLine(total: Int(total))
+        let result = try await backfill.run { progress in
+            progressLine.update(done: progress.profiles, detail: "\(progress.embedded) embedded, \(progress.current) current")
+        }
+        progressLine.finish()
+        let seconds = now() - started
+        print("embed: \(result.profiles) profiles, \(result.embedded) embedded, \(result.current) already current, model \(embedder.modelID), \(seconds.fixed(1)) s, \((Double(result.embedded) / max(seconds, 1e-9)).fixed(0)) profiles/s")
+    }
+}
