@@ -1,3 +1,5 @@
+internal import Foundation
+
 /// Per-bucket IDF weights for the hashing embedder, learned from a corpus of profiles:
 /// `ln((1 + n) / (1 + df)) + 1` for a bucket that `df` of `n` documents touch
 /// (scikit-learn's smoothed IDF). Codable, so it can be stored and reused; its
@@ -33,5 +35,3 @@ public struct InverseDocumentFrequency: Sendable, Equatable, Codable {
         weights.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1.bitPattern)) &* 0x0000_0100_0000_01b3 }
     }
 }
-
-import Foundation

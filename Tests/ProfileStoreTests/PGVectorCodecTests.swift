@@ -1,3 +1,4 @@
+import Foundation
 import ProfileStore
 import Testing
 import _TestSupport
@@ -54,18 +55,19 @@ struct PGVectorCodecTests {
         try await store.dropSchema()
     }
 
-    @Test("other binary types round-trip: text[], int8[], timestamptz, bytea, xid8")
+    @Test("other binary types round-trip: text[], int8[], timestamptz, bytea, xid8, empty text, NULL")
     func otherTypes() async throws {
         let store = try await TestDatabase.store()
         let date = Date(timeIntervalSince1970: 1_788_000_000.123456)
         let row = try await store.pool.withConnection { connection throws(ProfileStoreError) in
             let result = try connection.query(
-                "SELECT $1::text[], cardinality($2::int8[]), $3::timestamptz, $4::bytea, $5::xid8, $6::text",
-                [.textArray(["a", "", "émoji 🚀"]), .int64Array([1, 2, 3]), .timestamp(date), .bytea([0, 255, 7]), .xid8(1 << 40), .text("ü")]
+                "SELECT $1::text[], cardinality($2::int8[]), $3::timestamptz, $4::bytea, $5::xid8, $6::text, $7::text = '', $8::int8 IS NULL",
+                [.textArray(["a", "", "émoji 🚀"]), .int64Array([1, 2, 3]), .timestamp(date), .bytea([0, 255, 7]), .xid8(1 << 40), .text("ü"), .text(""), .null]
             )
             return (
                 try result.stringArray(0, 0), try result.int64(0, 1), try result.date(0, 2),
-                try result.byteArray(0, 3), try result.uint64(0, 4), try result.string(0, 5)
+                try result.byteArray(0, 3), try result.uint64(0, 4), try result.string(0, 5),
+                [try result.bool(0, 6), try result.bool(0, 7)]
             )
         }
         #expect(row.0 == ["a", "", "émoji 🚀"])
@@ -74,8 +76,7 @@ struct PGVectorCodecTests {
         #expect(row.3 == [0, 255, 7])
         #expect(row.4 == 1 << 40)
         #expect(row.5 == "ü")
+        #expect(row.6 == [true, true], "an empty string and a NULL travel as such")
         try await store.dropSchema()
     }
 }
-
-import Foundation

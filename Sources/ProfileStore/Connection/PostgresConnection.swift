@@ -52,11 +52,12 @@ public final class PostgresConnection: @unchecked Sendable {
             offsets.append(present ? start : nil)
             lengths.append(Int32(buffer.count - start))
         }
+        buffer.append(UInt8(0))  // never empty, so the base address below exists even for "" values
         let types = parameters.map(\.typeOID)
         let formats = [Int32](repeating: 1, count: parameters.count)
         let result = buffer.bytes.withUnsafeBufferPointer { bytes in
-            let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
-            let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base! + $0 } }
+            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base + $0 } }
             return PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 1)
         }
         return try check(result, sql: sql)
