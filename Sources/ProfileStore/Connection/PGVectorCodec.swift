@@ -1,4 +1,4 @@
-/// pgvector's binary wire format, both ways.
+/// pgvector's binary wire format: `vector` both ways, `halfvec` out.
 ///
 /// `vector`: int16 dimensions, int16 zero, then each float4 big-endian
 /// (`vector_send`). `halfvec`: the same header, then each float16 big-endian.
@@ -8,12 +8,6 @@ enum PGVectorCodec {
     static func vectorSize(dimensions: Int) -> Int { 4 + 4 * dimensions }
 
     static func encodeVector(_ values: UnsafeBufferPointer<Float>, into buffer: inout WireBuffer) {
-        buffer.append(Int16(values.count))
-        buffer.append(Int16(0))
-        buffer.appendBigEndian(values)
-    }
-
-    static func encodeHalfVector(_ values: UnsafeBufferPointer<Float16>, into buffer: inout WireBuffer) {
         buffer.append(Int16(values.count))
         buffer.append(Int16(0))
         buffer.appendBigEndian(values)

@@ -30,18 +30,6 @@ struct WireBuffer {
         }
     }
 
-    /// Appends `values` as big-endian float16 (pgvector `halfvec`).
-    mutating func appendBigEndian(_ values: UnsafeBufferPointer<Float16>) {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: values.count * 2))
-        bytes.withUnsafeMutableBytes { raw in
-            let destination = raw.baseAddress! + start
-            for index in values.indices {
-                destination.storeBytes(of: values[index].bitPattern.bigEndian, toByteOffset: index * 2, as: UInt16.self)
-            }
-        }
-    }
-
     /// Overwrites 4 bytes at `offset` (a length written before its value was known).
     mutating func overwrite(_ value: Int32, at offset: Int) {
         bytes.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: Int32.self) }
