@@ -88,9 +88,6 @@ public struct ProfileDocument: Sendable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    /// Whether the profile has nothing to say beyond its name.
-    public var isEmpty: Bool { bio.allSatisfy(\.isWhitespace) && posts.isEmpty }
-
     /// A 16-byte hash of `text` and `model`: two 64-bit FNV-1a hashes with different
     /// seeds. It detects change; it is not a cryptographic digest.
     public func contentHash(model: String) -> [UInt8] {
