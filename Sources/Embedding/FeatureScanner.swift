@@ -4,8 +4,6 @@ enum FeatureScanner {
     /// The feature of a profile with no words.
     static let emptyProfileFeature: UInt64 = 0x6F6E_6572_696E_6700
 
-    private static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
-    private static let prime: UInt64 = 0x0000_0100_0000_01b3
     /// Salts that keep hashtags and word pairs apart from plain words.
     private static let hashtagSalt: UInt64 = 0x2323_2323_2323_2323
     private static let bigramSalt: UInt64 = 0x5F5F_5F5F_5F5F_5F5F
@@ -17,14 +15,14 @@ enum FeatureScanner {
         var text = text
         return text.withUTF8 { bytes in
             var emitted = 0
-            var hash = offset
+            var hash = FNV1a.offset
             var length = 0
             var asciiLetters = 0
             var startsWithHash = false
             var previous: UInt64? = nil
             func finishWord() {
                 defer {
-                    hash = offset
+                    hash = FNV1a.offset
                     length = 0
                     asciiLetters = 0
                     startsWithHash = false
@@ -39,7 +37,7 @@ enum FeatureScanner {
                 emit(hash, field.weight)
                 emitted += 1
                 if bigrams, let previous {
-                    emit((previous &* prime ^ hash) ^ bigramSalt, field.weight)
+                    emit((previous &* FNV1a.prime ^ hash) ^ bigramSalt, field.weight)
                     emitted += 1
                 }
                 previous = hash
@@ -60,7 +58,7 @@ enum FeatureScanner {
                 let isLetter = lower >= 0x61 && lower <= 0x7A
                 if isLetter || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte >= 0x80 {
                     if length == 0 { startsWithHash = afterHashSign }
-                    hash = (hash ^ UInt64(lower)) &* prime
+                    hash = FNV1a.step(hash, UInt64(lower))
                     length += 1
                     if isLetter { asciiLetters += 1 }
                     afterHashSign = false
@@ -77,7 +75,7 @@ enum FeatureScanner {
 
     /// The FNV-1a hash of a lower-case ASCII word, as `scan` computes it.
     static func hash(_ word: String) -> UInt64 {
-        word.utf8.reduce(offset) { ($0 ^ UInt64($1)) &* prime }
+        FNV1a.hash(word.utf8)
     }
 
     /// Common English words that say nothing about a niche.

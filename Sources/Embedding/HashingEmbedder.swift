@@ -80,16 +80,11 @@ public struct HashingEmbedder: Embedder {
         var features = 0
         for (field, text) in document.fields {
             features += FeatureScanner.scan(text, field: field, bigrams: configuration.bigrams) { feature, weight in
-                let mixed = Self.mix(feature)
-                let bucket = Int(mixed % UInt64(dimensions))
-                vector[bucket] += (mixed >> 63) == 0 ? weight : -weight
+                let slot = Self.slot(of: feature, dimensions: dimensions)
+                vector[slot.bucket] += slot.negative ? -weight : weight
             }
         }
-        if features == 0 {
-            let mixed = Self.mix(FeatureScanner.emptyProfileFeature)
-            vector[Int(mixed % UInt64(dimensions))] = 1
-            return
-        }
+        guard features > 0 else { return writeReservedVector(into: vector) }
         var squares: Float = 0
         for bucket in 0..<dimensions where vector[bucket] != 0 {
             let count = vector[bucket]
@@ -98,14 +93,23 @@ public struct HashingEmbedder: Embedder {
             vector[bucket] = value
             squares += value * value
         }
-        guard squares > 0 else {
-            // Every bucket cancelled out (opposite signs); fall back to the reserved feature.
-            vector.update(repeating: 0)
-            vector[Int(Self.mix(FeatureScanner.emptyProfileFeature) % UInt64(dimensions))] = 1
-            return
-        }
+        // Every bucket can cancel out (opposite signs); fall back to the reserved feature then too.
+        guard squares > 0 else { return writeReservedVector(into: vector) }
         let scale = 1 / squares.squareRoot()
         for bucket in 0..<dimensions { vector[bucket] *= scale }
+    }
+
+    /// The reserved feature's vector, for profiles with no words.
+    private func writeReservedVector(into vector: UnsafeMutableBufferPointer<Float>) {
+        vector.update(repeating: 0)
+        vector[Self.slot(of: FeatureScanner.emptyProfileFeature, dimensions: dimensions).bucket] = 1
+    }
+
+    /// The bucket a feature adds to, and whether it subtracts.
+    @inline(__always)
+    static func slot(of feature: UInt64, dimensions: Int) -> (bucket: Int, negative: Bool) {
+        let mixed = mix(feature)
+        return (Int(mixed % UInt64(dimensions)), mixed >> 63 == 1)
     }
 
     /// SplitMix64's finaliser: FNV-1a's low bits are weak, the bucket and sign need good ones.

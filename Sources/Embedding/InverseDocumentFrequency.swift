@@ -20,7 +20,7 @@ public struct InverseDocumentFrequency: Sendable, Equatable, Codable {
             touched.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
             for (field, text) in document.fields {
                 _ = FeatureScanner.scan(text, field: field, bigrams: configuration.bigrams) { feature, _ in
-                    touched[Int(HashingEmbedder.mix(feature) % UInt64(dimensions))] = true
+                    touched[HashingEmbedder.slot(of: feature, dimensions: dimensions).bucket] = true
                 }
             }
             for bucket in 0..<dimensions where touched[bucket] { documentFrequency[bucket] += 1 }
@@ -32,6 +32,6 @@ public struct InverseDocumentFrequency: Sendable, Equatable, Codable {
 
     /// A 64-bit hash of the weights' bits.
     public var fingerprint: UInt64 {
-        weights.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1.bitPattern)) &* 0x0000_0100_0000_01b3 }
+        weights.reduce(FNV1a.offset) { FNV1a.step($0, UInt64($1.bitPattern)) }
     }
 }

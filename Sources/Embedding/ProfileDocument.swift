@@ -94,12 +94,8 @@ public struct ProfileDocument: Sendable, Equatable {
         var bytes = Array(model.utf8)
         bytes.append(0)
         bytes += text.utf8
-        var result: [UInt8] = []
-        for seed: UInt64 in [0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4] {
-            var hash = seed
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            result += withUnsafeBytes(of: hash.bigEndian, Array.init)
+        return [FNV1a.offset, 0x8422_2325_cbf2_9ce4].flatMap { seed in
+            withUnsafeBytes(of: FNV1a.hash(bytes, seed: seed).bigEndian, Array.init)
         }
-        return result
     }
 }
