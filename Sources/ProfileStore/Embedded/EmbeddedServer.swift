@@ -173,7 +173,7 @@ public struct EmbeddedServer: Sendable {
         }
         guard runsAsRoot else { return bin }
         try ensureSystemUser()
-        if (try? Subprocess.run("/usr/sbin/runuser", ["-u", configuration.systemUser, "--", "test", "-x", bin + "/postgres"])) != nil {
+        if serverUserPasses("-x", bin + "/postgres") {
             return bin
         }
         return try sharedCopy(of: URL(fileURLWithPath: bin).deletingLastPathComponent().path)
@@ -232,7 +232,7 @@ public struct EmbeddedServer: Sendable {
         }
         guard runsAsRoot else { return }
         try Subprocess.run("/bin/chown", ["-R", "\(configuration.systemUser):", directory])
-        if (try? Subprocess.run("/usr/sbin/runuser", ["-u", configuration.systemUser, "--", "test", "-w", directory])) == nil {
+        if !serverUserPasses("-w", directory) {
             throw ProfileStoreError(.embeddedServer, "\(configuration.systemUser) cannot reach \(directory) (a parent directory is private); choose a data directory it can enter, e.g. under /var/lib or /tmp")
         }
     }
@@ -255,6 +255,11 @@ public struct EmbeddedServer: Sendable {
     }
 
     // MARK: Processes
+
+    /// Whether `test <flag> <path>` succeeds as the server's user (root only).
+    private func serverUserPasses(_ flag: String, _ path: String) -> Bool {
+        (try? Subprocess.run("/usr/sbin/runuser", ["-u", configuration.systemUser, "--", "test", flag, path])) != nil
+    }
 
     /// Runs a PostgreSQL tool as the server's user: root's `runuser`, or the caller itself.
     private func runAsServerUser(_ tool: String, _ arguments: [String], what: String) throws(ProfileStoreError) {

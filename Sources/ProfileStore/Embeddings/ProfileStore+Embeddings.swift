@@ -148,15 +148,8 @@ extension ProfileStore {
         for userID in rows.userIDs where !seen.insert(userID).inserted {
             throw ProfileStoreError(.invalidInput, "user \(userID) appears twice in one batch of embeddings")
         }
-        let dimensions = configuration.dimensions
-        try rows.vectors.withUnsafeBufferPointer { (values) throws(ProfileStoreError) in
-            for row in 0..<rows.vectors.rows {
-                var squares: Float = 0
-                for value in values[row * dimensions..<(row + 1) * dimensions] { squares += value * value }
-                guard squares.isFinite, squares > 0 else {
-                    throw ProfileStoreError(.invalidInput, "the embedding of user \(rows.userIDs[row]) is zero, NaN or infinite")
-                }
-            }
+        for (row, squares) in rows.vectors.squaredRowNorms().enumerated() where !(squares.isFinite && squares > 0) {
+            throw ProfileStoreError(.invalidInput, "the embedding of user \(rows.userIDs[row]) is zero, NaN or infinite")
         }
     }
 }
