@@ -66,9 +66,14 @@ public struct EmbeddingBackfill: Sendable {
 
     /// The document a stored profile becomes.
     public static func document(_ profile: ProfileStore.ProfileWithPosts, postLimit: Int) -> ProfileDocument {
+        document(user: profile.user, posts: profile.posts, postLimit: postLimit)
+    }
+
+    /// The document a user with these posts becomes.
+    public static func document(user: UserRecord, posts: [PostRecord], postLimit: Int) -> ProfileDocument {
         ProfileDocument(
-            name: profile.user.name, bio: profile.user.bio,
-            posts: profile.posts.map { .init(text: $0.text, hashtags: $0.hashtags, topics: $0.topics, publishedAt: $0.publishedAt) },
+            name: user.name, bio: user.bio,
+            posts: posts.map { .init(text: $0.text, hashtags: $0.hashtags, topics: $0.topics, publishedAt: $0.publishedAt) },
             postLimit: postLimit
         )
     }

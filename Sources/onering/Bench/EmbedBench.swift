@@ -26,10 +26,8 @@ struct EmbedBench: AsyncParsableCommand {
 
     func run() async throws {
         let generated = CreatorGenerator(configuration: .init(creators: creators, seed: seed)).generate()
-        let documents = generated.map { creator in
-            ProfileDocument(name: creator.user.name, bio: creator.user.bio, posts: creator.posts.map {
-                .init(text: $0.text, hashtags: $0.hashtags, topics: $0.topics, publishedAt: $0.publishedAt)
-            })
+        let documents = generated.map {
+            EmbeddingBackfill.document(user: $0.user, posts: $0.posts, postLimit: ProfileDocument.defaultPostLimit)
         }
         let mainNiche = generated.map { $0.niches[0] }
         let plain = try HashingEmbedder(configuration: .init(dimensions: store.dimensions))
@@ -46,13 +44,7 @@ struct EmbedBench: AsyncParsableCommand {
         print("niche share@\(k) (hashing + IDF from the corpus): \(nicheShare(weightedVectors, labels: mainNiche, backend: backend).fixed(3))")
 
         guard backfill > 0 else { return }
-        var options = store
-        if options.schema == "public" { options.schema = "onering_bench_embed" }
-        let profileStore = try await ProfileStore.connect(.init(
-            connectionString: try options.connectionString(), schema: options.schema, dimensions: options.dimensions
-        ))
-        try await profileStore.dropSchema()
-        try await profileStore.migrate()
+        let profileStore = try await store.freshBenchmarkStore(schema: "onering_bench_embed")
         started = now()
         let generator = CreatorGenerator(configuration: .init(creators: backfill, seed: seed))
         for start in stride(from: 0, to: backfill, by: 5_000) {

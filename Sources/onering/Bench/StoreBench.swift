@@ -25,16 +25,9 @@ struct StoreBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var options = store
-        if options.schema == "public" { options.schema = "onering_bench" }
-        let dimensions = options.dimensions
-        let profileStore = try await ProfileStore.connect(.init(
-            connectionString: try options.connectionString(), schema: options.schema,
-            dimensions: dimensions, maximumConnections: connections + 1
-        ))
-        try await profileStore.dropSchema()
-        try await profileStore.migrate()
-        print("store: schema \(options.schema), \(count) × \(dimensions) embeddings, batches of \(batch), \(connections) connection(s)")
+        let dimensions = store.dimensions
+        let profileStore = try await store.freshBenchmarkStore(schema: "onering_bench", maximumConnections: connections + 1)
+        print("store: schema \(profileStore.configuration.schema), \(count) × \(dimensions) embeddings, batches of \(batch), \(connections) connection(s)")
 
         let users = (1...count).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "creator_\($0)", name: "Creator \($0)")) }
         var started = now()

@@ -11,9 +11,7 @@ struct DatabaseMigrate: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let profileStore = try await ProfileStore.connect(.init(
-            connectionString: try store.connectionString(), schema: store.schema, dimensions: store.dimensions
-        ))
+        let profileStore = try await store.connect()
         let applied = try await profileStore.migrate()
         for migration in applied { print("applied \(migration.version): \(migration.name)") }
         print("schema \(store.schema) at version \(try await profileStore.schemaVersion()), \(store.dimensions) dimensions")

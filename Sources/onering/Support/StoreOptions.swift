@@ -41,12 +41,27 @@ struct StoreOptions: ParsableArguments {
         return try embedded.server.start().connectionString
     }
 
-    /// Connects and migrates: every command that uses the store can run on a fresh database.
-    func openStore(maximumConnections: Int = 4) async throws -> ProfileStore {
-        let store = try await ProfileStore.connect(.init(
-            connectionString: try connectionString(), schema: schema,
+    /// Connects without migrating; `schemaInsteadOfPublic` replaces the default schema
+    /// (benchmarks keep to one of their own unless `--schema` names another).
+    func connect(maximumConnections: Int = 4, schemaInsteadOfPublic: String? = nil) async throws -> ProfileStore {
+        try await ProfileStore.connect(.init(
+            connectionString: try connectionString(),
+            schema: schema == "public" ? schemaInsteadOfPublic ?? schema : schema,
             dimensions: dimensions, maximumConnections: maximumConnections
         ))
+    }
+
+    /// Connects and migrates: every command that uses the store can run on a fresh database.
+    func openStore(maximumConnections: Int = 4) async throws -> ProfileStore {
+        let store = try await connect(maximumConnections: maximumConnections)
+        try await store.migrate()
+        return store
+    }
+
+    /// A benchmark's store: a schema of its own, dropped and migrated afresh.
+    func freshBenchmarkStore(schema benchmarkSchema: String, maximumConnections: Int = 4) async throws -> ProfileStore {
+        let store = try await connect(maximumConnections: maximumConnections, schemaInsteadOfPublic: benchmarkSchema)
+        try await store.dropSchema()
         try await store.migrate()
         return store
     }
