@@ -101,6 +101,11 @@ public struct Matrix<Element: VectorElement>: @unchecked Sendable {
     }
 
     /// Appends one row.
+    ///
+    /// Inlinable so that callers in other modules get it specialised for their collection:
+    /// unspecialised, each element costs a generic witness call (measured: 5,000 rows of
+    /// 1536 took 1.5 s through `VectorIndex.upsert(ids:vectors:)`).
+    @inlinable
     public mutating func append<C: Collection>(row values: C) where C.Element == Element {
         precondition(values.count == columns, "row of \(values.count) elements in a matrix of \(columns) columns")
         let columns = columns
@@ -124,7 +129,8 @@ public struct Matrix<Element: VectorElement>: @unchecked Sendable {
         rows = needed
     }
 
-    /// Overwrites row `index` with `values`.
+    /// Overwrites row `index` with `values` (inlinable for the same reason as ``append(row:)``).
+    @inlinable
     public mutating func replaceRow<C: Collection>(_ index: Int, with values: C) where C.Element == Element {
         precondition(index >= 0 && index < rows, "row \(index) out of range 0..<\(rows)")
         precondition(values.count == columns, "row of \(values.count) elements in a matrix of \(columns) columns")
