@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -65,7 +66,7 @@ let package = Package(
 
         .target(
             name: "Personalization",
-            dependencies: ["VectorMath", "Embedding", "ProfileStore"],
+            dependencies: ["VectorMath", "VectorIndex", "Embedding", "ProfileStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -81,6 +82,7 @@ let package = Package(
                 "SampleData",
                 "Personalization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,7 +117,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PersonalizationTests",
-            dependencies: ["Personalization", "Embedding", "ProfileStore", "SampleData", "_TestSupport"],
+            dependencies: ["Personalization", "Embedding", "ProfileStore", "SampleData", "VectorMath", "_TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,6 +9,8 @@ public enum PostgresValue: Sendable, Equatable {
     case int32(Int32)
     case int64(Int64)
     case double(Double)
+    /// `real` (float4).
+    case real(Float)
     case text(String)
     case bytea([UInt8])
     /// `timestamptz`, to the microsecond.
@@ -30,6 +32,7 @@ public enum PostgresValue: Sendable, Equatable {
         case .int32: 23
         case .int64: 20
         case .double: 701
+        case .real: 700
         case .text: 25
         case .bytea: 17
         case .timestamp: 1184
@@ -47,6 +50,7 @@ public enum PostgresValue: Sendable, Equatable {
         case .int32(let value): buffer.append(value)
         case .int64(let value): buffer.append(value)
         case .double(let value): buffer.append(value)
+        case .real(let value): buffer.append(value)
         case .text(let value): buffer.append(utf8: value)
         case .bytea(let value): buffer.append(raw: value)
         case .timestamp(let value): buffer.append(PostgresTime.microseconds(from: value))

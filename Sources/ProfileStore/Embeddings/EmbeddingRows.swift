@@ -30,6 +30,14 @@ public struct EmbeddingChanges: Sendable {
     public var deletedUserIDs: [Int64]
     /// Pass this to the next `embeddings(changedSince:)` call.
     public var watermark: ChangeWatermark
+
+    /// Changes as the store reads them (or as a caller that wrote them knows them).
+    public init(userIDs: [Int64], vectors: Matrix<Float>, deletedUserIDs: [Int64], watermark: ChangeWatermark) {
+        self.userIDs = userIDs
+        self.vectors = vectors
+        self.deletedUserIDs = deletedUserIDs
+        self.watermark = watermark
+    }
 }
 
 /// A position in the embeddings' change feed.

@@ -136,6 +136,14 @@ extension ProfileStore {
         }
     }
 
+    /// The model most stored embeddings were made with, or nil when there are none.
+    public func embeddingModel() async throws(ProfileStoreError) -> String? {
+        try await pool.withConnection { connection throws(ProfileStoreError) in
+            let rows = try connection.query("SELECT model FROM profile_embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1")
+            return rows.rowCount == 0 ? nil : try rows.string(0, 0)
+        }
+    }
+
     private func validate(_ rows: EmbeddingRows) throws(ProfileStoreError) {
         guard rows.vectors.columns == configuration.dimensions else {
             throw ProfileStoreError(.dimensionMismatch, "\(rows.vectors.columns)-dimensional embeddings for a \(configuration.dimensions)-dimensional store")

@@ -9,7 +9,7 @@ public struct Migration: Sendable {
     let sql: @Sendable (_ dimensions: Int) -> String
 
     /// Every migration this build knows, oldest first.
-    public static let all: [Migration] = [initialSchema]
+    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
     ///
@@ -132,6 +132,18 @@ public struct Migration: Sendable {
             finished_at timestamptz
         );
         CREATE INDEX jobs_queued ON jobs (created_at) WHERE status = 'queued';
+        """
+    }
+
+    /// Run statistics (imbalance, churn, timings) beside a cohort run, and progress and a
+    /// heartbeat on jobs, so a runner that died can be told from one that is working.
+    static let cohortStatsAndJobProgress = Migration(version: 2, name: "cohort run stats, job progress") { _ in
+        """
+        ALTER TABLE cohort_runs ADD COLUMN stats jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE jobs ADD COLUMN progress jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE jobs ADD COLUMN heartbeat_at timestamptz;
+        CREATE INDEX jobs_running ON jobs (kind) WHERE status = 'running';
+        CREATE INDEX cohort_members_by_user ON cohort_members (user_id);
         """
     }
 }

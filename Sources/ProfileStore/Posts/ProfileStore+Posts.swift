@@ -1,0 +1,80 @@
+public import struct Foundation.Date
+
+extension ProfileStore {
+    /// One user with their `postLimit` most recent posts, or nil when the user does not exist.
+    public func profile(userID: Int64, postLimit: Int) async throws(ProfileStoreError) -> ProfileWithPosts? {
+        guard userID > 0 else { return nil }
+        let page = try await profiles(afterUserID: userID - 1, limit: 1, postLimit: postLimit)
+        return page.first?.user.id == userID ? page[0] : nil
+    }
+
+    /// The handles of `userIDs` (unknown ids are left out).
+    public func handles(userIDs: [Int64]) async throws(ProfileStoreError) -> [Int64: String] {
+        try await pool.withConnection { connection throws(ProfileStoreError) in
+            let rows = try connection.query("SELECT id, handle FROM users WHERE id = ANY($1)", [.int64Array(userIDs)])
+            var handles: [Int64: String] = [:]
+            for row in 0..<rows.rowCount { handles[try rows.int64(row, 0)] = try rows.string(row, 1) }
+            return handles
+        }
+    }
+
+    /// Every user's bio, in user order.
+    public func bios() async throws(ProfileStoreError) -> [(userID: Int64, bio: String)] {
+        try await pool.withConnection { connection throws(ProfileStoreError) in
+            let rows = try connection.query("SELECT id, bio FROM users ORDER BY id")
+            return try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in (try rows.int64(row, 0), try rows.string(row, 1)) }
+        }
+    }
+
+    /// The publication time of the newest post, or nil when there are no posts.
+    public func newestPostDate() async throws(ProfileStoreError) -> Date? {
+        try await pool.withConnection { connection throws(ProfileStoreError) in
+            let rows = try connection.query("SELECT max(published_at) FROM posts")
+            return rows.isNull(0, 0) ? nil : try rows.date(0, 0)
+        }
+    }
+
+    /// Calls `body` with every post, a page of `pageSize` at a time in id order, so the
+    /// whole table never sits in memory. Pages are read by key, each in its own statement.
+    public func forEachPostPage(pageSize: Int = 20_000, _ body: ([PostRecord]) throws(ProfileStoreError) -> Void) async throws(ProfileStoreError) {
+        precondition(pageSize > 0, "a page needs at least one post")
+        var after: Int64 = 0
+        while true {
+            let start = after
+            let page = try await pool.withConnection { connection throws(ProfileStoreError) in
+                try Self.decodePosts(connection.query("""
+                    SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts
+                    FROM posts WHERE id > $1 ORDER BY id LIMIT $2
+                    """, [.int64(start), .int64(Int64(pageSize))]))
+            }
+            guard let last = page.last else { return }
+            try body(page)
+            after = last.id
+        }
+    }
+
+    /// Up to `perAuthor` posts of each of `authors` published at or after `since`, each
+    /// author's ranked by engagement rate ((likes + reposts) / views), best first.
+    public func topPosts(authors: [Int64], since: Date, perAuthor: Int) async throws(ProfileStoreError) -> [PostRecord] {
+        try await pool.withConnection { connection throws(ProfileStoreError) in
+            try Self.decodePosts(connection.query("""
+                SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts
+                FROM unnest($1::bigint[]) AS a (user_id)
+                CROSS JOIN LATERAL (
+                    SELECT * FROM posts WHERE posts.user_id = a.user_id AND published_at >= $2
+                    ORDER BY (likes + reposts)::float8 / greatest(views, 1) DESC, id LIMIT $3
+                ) p
+                """, [.int64Array(authors), .timestamp(since), .int64(Int64(perAuthor))]))
+        }
+    }
+
+    static func decodePosts(_ rows: QueryResult) throws(ProfileStoreError) -> [PostRecord] {
+        try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in
+            PostRecord(
+                id: try rows.int64(row, 0), userID: try rows.int64(row, 1), text: try rows.string(row, 2),
+                topics: try rows.stringArray(row, 3), hashtags: try rows.stringArray(row, 4), platform: try rows.string(row, 5),
+                publishedAt: try rows.date(row, 6), views: try rows.int64(row, 7), likes: try rows.int64(row, 8), reposts: try rows.int64(row, 9)
+            )
+        }
+    }
+}
