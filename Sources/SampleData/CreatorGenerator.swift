@@ -11,7 +11,9 @@ internal import VectorMath
 /// say nothing about a niche ("new week, new goals"). Posts go out at the niche's
 /// peak hours (70%) or any hour, on weekends at the niche's rate. Views follow a
 /// log-normal creator reach times a log-normal per-post factor (heavy-tailed);
-/// likes and reposts are log-normal fractions of views and likes.
+/// likes and reposts are log-normal fractions of views and likes. In the last seven
+/// days each niche has one trending topic that most of its posts are about
+/// (``trendingTopic(of:)``), so cohort trends have something real to find.
 ///
 /// Creator `i` draws from its own stream (`seed`, `i`), so any creator can be made
 /// alone and a larger set starts with the smaller one.
@@ -93,7 +95,11 @@ public struct CreatorGenerator: Sendable {
             let roll = random.unit()
             let niche: Niche? = roll < configuration.genericPostShare ? nil
                 : (secondary != nil && random.unit() < secondaryWeight ? secondary : main)
-            let (text, hashtags, topics) = niche.map { Self.nichePost($0, using: &random) } ?? Self.genericPost(using: &random)
+            let publishedAt = publicationDate(niche ?? main, using: &random)
+            let recent = publishedAt > configuration.end.addingTimeInterval(-Double(Self.trendDays) * 86_400)
+            let (text, hashtags, topics) = niche.map {
+                Self.nichePost($0, trending: recent ? trendingTopic(of: $0) : nil, using: &random)
+            } ?? Self.genericPost(using: &random)
             let views = Int64(reach * exp(0.9 * random.gaussian()))
             let likes = Int64(Double(views) * min(0.5, exp(-3.5 + 0.6 * random.gaussian())))
             let reposts = Int64(Double(likes) * min(0.8, exp(-2.3 + 0.7 * random.gaussian())))
@@ -104,7 +110,7 @@ public struct CreatorGenerator: Sendable {
                 topics: topics,
                 hashtags: hashtags,
                 platform: Self.platform(niche ?? main, using: &random),
-                publishedAt: publicationDate(niche ?? main, using: &random),
+                publishedAt: publishedAt,
                 views: views, likes: likes, reposts: reposts
             ))
         }
@@ -134,11 +140,22 @@ public struct CreatorGenerator: Sendable {
         return parts.joined(separator: " · ")
     }
 
-    private static func nichePost(_ niche: Niche, using random: inout SplitMix64) -> (String, [String], [String]) {
+    /// Days at the end of the span in which each niche's trending topic surges.
+    static let trendDays = 7
+
+    /// The topic of `niche` that trends in the last ``trendDays`` days: one per niche, chosen by the seed.
+    public func trendingTopic(of niche: Niche) -> String {
+        let index = Niche.all.firstIndex(of: niche)!
+        return niche.topics[Int((configuration.seed &+ UInt64(index) &* 7) % UInt64(niche.topics.count))]
+    }
+
+    /// A post of `niche`; with a `trending` topic, 60% of posts are about it (and say so in their topics).
+    private static func nichePost(_ niche: Niche, trending: String?, using random: inout SplitMix64) -> (String, [String], [String]) {
         let first = niche.keywords.randomElement(using: &random)!
         var second = niche.keywords.randomElement(using: &random)!
         if second == first { second = niche.keywords.randomElement(using: &random)! }
-        let topic = niche.topics.randomElement(using: &random)!
+        let onTrend = trending != nil && random.unit() < 0.6
+        let topic = onTrend ? trending! : niche.topics.randomElement(using: &random)!
         let template = Vocabulary.postTemplates.randomElement(using: &random)!
         var text = template.replacingOccurrences(of: "{a}", with: first)
             .replacingOccurrences(of: "{b}", with: second)
@@ -146,7 +163,7 @@ public struct CreatorGenerator: Sendable {
             .replacingOccurrences(of: "{n}", with: String(Int.random(in: 3...12, using: &random)))
         let hashtags = Array(niche.hashtags.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random)))
         if !hashtags.isEmpty { text += " " + hashtags.map { "#\($0)" }.joined(separator: " ") }
-        let topics = random.unit() < 0.6 ? [topic] : []
+        let topics = onTrend || random.unit() < 0.6 ? [topic] : []
         return (text, hashtags, topics)
     }
 

@@ -59,4 +59,22 @@ struct CreatorGeneratorTests {
         #expect(labels[1] == sample[0].niches)
         #expect(labels.count == 100)
     }
+
+    @Test("each niche's trending topic surges in the last week and not before")
+    func trends() {
+        let generator = CreatorGenerator(configuration: .init(creators: 2_000))
+        let end = generator.configuration.end
+        var recentShare: [Double] = [], earlierShare: [Double] = []
+        for niche in Niche.all {
+            let topic = generator.trendingTopic(of: niche)
+            let posts = Self.creators.filter { $0.niches[0] == niche.id }.flatMap(\.posts).filter { !$0.topics.isEmpty }
+            let recent = posts.filter { $0.publishedAt > end.addingTimeInterval(-7 * 86_400) }
+            let earlier = posts.filter { $0.publishedAt <= end.addingTimeInterval(-7 * 86_400) }
+            guard recent.count >= 10 else { continue }
+            recentShare.append(Double(recent.filter { $0.topics.contains(topic) }.count) / Double(recent.count))
+            earlierShare.append(Double(earlier.filter { $0.topics.contains(topic) }.count) / Double(max(earlier.count, 1)))
+        }
+        #expect(recentShare.count >= 10)
+        for (recent, earlier) in zip(recentShare, earlierShare) { #expect(recent > 2 * earlier) }
+    }
 }
