@@ -11,17 +11,9 @@ struct Embed: AsyncParsableCommand {
         discussion: "Resumable: a profile whose document and model are unchanged is skipped, so a rerun continues where an interrupted one stopped."
     )
 
-    enum Provider: String, ExpressibleByArgument, CaseIterable {
-        case hashing, openai
-    }
-
     @OptionGroup var store: StoreOptions
     @Flag(help: "Embed every profile, or only missing and stale ones (default).") var scope: Scope = .stale
-    @Option(help: "The embedder: hashing (offline, the default) or openai (OPENAI_API_KEY; any compatible API).")
-    var provider: Provider = .hashing
-    @Option(help: "The OpenAI-compatible API's base URL (default: OPENAI_BASE_URL, else https://api.openai.com).")
-    var baseURL: String?
-    @Option(help: "The OpenAI embedding model.") var model: String = "text-embedding-3-small"
+    @OptionGroup var embedding: EmbedderOptions
     @Option(help: "Profiles per page (one transaction each).") var pageSize: Int = 1_000
 
     enum Scope: String, EnumerableFlag {
@@ -33,18 +25,7 @@ struct Embed: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let embedder: any Embedder
-        switch provider {
-        case .hashing:
-            embedder = try HashingEmbedder(configuration: .init(dimensions: store.dimensions))
-        case .openai:
-            let environment = ProcessInfo.processInfo.environment
-            embedder = try OpenAIEmbedder(configuration: .init(
-                baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
-                apiKey: environment["OPENAI_API_KEY"] ?? "", model: model, dimensions: store.dimensions,
-                nativeDimensions: model.hasSuffix("-3-large") ? 3072 : 1536
-            ))
-        }
+        let embedder = try embedding.embedder(dimensions: store.dimensions)
         let profileStore = try await store.openStore()
         let backfill = EmbeddingBackfill(
             store: profileStore, embedder: embedder,

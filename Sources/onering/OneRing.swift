@@ -6,6 +6,9 @@ struct OneRing: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onering",
         abstract: "OneRing personalization engine: creator embeddings, similarity search, cohorts.",
-        subcommands: [Doctor.self, Database.self, DataCommand.self, Import.self, Embed.self, Bench.self]
+        subcommands: [
+            Doctor.self, Database.self, DataCommand.self, Import.self, Embed.self, Search.self, Cohorts.self, ContextCommand.self,
+            Jobs.self, Bench.self,
+        ]
     )
 }

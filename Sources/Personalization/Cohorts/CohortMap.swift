@@ -1,0 +1,153 @@
+public import Foundation
+public import ProfileStore
+internal import VectorMath
+
+/// The cohort map: creators projected to 2-D by PCA (a seeded sample when there are many),
+/// coloured by cohort, each cohort's label at the centre of its points, and a legend.
+public struct CohortMap: Sendable {
+    /// What to draw.
+    public struct Parameters: Sendable {
+        /// Creators drawn at most (a seeded sample). Default 6,000.
+        public var sampleSize: Int
+        /// Seed of the sample. Default 1.
+        public var seed: UInt64
+        /// Canvas size in pixels. Default 1,500 × 1,000.
+        public var width: Int
+        public var height: Int
+
+        /// Parameters with the defaults above.
+        public init(sampleSize: Int = 6_000, seed: UInt64 = 1, width: Int = 1_500, height: Int = 1_000) {
+            self.sampleSize = sampleSize
+            self.seed = seed
+            self.width = width
+            self.height = height
+        }
+    }
+
+    /// One drawn creator.
+    struct Point {
+        var x: Double
+        var y: Double
+        var cohort: Int
+    }
+
+    let run: CohortRunRecord
+    let cohorts: [CohortRecord]
+    let points: [Point]
+    let creators: Int
+    let explained: (Double, Double)
+    let parameters: Parameters
+
+    /// Reads the active run and the creators' embeddings and projects them.
+    ///
+    /// - Throws: `.notReady` without an active run; `.store`; `.computation` when PCA fails.
+    public static func build(store: ProfileStore, parameters: Parameters = Parameters()) async throws(PersonalizationError) -> CohortMap {
+        let run: CohortRunRecord
+        let cohorts: [CohortRecord]
+        let members: CohortMembers
+        let embeddings: EmbeddingChanges
+        do {
+            guard let runID = try await store.activeCohortRunID(), let record = try await store.cohortRuns().first(where: { $0.id == runID }) else {
+                throw PersonalizationError(.notReady, "there is no cohort run yet: run `onering cohorts rebuild`")
+            }
+            run = record
+            cohorts = try await store.cohorts(runID: runID)
+            members = try await store.cohortMembers(runID: runID)
+            embeddings = try await store.embeddings()
+        } catch let error as PersonalizationError {
+            throw error
+        } catch {
+            throw .store(error as! ProfileStoreError)
+        }
+        var cohortOf: [Int64: Int] = [:]
+        for (index, userID) in members.userIDs.enumerated() { cohortOf[userID] = Int(members.cohorts[index]) }
+        // Members of the run only, in a seeded sample.
+        let rows = embeddings.userIDs.indices.filter { cohortOf[embeddings.userIDs[$0]] != nil }
+        var random = SplitMix64(seed: parameters.seed)
+        var order = rows
+        let count = min(parameters.sampleSize, order.count)
+        for i in 0..<count { order.swapAt(i, i + Int(random.next() % UInt64(order.count - i))) }
+        let chosen = order.prefix(count).sorted()
+        guard chosen.count >= 2 else { throw PersonalizationError(.notReady, "the map needs at least two creators in the run") }
+        var sample = Matrix<Float>(columns: embeddings.vectors.columns, capacity: chosen.count)
+        for row in chosen { sample.append(row: embeddings.vectors.row(row)) }
+        let backend: BLASBackend
+        let pca: PCA
+        do {
+            backend = try BLASBackend.shared()
+            pca = try PCA.fit(sample, parameters: .init(components: 2, sampleSize: nil, seed: parameters.seed), backend: backend)
+        } catch {
+            throw .computation(error)
+        }
+        let projected = pca.project(sample, backend: backend)
+        let points = chosen.enumerated().map { i, row in
+            Point(x: Double(projected[i, 0]), y: Double(projected[i, 1]), cohort: cohortOf[embeddings.userIDs[row]]!)
+        }
+        return CohortMap(run: run, cohorts: cohorts, points: points, creators: members.userIDs.count,
+                         explained: (Double(pca.explainedVarianceRatio[0]), Double(pca.explainedVarianceRatio[1])), parameters: parameters)
+    }
+
+    /// A distinct colour per cohort: golden-angle hues, alternating lightness.
+    static func color(_ cohort: Int) -> String {
+        let hue = (Double(cohort) * 137.508).truncatingRemainder(dividingBy: 360)
+        return "hsl(\(Int(hue)), 70%, \(cohort.isMultiple(of: 2) ? 42 : 58)%)"
+    }
+
+    /// The map as an SVG document.
+    public func svg() -> String {
+        let legendWidth = 380.0, margin = 40.0, top = 70.0
+        let width = Double(parameters.width), height = Double(parameters.height)
+        let plotWidth = width - legendWidth - 2 * margin, plotHeight = height - top - margin
+        let xs = points.map(\.x), ys = points.map(\.y)
+        let (minX, maxX) = (xs.min()!, xs.max()!), (minY, maxY) = (ys.min()!, ys.max()!)
+        func px(_ x: Double) -> Double { margin + (x - minX) / max(maxX - minX, 1e-9) * plotWidth }
+        func py(_ y: Double) -> Double { top + (1 - (y - minY) / max(maxY - minY, 1e-9)) * plotHeight }
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(parameters.width)" height="\(parameters.height)" viewBox="0 0 \(parameters.width) \(parameters.height)" font-family="Helvetica, Arial, sans-serif">
+            <rect width="100%" height="100%" fill="#ffffff"/>
+            <text x="\(margin)" y="34" font-size="22" font-weight="bold" fill="#222">Creator cohorts · run \(run.id) · \(cohorts.count) cohorts · \(creators) creators</text>
+            <text x="\(margin)" y="56" font-size="13" fill="#666">PCA of the profile embeddings (\(points.count) creators drawn; axes explain \(String(format: "%.1f", explained.0 * 100))% and \(String(format: "%.1f", explained.1 * 100))% of the variance). Labels: each cohort's most distinctive terms.</text>
+            <rect x="\(margin)" y="\(top)" width="\(plotWidth)" height="\(plotHeight)" fill="#fafafa" stroke="#ddd"/>
+
+            """
+        for point in points {
+            svg += "<circle cx=\"\(String(format: "%.1f", px(point.x)))\" cy=\"\(String(format: "%.1f", py(point.y)))\" r=\"2.6\" fill=\"\(Self.color(point.cohort))\" fill-opacity=\"0.6\"/>\n"
+        }
+        // Labels at each cohort's median point, largest cohorts first, nudged off each other.
+        var placed: [(x: Double, y: Double, w: Double)] = []
+        let bySize = cohorts.sorted { ($0.size, $1.cohort) > ($1.size, $0.cohort) }
+        for cohort in bySize {
+            let mine = points.filter { $0.cohort == cohort.cohort }
+            guard !mine.isEmpty else { continue }
+            let cx = px(mine.map(\.x).sorted()[mine.count / 2]), cy = py(mine.map(\.y).sorted()[mine.count / 2])
+            let text = "\(cohort.cohort) · \(cohort.label)"
+            let w = Double(text.count) * 6.6 + 8
+            var y = cy
+            for step in 0..<40 {
+                let offset = Double((step + 1) / 2) * 15 * (step.isMultiple(of: 2) ? 1 : -1)
+                y = min(max(cy + offset, top + 14), top + plotHeight - 4)
+                let clashes = placed.contains { abs($0.y - y) < 14 && abs($0.x - cx) < ($0.w + w) / 2 }
+                if !clashes { break }
+            }
+            placed.append((cx, y, w))
+            if abs(y - cy) > 1 {
+                svg += "<line x1=\"\(Int(cx))\" y1=\"\(Int(cy))\" x2=\"\(Int(cx))\" y2=\"\(Int(y))\" stroke=\"#555\" stroke-width=\"0.7\"/>\n"
+            }
+            svg += "<text x=\"\(Int(cx))\" y=\"\(Int(y))\" text-anchor=\"middle\" font-size=\"11.5\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
+        }
+        // Legend: every cohort, its size and colour.
+        let legendX = width - legendWidth + 10
+        let rowHeight = min(22.0, (height - top - margin) / Double(max(cohorts.count, 1)))
+        svg += "<text x=\"\(Int(legendX))\" y=\"\(Int(top) - 6)\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">cohort · label (creators)</text>\n"
+        for (row, cohort) in cohorts.enumerated() {
+            let y = top + Double(row) * rowHeight + rowHeight * 0.7
+            svg += "<circle cx=\"\(Int(legendX) + 6)\" cy=\"\(String(format: "%.1f", y - 4))\" r=\"5\" fill=\"\(Self.color(cohort.cohort))\"/>\n"
+            svg += "<text x=\"\(Int(legendX) + 18)\" y=\"\(String(format: "%.1f", y))\" font-size=\"\(String(format: "%.1f", min(12, rowHeight * 0.8)))\" fill=\"#222\">\(cohort.cohort) · \(escape(cohort.label)) (\(cohort.size))</text>\n"
+        }
+        svg += "</svg>\n"
+        return svg
+    }
+}

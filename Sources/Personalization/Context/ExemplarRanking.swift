@@ -1,0 +1,56 @@
+internal import Foundation
+internal import ProfileStore
+
+/// Ranks candidate posts for the writer: relevance = semantic × engagement × recency,
+/// then maximal marginal relevance (MMR) so the exemplars are not five posts on one theme.
+///
+/// MMR picks, one at a time, the candidate maximising λ · relevance − (1 − λ) · s, where s is
+/// its greatest similarity to a post already picked: 1 for the same author, else the mean of
+/// the authors' cosine similarity and the Jaccard overlap of the posts' topics and hashtags.
+struct ExemplarRanking {
+    /// One candidate with what its score is made of.
+    struct Candidate {
+        var post: PostRecord
+        var semantic: Double
+        var engagement: Double
+        var recency: Double
+        var relevance: Double { semantic * engagement * recency }
+    }
+
+    /// The MMR trade-off λ (1: relevance only).
+    var lambda: Double
+    /// Cosine similarity between authors, by id pair.
+    var authorSimilarity: (Int64, Int64) -> Double
+
+    /// The best `count` candidates in MMR order, with the diversity each was picked at
+    /// (1 − its greatest similarity to those before it) and its MMR value.
+    func select(_ candidates: [Candidate], count: Int) -> [(candidate: Candidate, diversity: Double, score: Double)] {
+        var remaining = candidates.sorted { ($0.relevance, $1.post.id) > ($1.relevance, $0.post.id) }
+        var picked: [(candidate: Candidate, diversity: Double, score: Double)] = []
+        let terms = Dictionary(uniqueKeysWithValues: candidates.map { ($0.post.id, Set($0.post.topics.map { $0.lowercased() } + $0.post.hashtags.map { "#" + $0.lowercased() })) })
+        while picked.count < count, !remaining.isEmpty {
+            var best = 0
+            var bestScore = -Double.infinity
+            var bestSimilarity = 0.0
+            for (index, candidate) in remaining.enumerated() {
+                let similarity = picked.map { overlap(candidate.post, $0.candidate.post, terms) }.max() ?? 0
+                let score = lambda * candidate.relevance - (1 - lambda) * similarity
+                if score > bestScore {
+                    best = index
+                    bestScore = score
+                    bestSimilarity = similarity
+                }
+            }
+            picked.append((remaining.remove(at: best), 1 - bestSimilarity, bestScore))
+        }
+        return picked
+    }
+
+    private func overlap(_ a: PostRecord, _ b: PostRecord, _ terms: [Int64: Set<String>]) -> Double {
+        guard a.userID != b.userID else { return 1 }
+        let ta = terms[a.id]!, tb = terms[b.id]!
+        let union = ta.union(tb).count
+        let jaccard = union == 0 ? 0 : Double(ta.intersection(tb).count) / Double(union)
+        return 0.5 * max(0, authorSimilarity(a.userID, b.userID)) + 0.5 * jaccard
+    }
+}

@@ -1,0 +1,151 @@
+public import Foundation
+
+/// What the writer agent knows about one creator: the versioned contract in docs/CONTEXT.md.
+///
+/// Built by ``PersonalizationEngine/context(for:options:)``; the CLI prints it, the HTTP
+/// service returns it, and the writer agent reads exactly this type. Scores are "higher is better".
+public struct PersonalizationContext: Codable, Sendable, Equatable {
+    /// The version of this schema; a change that removes or renames a field bumps the major number.
+    public static let schemaVersion = "1.0"
+
+    /// The creator the context is for.
+    public struct Creator: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var handle: String
+        public var name: String
+        public var bio: String
+    }
+
+    /// The creator's cohort in the active run.
+    public struct CohortMembership: Codable, Sendable, Equatable {
+        public var runID: Int64
+        public var id: Int
+        public var label: String
+        public var terms: [String]
+        /// Cosine similarity of the creator to the cohort's centroid.
+        public var similarity: Double
+        public var size: Int
+    }
+
+    /// A creator similar to this one.
+    public struct SimilarCreator: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var handle: String
+        /// Cosine similarity of the two creators' embeddings.
+        public var score: Double
+    }
+
+    /// How an exemplar's score was made.
+    public struct ScoreBreakdown: Codable, Sendable, Equatable {
+        /// Similarity of the post's author to the creator (cosine).
+        public var semantic: Double
+        /// rate / (rate + cohort median rate): 0.5 at the cohort's median, toward 1 above it.
+        public var engagement: Double
+        /// 0.5 ^ (age in days / half-life).
+        public var recency: Double
+        /// 1 − the post's greatest similarity to an exemplar ranked before it (1 for the first).
+        public var diversity: Double
+    }
+
+    /// A post by a similar creator, worth showing the writer.
+    public struct Exemplar: Codable, Sendable, Equatable {
+        public var postID: Int64
+        public var authorID: Int64
+        public var authorHandle: String
+        public var platform: String
+        public var publishedAt: Date
+        public var text: String
+        public var hashtags: [String]
+        public var topics: [String]
+        /// The MMR value it was picked with: λ · relevance − (1 − λ) · (1 − diversity).
+        public var score: Double
+        /// relevance = semantic × engagement × recency.
+        public var relevance: Double
+        public var breakdown: ScoreBreakdown
+    }
+
+    /// How the creator writes, from their own recent posts.
+    public struct StyleHints: Codable, Sendable, Equatable {
+        /// Posts the hints come from.
+        public var posts: Int
+        /// Median length in characters (grapheme clusters).
+        public var medianLength: Int
+        /// Mean hashtags per post.
+        public var hashtagsPerPost: Double
+        /// Share of posts with at least one emoji.
+        public var emojiShare: Double
+        /// Share of posts that are threads (start with "Thread", carry 🧵 or a 1/n marker).
+        public var threadShare: Double
+        /// The creator's most used hashtags, most first.
+        public var topHashtags: [String]
+        /// The creator's platforms by posts, most first.
+        public var platforms: [String]
+    }
+
+    /// How similar creators were found.
+    public struct SearchInfo: Codable, Sendable, Equatable {
+        /// "exact" or "partitioned".
+        public var mode: String
+        /// Cohorts scanned, for "partitioned".
+        public var nprobe: Int?
+        /// Similar creators asked for.
+        public var k: Int
+    }
+
+    /// The embedding the context was built from.
+    public struct EmbeddingInfo: Codable, Sendable, Equatable {
+        public var model: String
+        /// Whether it was (re)computed for this request (missing or stale).
+        public var refreshed: Bool
+    }
+
+    /// The token budget and what was dropped to meet it.
+    public struct Budget: Codable, Sendable, Equatable {
+        /// The budget asked for.
+        public var tokens: Int
+        /// The estimate for this context: ⌈UTF-8 bytes of its JSON / 4⌉.
+        public var estimatedTokens: Int
+        /// Items dropped per field, lowest-value first.
+        public var dropped: [String: Int]
+        /// True when even the smallest context (creator, cohort, one exemplar) is over the budget.
+        public var exceeded: Bool
+    }
+
+    public var version: String
+    /// When the context was built.
+    public var generatedAt: Date
+    /// The clock recency is measured against: the newest post in sight (the creator's, the
+    /// candidates', the cohort's when it was built), or now when there is none. A store loaded
+    /// from a fixed data set so keeps a recent week.
+    public var asOf: Date
+    public var creator: Creator
+    public var cohort: CohortMembership?
+    public var similarCreators: [SimilarCreator]
+    public var exemplars: [Exemplar]
+    /// Best hours to post, from the cohort's traits (UTC), best first.
+    public var postingTimes: [CohortTraits.PostingSlot]
+    /// Topics rising in the cohort (last 7 days against the 90-day baseline), strongest first.
+    public var trendingTopics: [CohortTraits.TrendingTopic]
+    public var style: StyleHints
+    public var search: SearchInfo
+    public var embedding: EmbeddingInfo
+    public var budget: Budget
+}
+
+extension PersonalizationContext {
+    /// The context as JSON: ISO 8601 dates, sorted keys.
+    public func jsonData(pretty: Bool = false) -> Data {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and dates only: encoding cannot fail.
+        return try! encoder.encode(self)
+    }
+
+    /// Decodes a context written by ``jsonData(pretty:)``.
+    public static func decode(_ data: Data) throws -> PersonalizationContext {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(PersonalizationContext.self, from: data)
+    }
+}

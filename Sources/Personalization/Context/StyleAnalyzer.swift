@@ -1,0 +1,37 @@
+internal import ProfileStore
+
+/// Style hints from a creator's own posts: length, hashtags, emoji and thread use, platforms.
+enum StyleAnalyzer {
+    static func hints(_ posts: [PostRecord]) -> PersonalizationContext.StyleHints {
+        guard !posts.isEmpty else {
+            return .init(posts: 0, medianLength: 0, hashtagsPerPost: 0, emojiShare: 0, threadShare: 0, topHashtags: [], platforms: [])
+        }
+        let lengths = posts.map(\.text.count).sorted()
+        var hashtags: [String: Int] = [:]
+        var platforms: [String: Int] = [:]
+        var emoji = 0, threads = 0
+        for post in posts {
+            for tag in post.hashtags { hashtags[tag.lowercased(), default: 0] += 1 }
+            platforms[post.platform, default: 0] += 1
+            if post.text.unicodeScalars.contains(where: isEmoji) { emoji += 1 }
+            if isThread(post.text) { threads += 1 }
+        }
+        let n = Double(posts.count)
+        return .init(
+            posts: posts.count, medianLength: lengths[lengths.count / 2],
+            hashtagsPerPost: Double(posts.map(\.hashtags.count).reduce(0, +)) / n,
+            emojiShare: Double(emoji) / n, threadShare: Double(threads) / n,
+            topHashtags: hashtags.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map(\.key),
+            platforms: platforms.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+        )
+    }
+
+    /// Pictographic emoji (not digits or # that merely may start an emoji sequence).
+    static func isEmoji(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isEmojiPresentation || (scalar.properties.isEmoji && scalar.value >= 0x2100 && !scalar.properties.isASCIIHexDigit)
+    }
+
+    static func isThread(_ text: String) -> Bool {
+        text.hasPrefix("Thread") || text.contains("🧵") || text.contains(/(^|\s)1\/\d+/)
+    }
+}

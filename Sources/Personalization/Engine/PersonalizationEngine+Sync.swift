@@ -1,0 +1,131 @@
+internal import Foundation
+internal import Logging
+public import ProfileStore
+internal import VectorIndex
+internal import VectorMath
+
+extension PersonalizationEngine {
+    /// Follows the store until the task is cancelled: every `pollInterval` it applies the
+    /// change feed and picks up a newly active cohort run. A lost database connection
+    /// stops nothing but the follower's reads; it retries with backoff (up to 5 s) and
+    /// catches up from its watermark, while searches keep answering from memory.
+    public func follow() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await synchronize()
+                if failures > 0 { logger.info("change feed: store reachable again, caught up") }
+                failures = 0
+            } catch {
+                failures += 1
+                if failures == 1 || failures.isMultiple(of: 20) {
+                    logger.warning("change feed: sync failed (attempt \(failures)), searches continue from memory: \(error.message)")
+                }
+            }
+            let pause: Duration = failures == 0 ? configuration.pollInterval
+                : min(.seconds(5), configuration.pollInterval * (1 << min(failures, 5)))
+            try? await Task.sleep(for: pause)
+        }
+    }
+
+    /// Applies the change feed since the last sync and switches to a newly active cohort run.
+    @discardableResult
+    public func synchronize() async throws(PersonalizationError) -> SyncReport {
+        let watermark = state.read { $0.watermark }
+        let changes: EmbeddingChanges
+        let activeRunID: Int64?
+        do {
+            changes = try await store.embeddings(changedSince: watermark)
+            activeRunID = try await store.activeCohortRunID()
+        } catch {
+            throw .store(error)
+        }
+        var report = apply(changes)
+        if activeRunID != state.read({ $0.run?.record.id }) {
+            do { try await switchRun(to: activeRunID) } catch { throw .store(error) }
+            report.switchedRun = true
+        }
+        state.write { $0.lastSync = Date() }
+        return report
+    }
+
+    /// Applies changes read from the store: deletions first, then writes. A row that is
+    /// not a usable vector (wrong dimension, NaN, ∞, zero) is rejected and logged; the
+    /// index keeps what it had for that creator.
+    @discardableResult
+    func apply(_ changes: EmbeddingChanges) -> SyncReport {
+        var report = SyncReport()
+        let dimensions = store.configuration.dimensions
+        let rowsMatch = changes.vectors.columns == dimensions && changes.vectors.rows == changes.userIDs.count
+        state.write { state in
+            for userID in changes.deletedUserIDs where state.index.contains(userID) {
+                try? state.index.remove(id: userID)
+                state.run?.partition.remove(id: userID)
+                report.deleted += 1
+            }
+            guard rowsMatch else {
+                report.rejected = changes.userIDs.count
+                return
+            }
+            // One batch at start-up (all rows valid, the common case), else row by row.
+            if state.index.isEmpty, state.run == nil, (try? state.index.upsert(ids: changes.userIDs, vectors: changes.vectors)) != nil {
+                report.upserted = changes.userIDs.count
+                return
+            }
+            for (row, userID) in changes.userIDs.enumerated() {
+                do throws(VectorIndexError) {
+                    try state.index.upsert(id: userID, vector: changes.vectors.row(row))
+                } catch {
+                    report.rejected += 1
+                    logger.error("change feed: rejected the embedding of creator \(userID): \(error.message)")
+                    continue
+                }
+                report.upserted += 1
+                if state.run != nil, let unit = try? state.index.vector(for: userID) {
+                    unit.withUnsafeBufferPointer { state.run!.partition.upsert(id: userID, unit: $0, cohort: nil, backend: backend) }
+                }
+            }
+        }
+        if changes.vectors.columns != dimensions {
+            logger.error("change feed: rejected \(changes.userIDs.count) embeddings of dimension \(changes.vectors.columns); the index holds \(dimensions)")
+        }
+        state.write { $0.rejectedRows += report.rejected }
+        return report
+    }
+
+    /// Loads run `runID` (or none) and re-partitions the index by its cohorts.
+    func switchRun(to runID: Int64?) async throws(ProfileStoreError) {
+        guard let runID else {
+            state.write { $0.run = nil }
+            return
+        }
+        guard let record = try await store.cohortRuns(limit: ProfileStore.keptCohortRuns).first(where: { $0.id == runID }) else { return }
+        let records = try await store.cohorts(runID: runID)
+        let members = try await store.cohortMembers(runID: runID)
+        let dimensions = store.configuration.dimensions
+        guard !records.isEmpty, records.allSatisfy({ $0.centroid.count == dimensions }) else {
+            logger.error("cohort run \(runID) has no usable centroids; keeping the previous run")
+            return
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let cohorts = records.map { record in
+            Cohort(id: record.cohort, label: record.label, terms: record.terms, size: record.size,
+                   traits: (try? decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8))) ?? .empty)
+        }
+        var cohortOf: [Int64: Int] = [:]
+        cohortOf.reserveCapacity(members.userIDs.count)
+        for (index, userID) in members.userIDs.enumerated() { cohortOf[userID] = Int(members.cohorts[index]) }
+        let centroids = Matrix(columns: dimensions, values: records.flatMap(\.centroid))
+        // Built under the write lock, so no change falls between the copy and the switch.
+        state.write { state in
+            var partition = CohortPartition(centroids: centroids)
+            for userID in state.index.allIDs {
+                guard let vector = try? state.index.vector(for: userID) else { continue }
+                vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: cohortOf[userID], backend: backend) }
+            }
+            state.run = ActiveRun(record: record, cohorts: cohorts, partition: partition)
+        }
+        logger.info("cohort run \(runID) is active: \(records.count) cohorts")
+    }
+}

@@ -1,0 +1,216 @@
+public import Embedding
+public import Foundation
+public import Logging
+public import ProfileStore
+public import VectorIndex
+public import VectorMath
+
+/// The personalization engine: every creator's embedding in memory, kept in sync with
+/// the store, searched exactly or by cohort, and the source of personalization contexts.
+///
+/// Start it with ``start(store:embedder:configuration:logger:)``, then run ``follow()``
+/// in a task of its own to follow the store's change feed (writes and deletions by any
+/// process, and switches of the active cohort run). Searches read the index under a
+/// shared lock; the follower changes it under an exclusive one, in place.
+public final class PersonalizationEngine: Sendable {
+    /// Tuning of the engine.
+    public struct Configuration: Sendable {
+        /// How often the follower polls the change feed. Default 200 ms.
+        public var pollInterval: Duration
+        /// Recent posts per profile document. Default `ProfileDocument.defaultPostLimit`.
+        public var postLimit: Int
+        /// Worker threads of an exact search. Default: every core.
+        public var searchThreads: Int
+
+        /// A configuration with the defaults above.
+        public init(pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
+                    searchThreads: Int = CPUFeatures.current.activeCores) {
+            self.pollInterval = pollInterval
+            self.postLimit = postLimit
+            self.searchThreads = searchThreads
+        }
+    }
+
+    /// How similar creators are found.
+    public enum SearchMode: Sendable, Equatable {
+        /// Every creator is scored.
+        case exact
+        /// Only members of the `nprobe` cohorts nearest to the query (exact when there is no active run).
+        case partitioned(nprobe: Int)
+    }
+
+    /// What the engine holds.
+    public struct Status: Sendable {
+        /// Creators in the index.
+        public var creators: Int
+        /// The active cohort run, if any.
+        public var cohortRunID: Int64?
+        /// Its number of cohorts.
+        public var cohorts: Int
+        /// Where the change feed resumes.
+        public var watermark: ChangeWatermark
+        /// When the last sync with the store finished.
+        public var lastSync: Date?
+        /// Rows of the change feed rejected since start (bad vectors).
+        public var rejectedRows: Int
+    }
+
+    /// What one sync with the store changed.
+    public struct SyncReport: Sendable, Equatable {
+        /// Creators written (new or changed).
+        public var upserted = 0
+        /// Creators deleted.
+        public var deleted = 0
+        /// Rows rejected (wrong dimension, NaN, zero).
+        public var rejected = 0
+        /// Whether another cohort run became active.
+        public var switchedRun = false
+    }
+
+    struct ActiveRun: Sendable {
+        var record: CohortRunRecord
+        var cohorts: [Cohort]
+        var partition: CohortPartition
+    }
+
+    struct State: Sendable {
+        var index: VectorIndex
+        var watermark: ChangeWatermark
+        var run: ActiveRun?
+        var lastSync: Date?
+        var rejectedRows = 0
+    }
+
+    /// The store the engine follows.
+    public let store: ProfileStore
+    /// Embeds profiles that have no current embedding.
+    public let embedder: any Embedder
+    /// The configuration the engine runs with.
+    public let configuration: Configuration
+    let logger: Logger
+    let backend: BLASBackend
+    let state: ReadWriteLock<State>
+
+    private init(store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State) {
+        self.store = store
+        self.embedder = embedder
+        self.configuration = configuration
+        self.logger = logger
+        self.backend = backend
+        self.state = ReadWriteLock(state)
+    }
+
+    /// Loads every embedding (one bulk read) and the active cohort run.
+    ///
+    /// - Throws: `.invalidInput` when the embedder's dimension is not the store's; `.store`
+    ///   when the store cannot be read.
+    public static func start(store: ProfileStore, embedder: any Embedder, configuration: Configuration = Configuration(),
+                             logger: Logger) async throws(PersonalizationError) -> PersonalizationEngine {
+        let dimensions = store.configuration.dimensions
+        guard embedder.dimensions == dimensions else {
+            throw PersonalizationError(.invalidInput, "the embedder makes \(embedder.dimensions)-dimensional vectors; the store holds \(dimensions)")
+        }
+        let backend: BLASBackend
+        do { backend = try BLASBackend.shared() } catch { throw .computation(error) }
+        let index: VectorIndex
+        do {
+            index = try VectorIndex(dims: dimensions, configuration: .init(search: .init(k: 10, threads: configuration.searchThreads)))
+        } catch {
+            throw .index(error)
+        }
+        let changes: EmbeddingChanges
+        do { changes = try await store.embeddings() } catch { throw .store(error) }
+        let engine = PersonalizationEngine(store: store, embedder: embedder, configuration: configuration, logger: logger,
+                                           backend: backend, state: State(index: index, watermark: changes.watermark))
+        engine.apply(changes)
+        engine.state.write { $0.lastSync = Date() }
+        do {
+            if let runID = try await store.activeCohortRunID() { try await engine.switchRun(to: runID) }
+        } catch { throw .store(error) }
+        logger.info("engine started", metadata: ["creators": "\(engine.status.creators)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")"])
+        return engine
+    }
+
+    /// What the engine holds now.
+    public var status: Status {
+        state.read { state in
+            Status(creators: state.index.count, cohortRunID: state.run?.record.id, cohorts: state.run?.cohorts.count ?? 0,
+                   watermark: state.watermark, lastSync: state.lastSync, rejectedRows: state.rejectedRows)
+        }
+    }
+
+    /// The active cohort run and its cohorts, or nil when there is none.
+    public var activeRun: (record: CohortRunRecord, cohorts: [Cohort])? {
+        state.read { state in state.run.map { ($0.record, $0.cohorts) } }
+    }
+
+    /// Whether `userID` has an embedding in the index.
+    public func contains(_ userID: Int64) -> Bool { state.read { $0.index.contains(userID) } }
+
+    /// The stored (unit) embedding of `userID`.
+    public func embedding(of userID: Int64) -> [Float]? { state.read { try? $0.index.vector(for: userID) } }
+
+    /// The cohort of `userID` in the active run and its similarity to the cohort's centroid.
+    public func cohort(of userID: Int64) -> (cohort: Cohort, similarity: Float)? {
+        state.read { state in
+            guard let run = state.run, let id = run.partition.cohort(of: userID), let vector = try? state.index.vector(for: userID) else { return nil }
+            let centroid = run.partition.centroids.row(id)
+            return (run.cohorts[id], zip(vector, centroid).reduce(0) { $0 + $1.0 * $1.1 })
+        }
+    }
+
+    // MARK: Similar creators
+
+    /// The `k` creators most similar to `vector` (any length; it is normalised), best first.
+    ///
+    /// - Parameters:
+    ///   - mode: exact, or over the `nprobe` nearest cohorts of the active run.
+    ///   - cohort: only members of this cohort of the active run.
+    ///   - excluding: creators never returned.
+    /// - Throws: `.invalidInput` for k ≤ 0, nprobe ≤ 0, a bad vector or an unknown cohort; `.notReady`
+    ///   when the index is empty.
+    public func similarCreators(to vector: [Float], k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+                                excluding: Set<Int64> = []) throws(PersonalizationError) -> [Neighbor] {
+        guard k > 0 else { throw PersonalizationError(.invalidInput, "k must be positive, got \(k)") }
+        if case .partitioned(let nprobe) = mode, nprobe <= 0 {
+            throw PersonalizationError(.invalidInput, "nprobe must be positive, got \(nprobe)")
+        }
+        let unit: [Float]
+        do { unit = try UnitVector.normalized(vector) } catch { throw PersonalizationError(.invalidInput, "query vector: \(error.message)") }
+        guard unit.count == store.configuration.dimensions else {
+            throw PersonalizationError(.invalidInput, "the query has \(unit.count) dimensions; the index \(store.configuration.dimensions)")
+        }
+        return try state.read { (state) throws(PersonalizationError) -> [Neighbor] in
+            guard !state.index.isEmpty else { throw PersonalizationError(.notReady, "no creator has an embedding yet") }
+            if let cohort {
+                guard let run = state.run else { throw PersonalizationError(.notReady, "there is no cohort run yet: run `onering cohorts rebuild`") }
+                guard (0..<run.partition.k).contains(cohort) else {
+                    throw PersonalizationError(.unknownCohort, "cohort \(cohort) is not in run \(run.record.id) (0..<\(run.partition.k))")
+                }
+            }
+            if let run = state.run, cohort != nil || mode != .exact {
+                let nprobe = if case .partitioned(let nprobe) = mode { nprobe } else { run.partition.k }
+                return unit.withUnsafeBufferPointer { query in
+                    run.partition.search(query: query, k: k, nprobe: nprobe, cohort: cohort, excluded: excluding, backend: backend)
+                }
+            }
+            let wanted = min(k + excluding.count, state.index.count)
+            do throws(VectorIndexError) {
+                return Array(try state.index.search(vector: unit, k: wanted).filter { !excluding.contains($0.id) }.prefix(k))
+            } catch {
+                throw .index(error)
+            }
+        }
+    }
+
+    /// The `k` creators most similar to `userID`, leaving the creator out.
+    ///
+    /// - Throws: `.unknownUser` when the creator has no embedding; as ``similarCreators(to:k:mode:cohort:excluding:)``.
+    public func similarCreators(toUser userID: Int64, k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+                                excluding: Set<Int64> = []) throws(PersonalizationError) -> [Neighbor] {
+        guard let vector = embedding(of: userID) else {
+            throw PersonalizationError(.unknownUser, "creator \(userID) has no embedding")
+        }
+        return try similarCreators(to: vector, k: k, mode: mode, cohort: cohort, excluding: excluding.union([userID]))
+    }
+}

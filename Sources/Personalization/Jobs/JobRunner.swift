@@ -1,0 +1,173 @@
+public import Embedding
+internal import Foundation
+public import Logging
+public import ProfileStore
+internal import Synchronization
+
+/// Runs the jobs queued in the store: cohort rebuilds and embedding backfills, so that
+/// the HTTP service (or `onering jobs enqueue`) can start them and anyone can read how they went.
+///
+/// At most one job of each kind runs at a time across every process (a store lock per kind);
+/// jobs are claimed with `FOR UPDATE SKIP LOCKED`. A running job records its progress with
+/// a heartbeat; a job whose runner died (no heartbeat for `staleAfter`) is queued again, and
+/// failed after `maxAttempts` starts.
+public struct JobRunner: Sendable {
+    /// Rebuild the cohorts. Payload: `{"k": 64 | "auto", "seed": 1, "restarts": 1}`, all optional.
+    public static let rebuildKind = "cohorts.rebuild"
+    /// Embed missing or stale profiles. Payload: `{"all": false}`, optional.
+    public static let backfillKind = "embeddings.backfill"
+    /// Every kind the runner knows.
+    public static let kinds = [rebuildKind, backfillKind]
+
+    /// Timing of the runner.
+    public struct Configuration: Sendable {
+        /// A running job with no heartbeat for this long has lost its runner. Default 60 s.
+        public var staleAfter: Double
+        /// Starts before a job whose runner keeps dying is failed. Default 3.
+        public var maxAttempts: Int
+        /// Between heartbeats of a running job. Default 5 s.
+        public var heartbeatInterval: Duration
+        /// Between looks at an empty queue. Default 1 s.
+        public var pollInterval: Duration
+
+        /// A configuration with the defaults above.
+        public init(staleAfter: Double = 60, maxAttempts: Int = 3, heartbeatInterval: Duration = .seconds(5), pollInterval: Duration = .seconds(1)) {
+            self.staleAfter = staleAfter
+            self.maxAttempts = maxAttempts
+            self.heartbeatInterval = heartbeatInterval
+            self.pollInterval = pollInterval
+        }
+    }
+
+    /// The parameters a job's payload may carry.
+    struct Payload: Decodable {
+        var k: String?
+        var seed: UInt64?
+        var restarts: Int?
+        var all: Bool?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let number = try? container.decodeIfPresent(Int.self, forKey: .k) { k = String(number) } else { k = try container.decodeIfPresent(String.self, forKey: .k) }
+            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
+            restarts = try container.decodeIfPresent(Int.self, forKey: .restarts)
+            all = try container.decodeIfPresent(Bool.self, forKey: .all)
+        }
+
+        private enum CodingKeys: String, CodingKey { case k, seed, restarts, all }
+    }
+
+    public let store: ProfileStore
+    public let embedder: any Embedder
+    public let configuration: Configuration
+    let logger: Logger
+
+    /// A runner of `store`'s jobs; backfills use `embedder`.
+    public init(store: ProfileStore, embedder: any Embedder, configuration: Configuration = Configuration(), logger: Logger) {
+        self.store = store
+        self.embedder = embedder
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs queued jobs until the task is cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            let ran: Int
+            do { ran = try await runQueued() } catch {
+                logger.warning("jobs: \(error.message)")
+                ran = 0
+            }
+            if ran == 0 { try? await Task.sleep(for: configuration.pollInterval) }
+        }
+    }
+
+    /// Runs one queued job of each kind that no other runner is running; returns how many ran.
+    public func runQueued() async throws(PersonalizationError) -> Int {
+        var ran = 0
+        for kind in Self.kinds {
+            let lock: StoreLock?
+            do { lock = try await store.tryLock("jobs.\(kind)") } catch { throw .store(error) }
+            guard let lock else { continue }
+            do {
+                if let job = try await store.claimJob(kinds: [kind], staleAfter: configuration.staleAfter, maxAttempts: configuration.maxAttempts) {
+                    await execute(job)
+                    ran += 1
+                }
+            } catch {
+                await lock.release()
+                throw .store(error)
+            }
+            await lock.release()
+        }
+        return ran
+    }
+
+    /// Runs a claimed job with a heartbeat, and records its result or its error.
+    private func execute(_ job: JobRecord) async {
+        logger.info("job \(job.id) (\(job.kind)) started, attempt \(job.attempts)")
+        let progress = Mutex("{\"stage\":\"starting\"}")
+        let heartbeat = Task { [store, configuration] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: configuration.heartbeatInterval)
+                try? await store.recordJobProgress(id: job.id, progressJSON: progress.withLock { $0 })
+            }
+        }
+        let outcome: Result<String, PersonalizationError> = await perform(job) { stage in
+            progress.withLock { $0 = stage }
+        }
+        heartbeat.cancel()
+        switch outcome {
+        case .success(let result):
+            try? await store.finishJob(id: job.id, resultJSON: result, error: nil)
+            logger.info("job \(job.id) (\(job.kind)) succeeded")
+        case .failure(let error):
+            try? await store.finishJob(id: job.id, resultJSON: nil, error: error.message)
+            logger.error("job \(job.id) (\(job.kind)) failed: \(error.message)")
+        }
+    }
+
+    private func perform(_ job: JobRecord, progress: @escaping @Sendable (String) -> Void) async -> Result<String, PersonalizationError> {
+        let payload: Payload
+        do { payload = try JSONDecoder().decode(Payload.self, from: Data(job.payloadJSON.utf8)) } catch {
+            return .failure(PersonalizationError(.invalidInput, "job payload: \(error)"))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        do throws(PersonalizationError) {
+            switch job.kind {
+            case Self.rebuildKind:
+                var parameters = CohortRebuild.Parameters(seed: payload.seed ?? 1, restarts: payload.restarts ?? 1)
+                switch payload.k {
+                case nil: break
+                case "auto": parameters.k = .auto
+                case let text?:
+                    guard let k = Int(text), k > 0 else { throw PersonalizationError(.invalidInput, "k must be a positive integer or \"auto\", not \(text)") }
+                    parameters.k = .fixed(k)
+                }
+                let report = try await CohortRebuild(store: store, parameters: parameters).run { stage in
+                    progress("{\"stage\":\"\(stage.rawValue)\"}")
+                }
+                return .success(String(decoding: try! encoder.encode(report), as: UTF8.self))
+            case Self.backfillKind:
+                let backfill = EmbeddingBackfill(store: store, embedder: embedder, configuration: .init(everything: payload.all ?? false))
+                let result: EmbeddingBackfill.Progress
+                do {
+                    result = try await backfill.run { done in
+                        progress("{\"profiles\":\(done.profiles),\"embedded\":\(done.embedded)}")
+                    }
+                } catch {
+                    switch error {
+                    case .store(let error): throw PersonalizationError.store(error)
+                    case .embedding(let error): throw PersonalizationError.embedding(error)
+                    }
+                }
+                return .success("{\"profiles\":\(result.profiles),\"embedded\":\(result.embedded),\"current\":\(result.current)}")
+            default:
+                throw PersonalizationError(.invalidInput, "unknown job kind \"\(job.kind)\"")
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+}

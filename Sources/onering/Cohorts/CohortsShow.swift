@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Personalization
+import ProfileStore
+
+/// `onering cohorts show ID`: one cohort of the active run with its traits.
+struct CohortsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one cohort of the active run: terms and traits (JSON).")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The cohort's id.") var cohort: Int
+
+    func run() async throws {
+        let profileStore = try await store.openStore()
+        guard let runID = try await profileStore.activeCohortRunID() else {
+            throw ValidationError("there is no cohort run yet: run `onering cohorts rebuild`")
+        }
+        let cohorts = try await profileStore.cohorts(runID: runID)
+        guard let record = cohorts.first(where: { $0.cohort == cohort }) else {
+            throw ValidationError("run \(runID) has cohorts 0..<\(cohorts.count); there is no cohort \(cohort)")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let value = Cohort(id: record.cohort, label: record.label, terms: record.terms, size: record.size,
+                           traits: try decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8)))
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

@@ -1,0 +1,38 @@
+@testable import Personalization
+import Testing
+import VectorMath
+
+@Suite("Cohort-partitioned search")
+struct CohortPartitionTests {
+    @Test("members move between cohorts and leave cleanly; scanning every cohort is exact")
+    func partition() throws {
+        let backend = try BLASBackend.shared()
+        let centroids = Matrix<Float>(columns: 2, values: [1, 0, 0, 1])
+        var partition = CohortPartition(centroids: centroids)
+        let vectors: [Int64: [Float]] = [1: [1, 0], 2: [0.8, 0.6], 3: [0, 1], 4: [0.6, 0.8]]
+        for (id, vector) in vectors.sorted(by: { $0.key < $1.key }) {
+            vector.withUnsafeBufferPointer { partition.upsert(id: id, unit: $0, cohort: nil, backend: backend) }
+        }
+        #expect([1, 2, 3, 4].map { partition.cohort(of: $0) } == [0, 0, 1, 1])
+        // Creator 1 moves to cohort 1 when its vector changes; creator 2 is removed.
+        [Float(0.0), 1].withUnsafeBufferPointer { partition.upsert(id: 1, unit: $0, cohort: nil, backend: backend) }
+        partition.remove(id: 2)
+        #expect(partition.cohort(of: 1) == 1 && partition.cohort(of: 2) == nil && partition.count == 3)
+        let query: [Float] = [0.6, 0.8]
+        let hits = query.withUnsafeBufferPointer { partition.search(query: $0, k: 3, nprobe: 2, cohort: nil, excluded: [], backend: backend) }
+        #expect(hits.map(\.id) == [4, 1, 3])
+        let firstCohortOnly = query.withUnsafeBufferPointer { partition.search(query: $0, k: 3, nprobe: 1, cohort: nil, excluded: [4], backend: backend) }
+        #expect(firstCohortOnly.map(\.id) == [1, 3])
+    }
+
+    @Test("silhouette: well-separated clusters score near 1, a wrong split scores lower")
+    func silhouette() {
+        // Two tight groups on orthogonal axes.
+        let points: [[Float]] = [[1, 0], [0.99, 0.14], [0.98, 0.2], [0, 1], [0.14, 0.99], [0.2, 0.98]]
+        var similarity = [Float](repeating: 0, count: 36)
+        for i in 0..<6 { for j in 0..<6 { similarity[i * 6 + j] = points[i][0] * points[j][0] + points[i][1] * points[j][1] } }
+        let right = KSelection.silhouette(similarity: similarity, labels: [0, 0, 0, 1, 1, 1], k: 2)
+        let wrong = KSelection.silhouette(similarity: similarity, labels: [0, 1, 0, 1, 0, 1], k: 2)
+        #expect(right > 0.9 && wrong < 0)
+    }
+}

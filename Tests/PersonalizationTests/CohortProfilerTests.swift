@@ -1,0 +1,85 @@
+import Foundation
+@testable import Personalization
+import ProfileStore
+import Testing
+
+@Suite("Cohort descriptions")
+struct CohortProfilerTests {
+    @Test("words: lower-cased, no stop words, hashtags, short words or numbers")
+    func tokenizer() {
+        #expect(TermTokenizer.words("The BEST marathon training plan for 2026 is here! #running café") == ["best", "marathon", "training", "plan", "café"])
+        #expect(TermTokenizer.words("I've got what you're after, it's ok") == [])
+    }
+
+    @Test("c-TF-IDF ranks a cohort's own words above words every cohort uses")
+    func distinctiveTerms() {
+        let asOf = Date(timeIntervalSince1970: 1_800_000_000)
+        var profiler = CohortProfiler(k: 2, cohortOf: [1: 0, 2: 1], parameters: .init(asOf: asOf))
+        func post(_ id: Int64, _ user: Int64, _ text: String) -> PostRecord {
+            PostRecord(id: id, userID: user, text: text, platform: "x", publishedAt: asOf, views: 100, likes: 5)
+        }
+        for i in 0..<20 {
+            profiler.addPost(post(Int64(i), 1, "weekly update weekly update: deadlift squats"))
+            profiler.addPost(post(Int64(100 + i), 2, "weekly update weekly update: sourdough starter"))
+        }
+        let terms = profiler.distinctiveTerms(count: 2)
+        #expect(Set(terms[0]) == ["deadlift", "squats"])
+        #expect(Set(terms[1]) == ["sourdough", "starter"])
+    }
+
+    @Test("a topic that surges in the last week trends; a steady one does not")
+    func trending() {
+        let asOf = Date(timeIntervalSince1970: 1_800_000_000)
+        var profiler = CohortProfiler(k: 1, cohortOf: [1: 0], parameters: .init(asOf: asOf))
+        var id: Int64 = 0
+        func add(_ topic: String, daysAgo: Double) {
+            id += 1
+            profiler.addPost(PostRecord(id: id, userID: 1, text: "post", topics: [topic], platform: "x",
+                                        publishedAt: asOf.addingTimeInterval(-daysAgo * 86_400), views: 100, likes: 3))
+        }
+        for day in 0..<90 { add("steady", daysAgo: Double(day) + 0.5) }
+        for day in 0..<7 { for _ in 0..<4 { add("surge", daysAgo: Double(day) + 0.5) } }
+        for day in stride(from: 10, to: 90, by: 10) { add("surge", daysAgo: Double(day)) }
+        let traits = profiler.traits(sizes: [1], meanSimilarities: [1])[0]
+        #expect(traits.trendingTopics.map(\.topic) == ["surge"])
+        #expect(traits.trendingTopics[0].recentPosts == 28 && traits.trendingTopics[0].baselinePosts == 8)
+    }
+
+    @Test("hours of the week count from Monday 00:00 UTC")
+    func slots() {
+        // 2026-11-02 was a Monday.
+        let monday = ISO8601DateFormatter().date(from: "2026-11-02T00:30:00Z")!
+        #expect(CohortProfiler.slot(of: monday) == 0)
+        #expect(CohortProfiler.slot(of: monday.addingTimeInterval(6 * 86_400 + 23 * 3_600)) == 167)
+        #expect(CohortProfiler.median([3, 1, 2]) == 2 && CohortProfiler.median([4, 1, 2, 3]) == 2.5)
+    }
+
+    @Test("MMR: a close second from the same author loses to a different author")
+    func mmr() {
+        func candidate(_ id: Int64, author: Int64, relevance: Double) -> ExemplarRanking.Candidate {
+            .init(post: PostRecord(id: id, userID: author, text: "", platform: "x", publishedAt: Date()), semantic: relevance, engagement: 1, recency: 1)
+        }
+        let ranking = ExemplarRanking(lambda: 0.7) { _, _ in 0.2 }
+        let picked = ranking.select([candidate(1, author: 10, relevance: 0.9), candidate(2, author: 10, relevance: 0.85),
+                                     candidate(3, author: 11, relevance: 0.6)], count: 2)
+        #expect(picked.map(\.candidate.post.id) == [1, 3])
+        #expect(picked[0].diversity == 1 && abs(picked[1].diversity - 0.9) < 1e-12)
+        let relevanceOnly = ExemplarRanking(lambda: 1) { _, _ in 0.2 }
+        #expect(relevanceOnly.select([candidate(1, author: 10, relevance: 0.9), candidate(2, author: 10, relevance: 0.85)], count: 2).map(\.candidate.post.id) == [1, 2])
+    }
+
+    @Test("style hints: length, hashtags, emoji and threads")
+    func style() {
+        let now = Date()
+        let posts = [
+            PostRecord(id: 1, userID: 1, text: "Thread: how I train 🧵", hashtags: ["run"], platform: "x", publishedAt: now),
+            PostRecord(id: 2, userID: 1, text: "Rest day 😴", hashtags: ["run", "rest"], platform: "instagram", publishedAt: now),
+            PostRecord(id: 3, userID: 1, text: "Plain words here", platform: "x", publishedAt: now),
+        ]
+        let hints = StyleAnalyzer.hints(posts)
+        #expect(hints.posts == 3 && hints.hashtagsPerPost == 1)
+        #expect(abs(hints.emojiShare - 2.0 / 3) < 1e-12 && abs(hints.threadShare - 1.0 / 3) < 1e-12)
+        #expect(hints.topHashtags.first == "run" && hints.platforms == ["x", "instagram"])
+        #expect(hints.medianLength == "Plain words here".count)
+    }
+}
