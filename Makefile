@@ -16,6 +16,12 @@ demo: build
 	.build/release/onering import --users data/users.jsonl --posts data/posts.jsonl
 	.build/release/onering embed
 	.build/release/onering bench embed
+	.build/release/onering cohorts rebuild -k auto
+	mkdir -p bench-out
+	.build/release/onering cohorts map --svg bench-out/cohorts.svg
+	.build/release/onering search --text "marathon training and recovery" -k 5 --nprobe 3
+	.build/release/onering context 4 --budget 1200
+	.build/release/onering bench engine --reuse
 
 doctor: build
 	.build/release/onering doctor

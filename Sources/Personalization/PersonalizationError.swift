@@ -1,7 +1,7 @@
-public import Embedding
-public import ProfileStore
-public import VectorIndex
-public import VectorMath
+internal import Embedding
+internal import ProfileStore
+internal import VectorIndex
+internal import VectorMath
 
 /// An error of the personalization engine: bad input at its edge, a state that does
 /// not allow the request, or a failure of the store, the embedder or the index underneath.

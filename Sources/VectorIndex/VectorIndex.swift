@@ -86,6 +86,37 @@ public struct VectorIndex: Sendable {
         }
     }
 
+    /// An index of `ids` over the rows of `vectors` (`ids.count × dims`), which it adopts:
+    /// float32 storage normalises them in place without a copy when the caller holds no
+    /// other reference to the matrix (a bulk read handed straight over).
+    ///
+    /// - Throws: ``VectorIndexError/Code/dimensionMismatch`` for a row count other than
+    ///   `ids.count`; ``VectorIndexError/Code/unknownID`` for a repeated or reserved id;
+    ///   ``VectorIndexError/Code/invalidVector`` for a NaN, infinite or zero row.
+    /// - Complexity: O(n × d).
+    public init(ids newIDs: [Int64], vectors: consuming Matrix<Float>, configuration: Configuration = Configuration()) throws(VectorIndexError) {
+        try self.init(dims: vectors.columns, configuration: configuration)
+        guard vectors.rows == newIDs.count else {
+            throw VectorIndexError(.dimensionMismatch, "\(newIDs.count) ids for \(vectors.rows) vectors")
+        }
+        var rows = [Int64: Int](minimumCapacity: newIDs.count)
+        for (row, id) in newIDs.enumerated() {
+            guard id != Self.tombstone else { throw VectorIndexError(.unknownID, "id \(id) is reserved") }
+            guard rows.updateValue(row, forKey: id) == nil else { throw VectorIndexError(.unknownID, "the batch repeats id \(id)") }
+        }
+        do {
+            try vectors.normalizeRows()
+        } catch {
+            throw VectorIndexError(.invalidVector, "vector \(error.message)", underlying: error)
+        }
+        switch configuration.storage {
+        case .float32: float32 = vectors
+        case .float16: float16 = vectors.toHalf()
+        }
+        ids = newIDs
+        rowOfID = rows
+    }
+
     /// Live vectors.
     public var count: Int { ids.count - tombstones }
     /// Rows including tombstones not yet compacted.

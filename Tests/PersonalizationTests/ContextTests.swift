@@ -65,11 +65,21 @@ struct ContextTests {
         }
     }
 
-    @Test("partitioned search finds the same neighbours as exact when every cohort is probed")
+    @Test("exact search stays exact once the float16 partition serves it; partitioned recall rises with nprobe")
     func partitioned() async throws {
         try await EngineFixture.with(creators: 200) { fixture in
-            try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(5))).run()
             let engine = try await fixture.engine()
+            // Without a run, exact search scans the float32 index: the reference.
+            let users = Array(stride(from: Int64(1), through: 200, by: 7))
+            var reference: [Int64: [Int64]] = [:]
+            for user in users { reference[user] = try engine.similarCreators(toUser: user, k: 10).map(\.id) }
+            try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(5))).run()
+            #expect(try await engine.synchronize().switchedRun)
+            for user in users {
+                let hits = try engine.similarCreators(toUser: user, k: 10)
+                #expect(hits.map(\.id) == reference[user])
+                #expect(hits.map(\.score) == hits.map(\.score).sorted(by: >))
+            }
             // Recall@10 against exact over 40 creators rises with nprobe and is 1 when every cohort is scanned.
             var recalls: [Double] = []
             for nprobe in 1...5 {

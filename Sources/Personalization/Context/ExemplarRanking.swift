@@ -49,8 +49,9 @@ struct ExemplarRanking {
     private func overlap(_ a: PostRecord, _ b: PostRecord, _ terms: [Int64: Set<String>]) -> Double {
         guard a.userID != b.userID else { return 1 }
         let ta = terms[a.id]!, tb = terms[b.id]!
-        let union = ta.union(tb).count
-        let jaccard = union == 0 ? 0 : Double(ta.intersection(tb).count) / Double(union)
+        let shared = ta.count < tb.count ? ta.filter(tb.contains).count : tb.filter(ta.contains).count
+        let union = ta.count + tb.count - shared
+        let jaccard = union == 0 ? 0 : Double(shared) / Double(union)
         return 0.5 * max(0, authorSimilarity(a.userID, b.userID)) + 0.5 * jaccard
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 internal import ProfileStore
 internal import VectorMath
 
@@ -69,10 +69,14 @@ extension PersonalizationEngine {
         let posts: [PostRecord]
         let handles: [Int64: String]
         do {
-            posts = neighbors.isEmpty ? [] : try await store.topPosts(authors: neighbors.map(\.id), since: since, perAuthor: options.postsPerCreator)
-            handles = try await store.handles(userIDs: neighbors.map(\.id))
+            // Two connections at once: the posts and the handles do not wait for each other.
+            async let candidatePosts = neighbors.isEmpty ? [] : store.topPosts(authors: neighbors.map(\.id), since: since, perAuthor: options.postsPerCreator)
+            async let authorHandles = store.handles(userIDs: neighbors.map(\.id))
+            posts = try await candidatePosts
+            handles = try await authorHandles
         } catch {
-            throw .store(error)
+            // `async let` forgets the error type; only the store throws here.
+            throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }
         asOf = ([asOf] + posts.map(\.publishedAt)).compactMap { $0 }.max()
         let clock = asOf ?? Date()
@@ -118,10 +122,21 @@ extension PersonalizationEngine {
             return ExemplarRanking.Candidate(post: post, semantic: max(0, semantic[post.userID] ?? 0),
                                              engagement: rate / (rate + median), recency: pow(0.5, age / options.halfLifeDays))
         }
-        let vectors = Dictionary(uniqueKeysWithValues: neighbors.compactMap { neighbor in embedding(of: neighbor.id).map { (neighbor.id, $0) } })
-        let ranking = ExemplarRanking(lambda: options.lambda) { a, b in
-            guard let x = vectors[a], let y = vectors[b] else { return 0 }
-            return Double(zip(x, y).reduce(0) { $0 + $1.0 * $1.1 })
+        // The authors' cosine similarities, all pairs at once (one small GEMM).
+        let authors = neighbors.map(\.id).filter(contains)
+        let position = Dictionary(uniqueKeysWithValues: authors.enumerated().map { ($1, $0) })
+        let dimensions = store.configuration.dimensions
+        let matrix = Matrix(columns: dimensions, values: authors.flatMap { embedding(of: $0) ?? [Float](repeating: 0, count: dimensions) })
+        var gram = [Float](repeating: 0, count: authors.count * authors.count)
+        matrix.withUnsafeBufferPointer { m in
+            if let base = m.baseAddress, !authors.isEmpty {
+                backend.multiplyTransposed(m: authors.count, n: authors.count, k: dimensions, a: base, lda: dimensions,
+                                           b: base, ldb: dimensions, c: &gram, ldc: authors.count)
+            }
+        }
+        let ranking = ExemplarRanking(lambda: options.lambda) { [gram] a, b in
+            guard let i = position[a], let j = position[b] else { return 0 }
+            return Double(gram[i * authors.count + j])
         }
         return ranking.select(candidates, count: options.exemplars).map { picked in
             let post = picked.candidate.post

@@ -1,4 +1,4 @@
-public import Embedding
+internal import Embedding
 public import ProfileStore
 internal import VectorMath
 

@@ -1,6 +1,6 @@
 internal import Foundation
 internal import Logging
-public import ProfileStore
+internal import ProfileStore
 internal import VectorIndex
 internal import VectorMath
 
@@ -67,11 +67,6 @@ extension PersonalizationEngine {
                 report.rejected = changes.userIDs.count
                 return
             }
-            // One batch at start-up (all rows valid, the common case), else row by row.
-            if state.index.isEmpty, state.run == nil, (try? state.index.upsert(ids: changes.userIDs, vectors: changes.vectors)) != nil {
-                report.upserted = changes.userIDs.count
-                return
-            }
             for (row, userID) in changes.userIDs.enumerated() {
                 do throws(VectorIndexError) {
                     try state.index.upsert(id: userID, vector: changes.vectors.row(row))
@@ -119,7 +114,11 @@ extension PersonalizationEngine {
         let centroids = Matrix(columns: dimensions, values: records.flatMap(\.centroid))
         // Built under the write lock, so no change falls between the copy and the switch.
         state.write { state in
-            var partition = CohortPartition(centroids: centroids)
+            var sizes = [Int](repeating: 0, count: records.count)
+            for cohort in members.cohorts where Int(cohort) < sizes.count { sizes[Int(cohort)] += 1 }
+            // Room for creators written since the run, too.
+            let spare = max(0, state.index.count - members.userIDs.count) / max(records.count, 1) + 16
+            var partition = CohortPartition(centroids: centroids, expectedSizes: sizes.map { $0 + spare })
             for userID in state.index.allIDs {
                 guard let vector = try? state.index.vector(for: userID) else { continue }
                 vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: cohortOf[userID], backend: backend) }

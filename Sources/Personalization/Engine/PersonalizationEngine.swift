@@ -2,7 +2,7 @@ public import Embedding
 public import Foundation
 public import Logging
 public import ProfileStore
-public import VectorIndex
+internal import VectorIndex
 public import VectorMath
 
 /// The personalization engine: every creator's embedding in memory, kept in sync with
@@ -112,17 +112,24 @@ public final class PersonalizationEngine: Sendable {
         }
         let backend: BLASBackend
         do { backend = try BLASBackend.shared() } catch { throw .computation(error) }
+        let indexConfiguration = VectorIndex.Configuration(search: .init(k: 10, threads: configuration.searchThreads))
+        let read: EmbeddingChanges
+        do { read = try await store.embeddings() } catch { throw .store(error) }
+        let userIDs = read.userIDs, watermark = read.watermark
+        // The bulk read becomes the index without a copy (the matrix must be uniquely referenced).
+        let adopted = try? VectorIndex(ids: userIDs, vectors: (consume read).vectors, configuration: indexConfiguration)
         let index: VectorIndex
-        do {
-            index = try VectorIndex(dims: dimensions, configuration: .init(search: .init(k: 10, threads: configuration.searchThreads)))
-        } catch {
-            throw .index(error)
+        if let adopted {
+            index = adopted
+        } else {
+            do { index = try VectorIndex(dims: dimensions, configuration: indexConfiguration) } catch { throw .index(error) }
         }
-        let changes: EmbeddingChanges
-        do { changes = try await store.embeddings() } catch { throw .store(error) }
         let engine = PersonalizationEngine(store: store, embedder: embedder, configuration: configuration, logger: logger,
-                                           backend: backend, state: State(index: index, watermark: changes.watermark))
-        engine.apply(changes)
+                                           backend: backend, state: State(index: index, watermark: watermark))
+        if adopted == nil {
+            // A row was unusable: read again and take the rows one by one, rejecting the bad ones.
+            do { engine.apply(try await store.embeddings()) } catch { throw .store(error) }
+        }
         engine.state.write { $0.lastSync = Date() }
         do {
             if let runID = try await store.activeCohortRunID() { try await engine.switchRun(to: runID) }
@@ -188,10 +195,29 @@ public final class PersonalizationEngine: Sendable {
                     throw PersonalizationError(.unknownCohort, "cohort \(cohort) is not in run \(run.record.id) (0..<\(run.partition.k))")
                 }
             }
-            if let run = state.run, cohort != nil || mode != .exact {
-                let nprobe = if case .partitioned(let nprobe) = mode { nprobe } else { run.partition.k }
-                return unit.withUnsafeBufferPointer { query in
-                    run.partition.search(query: query, k: k, nprobe: nprobe, cohort: cohort, excluded: excluding, backend: backend)
+            if let run = state.run {
+                let scan = { (shortlist: Int, nprobe: Int) in
+                    unit.withUnsafeBufferPointer { query in
+                        run.partition.search(query: query, k: shortlist, nprobe: nprobe, cohort: cohort, excluded: excluding,
+                                             threads: self.configuration.searchThreads, backend: self.backend)
+                    }
+                }
+                if case .partitioned(let nprobe) = mode {
+                    // A float16 shortlist of 2k + 8 from the probed cohorts, re-ranked in float32.
+                    return Self.rerank(scan(2 * k + 8, nprobe), query: unit, k: k, index: state.index)
+                }
+                // Exact from the float16 partition (half the bytes of a float32 scan), made exact by a
+                // shortlist wide enough that no row left out can beat the k-th float32 score.
+                var shortlist = k + 16
+                while true {
+                    let candidates = scan(shortlist, run.partition.k)
+                    let exact = Self.rerank(candidates, query: unit, k: k, index: state.index)
+                    // Every row was ranked, or the worst shortlisted float16 score plus the largest
+                    // float16 error stays below the k-th exact score: no row left out can enter.
+                    if candidates.count < shortlist || (exact.count == k && candidates.last!.score + Self.halfScoreError < exact[k - 1].score) {
+                        return exact
+                    }
+                    shortlist *= 4
                 }
             }
             let wanted = min(k + excluding.count, state.index.count)
@@ -201,6 +227,22 @@ public final class PersonalizationEngine: Sendable {
                 throw .index(error)
             }
         }
+    }
+
+    /// The largest difference between a float16 partition score and the float32 score of the
+    /// same unit vectors: each float16 component is within 2⁻¹¹ of its float32 value relative to
+    /// it, so ‖x − fp16(x)‖ ≤ 2⁻¹¹ and |q·x − q·fp16(x)| ≤ 4.9e-4 for a unit query (Cauchy–Schwarz),
+    /// plus float32 accumulation over 1536 terms (≤ 1e-4); rounded up.
+    static let halfScoreError: Float = 1e-3
+
+    /// The best `k` of `candidates` by exact float32 score against `query`.
+    static func rerank(_ candidates: [Neighbor], query: [Float], k: Int, index: borrowing VectorIndex) -> [Neighbor] {
+        var top = TopK(k: k)
+        for candidate in candidates {
+            guard let vector = try? index.vector(for: candidate.id) else { continue }
+            top.offer(Neighbor(id: candidate.id, score: zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 }))
+        }
+        return top.sorted()
     }
 
     /// The `k` creators most similar to `userID`, leaving the creator out.

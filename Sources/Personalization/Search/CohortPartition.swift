@@ -5,11 +5,13 @@ internal import VectorMath
 ///
 /// A search scores the query against the k centroids, then scans the `nprobe` nearest
 /// cohorts only. Creators written after the run joined the cohort of their nearest centroid.
+/// Members are stored as float16 (half the memory and scan bandwidth; scores carry ~1e-3
+/// error), so callers ask for a shortlist and re-rank it in float32 (the engine does).
 struct CohortPartition: Sendable {
-    /// One cohort's members: `ids[i]` owns row `i` of `vectors` (unit length).
+    /// One cohort's members: `ids[i]` owns row `i` of `vectors` (unit length, float16).
     struct Members: Sendable {
         var ids: [Int64] = []
-        var vectors: Matrix<Float>
+        var vectors: Matrix<Float16>
     }
 
     /// The run's centroids, k × d, unit length.
@@ -18,10 +20,14 @@ struct CohortPartition: Sendable {
     /// Where each creator is: cohort and row.
     private var location: [Int64: (cohort: Int32, row: Int32)] = [:]
 
-    /// An empty partition around `centroids`.
-    init(centroids: Matrix<Float>) {
+    /// An empty partition around `centroids`, with room for `expectedSizes[c]` members in
+    /// cohort c (growing a cohort row by row would copy it again and again).
+    init(centroids: Matrix<Float>, expectedSizes: [Int] = []) {
         self.centroids = centroids
-        cohorts = (0..<centroids.rows).map { _ in Members(vectors: Matrix(columns: centroids.columns)) }
+        cohorts = (0..<centroids.rows).map { c in
+            Members(vectors: Matrix(columns: centroids.columns, capacity: c < expectedSizes.count ? expectedSizes[c] : 0))
+        }
+        location.reserveCapacity(expectedSizes.reduce(0, +))
     }
 
     var k: Int { centroids.rows }
@@ -46,13 +52,13 @@ struct CohortPartition: Sendable {
     mutating func upsert(id: Int64, unit: UnsafeBufferPointer<Float>, cohort: Int?, backend: BLASBackend) {
         let target = cohort ?? Int(nearestCohorts(to: unit, count: 1, backend: backend)[0].id)
         if let current = location[id], Int(current.cohort) == target {
-            cohorts[target].vectors.replaceRow(Int(current.row), with: unit)
+            cohorts[target].vectors.replaceRow(Int(current.row), with: unit.lazy.map(Float16.init))
             return
         }
         remove(id: id)
         location[id] = (Int32(target), Int32(cohorts[target].ids.count))
         cohorts[target].ids.append(id)
-        cohorts[target].vectors.append(row: unit)
+        cohorts[target].vectors.append(row: unit.lazy.map(Float16.init))
     }
 
     /// Removes `id` (the last row of its cohort moves into its place).
@@ -73,23 +79,51 @@ struct CohortPartition: Sendable {
     /// The `k` members most similar to `query` (unit length) among the `nprobe` cohorts
     /// nearest to it (or only `cohort`), leaving out `excluded`; best first.
     ///
+    /// The scanned rows are split evenly over `threads` workers (one GEMV per cohort slice each),
+    /// whose selections merge at the end; below `parallelRows` rows one thread does it all.
     /// - Complexity: k·d for the centroids plus 2·d per member of each scanned cohort.
-    func search(query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int?, excluded: Set<Int64>, backend: BLASBackend) -> [Neighbor] {
+    func search(query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int?, excluded: Set<Int64>,
+                threads: Int = 1, parallelRows: Int = 4_096, backend: BLASBackend) -> [Neighbor] {
         let scanned = cohort.map { [$0] } ?? nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
-        var top = TopK(k: k)
-        var scores: [Float] = []
-        for c in scanned {
-            let members = cohorts[c]
-            let rows = members.ids.count
-            guard rows > 0 else { continue }
-            if scores.count < rows { scores = [Float](repeating: 0, count: rows) }
-            members.vectors.withUnsafeBufferPointer { v in
-                backend.multiply(rows: rows, columns: centroids.columns, a: v.baseAddress!, lda: centroids.columns, x: query.baseAddress!, y: &scores)
+        let total = scanned.reduce(0) { $0 + cohorts[$1].ids.count }
+        let workers = total >= parallelRows ? max(1, threads) : 1
+        // Worker w scans rows [w·total/workers, (w+1)·total/workers) of the scanned cohorts laid end to end.
+        func scan(_ worker: Int) -> TopK {
+            var top = TopK(k: k)
+            let begin = worker * total / workers, end = (worker + 1) * total / workers
+            var offset = 0
+            var scores = [Float](repeating: 0, count: min(end - begin, 8_192))
+            for c in scanned {
+                let members = cohorts[c]
+                let rows = members.ids.count
+                defer { offset += rows }
+                let from = max(begin - offset, 0), to = min(end - offset, rows)
+                guard from < to else { continue }
+                members.vectors.withUnsafeBufferPointer { v in
+                    members.ids.withUnsafeBufferPointer { ids in
+                        var start = from
+                        while start < to {
+                            let count = min(scores.count, to - start)
+                            Float16.dotRows(v.baseAddress! + start * centroids.columns, count: count, dims: centroids.columns,
+                                            query: query.baseAddress!, scores: &scores, backend: backend)
+                            let first = start
+                            top.offer(scores: scores, count: count) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] }
+                            start += count
+                        }
+                    }
+                }
             }
-            members.ids.withUnsafeBufferPointer { ids in
-                top.offer(scores: scores, count: rows) { excluded.contains(ids[$0]) ? nil : ids[$0] }
-            }
+            return top
         }
-        return top.sorted()
+        guard workers > 1 else { return scan(0).sorted() }
+        var tops = [TopK](repeating: TopK(k: k), count: workers)
+        tops.withUnsafeMutableBufferPointer { slots in
+            // Each worker writes its own slot only.
+            nonisolated(unsafe) let slots = slots
+            ParallelBlocks.forEach(count: workers, blockSize: 1, threads: workers) { _, range in slots[range.lowerBound] = scan(range.lowerBound) }
+        }
+        var merged = tops[0]
+        for other in tops.dropFirst() { merged.merge(other) }
+        return merged.sorted()
     }
 }

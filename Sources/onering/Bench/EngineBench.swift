@@ -1,0 +1,163 @@
+import ArgumentParser
+import Embedding
+import Foundation
+import Personalization
+import ProfileStore
+import SampleData
+import VectorMath
+
+/// `onering bench engine`: the engine's figures on generated creators in PostgreSQL.
+struct EngineBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "The engine end to end: start, cohorts rebuild, similar-creator search and context (exact and partitioned), change-feed lag.",
+        discussion: "Works in the schema onering_bench_engine (rebuilt unless --reuse finds it already loaded with --creators creators)."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Generated creators.") var creators: Int = 100_000
+    @Option(help: "Seed of the generated creators.") var seed: UInt64 = 42
+    @Option(name: .short, help: "Cohorts of the rebuild.") var k: Int = 64
+    @Option(help: "Creators queried for latency and recall.") var queries: Int = 300
+    @Option(help: "Writes timed through the change feed.") var writes: Int = 50
+    @Option(help: "Recall@10 the partitioned search must reach; nprobe grows until it does.") var targetRecall: Double = 0.95
+    @Flag(help: "Reuse the benchmark schema when it already holds --creators embedded creators.") var reuse = false
+
+    func validate() throws {
+        guard creators > k, k > 0, queries > 0, writes > 0, (0...1).contains(targetRecall) else {
+            throw ValidationError("need --creators > -k > 0, --queries > 0, --writes > 0, 0 ≤ --target-recall ≤ 1")
+        }
+    }
+
+    func run() async throws {
+        let profileStore = try await load()
+        let logger = commandLogger("onering.bench")
+        let embedder = try HashingEmbedder(configuration: .init(dimensions: store.dimensions))
+
+        var started = now()
+        let rebuild = try await CohortRebuild(store: profileStore, parameters: .init(k: .fixed(k), warmStart: false)).run()
+        let stages = ["read", "cluster", "describe", "write"].map { "\($0) \((rebuild.seconds[$0] ?? 0).fixed(1))" }.joined(separator: ", ")
+        print("cohorts rebuild k=\(k): \((now() - started).fixed(1)) s end to end (\(stages)), objective \(rebuild.objective.fixed(4)), imbalance \(rebuild.imbalance.fixed(2)), \(rebuild.iterations) iterations (target ≤ 30 s)")
+
+        started = now()
+        let engine = try await PersonalizationEngine.start(store: profileStore, embedder: embedder, logger: logger)
+        print("engine start: \(engine.status.creators) creators and run \(engine.status.cohortRunID ?? 0) (\(engine.status.cohorts) cohorts) in \((now() - started).fixed(2)) s (target ≤ 3 s)")
+
+        var random = SplitMix64(seed: seed)
+        let users = (0..<queries).map { _ in Int64(random.next() % UInt64(creators)) + 1 }
+        var exactHits: [Int64: Set<Int64>] = [:]
+        let exact = try time(users) { user in
+            exactHits[user] = Set(try engine.similarCreators(toUser: user, k: 10).map(\.id))
+        }
+        print("search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; float16 scan of every cohort, shortlist re-ranked in float32 until provably exact)")
+
+        var chosen = k
+        for nprobe in [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128].filter({ $0 <= k }) {
+            var found = 0
+            let latencies = try time(users) { user in
+                let hits = try engine.similarCreators(toUser: user, k: 10, mode: .partitioned(nprobe: nprobe))
+                found += hits.filter { exactHits[user]!.contains($0.id) }.count
+            }
+            let recall = Double(found) / Double(10 * users.count)
+            print("search partitioned: nprobe \(nprobe), recall@10 \(recall.fixed(3)), p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms (target ≤ 1.5 ms at recall ≥ 0.95)")
+            if recall >= targetRecall {
+                chosen = nprobe
+                break
+            }
+        }
+
+        let contextExact = try await timeAsync(users) { user in _ = try await engine.context(for: user) }
+        print("context exact: p50 \(ms(contextExact, 50)) ms, p99 \(ms(contextExact, 99)) ms (targets 20 / 40 ms)")
+        var found = 0
+        let contextPartitioned = try await timeAsync(users) { user in
+            let context = try await engine.context(for: user, options: .init(mode: .partitioned(nprobe: chosen)))
+            found += context.similarCreators.filter { exactHits[user]!.contains($0.id) }.count
+        }
+        print("context partitioned: nprobe \(chosen), recall@10 \((Double(found) / Double(10 * users.count)).fixed(3)), p50 \(ms(contextPartitioned, 50)) ms, p99 \(ms(contextPartitioned, 99)) ms (target p50 ≤ 4 ms)")
+
+        let lags = try await changeFeedLag(engine: engine, store: profileStore, random: &random)
+        print("change feed lag (write committed → searchable): p50 \(ms(lags, 50)) ms, p99 \(ms(lags, 99)) ms over \(writes) writes, polling every 200 ms (target p99 ≤ 1 s)")
+        print("memory: \(ResidentMemory.bytes / 1_048_576) MiB resident")
+    }
+
+    /// The benchmark schema with `creators` generated creators, their posts and embeddings.
+    private func load() async throws -> ProfileStore {
+        if reuse {
+            let existing = try await store.connect(schemaInsteadOfPublic: "onering_bench_engine")
+            if try await existing.schemaVersion() > 0 {
+                let count = try await existing.embeddings().userIDs.count
+                if count == creators {
+                    print("set-up: reusing \(count) embedded creators in onering_bench_engine")
+                    return existing
+                }
+            }
+        }
+        let profileStore = try await store.freshBenchmarkStore(schema: "onering_bench_engine")
+        var started = now()
+        let generator = CreatorGenerator(configuration: .init(creators: creators, seed: seed))
+        var posts = 0
+        for start in stride(from: 0, to: creators, by: 5_000) {
+            let batch = (start..<min(start + 5_000, creators)).map(generator.creator)
+            _ = try await profileStore.importUsers(batch.map { Numbered(line: Int($0.user.id), record: $0.user) })
+            let numbered = batch.flatMap(\.posts).enumerated().map { Numbered(line: $0.offset + 1, record: $0.element) }
+            posts += numbered.count
+            for postStart in stride(from: 0, to: numbered.count, by: 20_000) {
+                _ = try await profileStore.importPosts(Array(numbered[postStart..<min(postStart + 20_000, numbered.count)]))
+            }
+        }
+        print("set-up: imported \(creators) creators and \(posts) posts in \((now() - started).fixed(1)) s")
+        started = now()
+        let embedder = try HashingEmbedder(configuration: .init(dimensions: store.dimensions))
+        let embedded = try await EmbeddingBackfill(store: profileStore, embedder: embedder).run()
+        print("set-up: embedded \(embedded.embedded) creators in \((now() - started).fixed(1)) s")
+        return profileStore
+    }
+
+    /// Writes random unit vectors for random creators (as another process would) and
+    /// times each until the engine's follower has made it searchable.
+    private func changeFeedLag(engine: PersonalizationEngine, store profileStore: ProfileStore, random: inout SplitMix64) async throws -> [Double] {
+        let follower = Task { await engine.follow() }
+        defer { follower.cancel() }
+        var lags: [Double] = []
+        for _ in 0..<writes {
+            let user = Int64(random.next() % UInt64(creators)) + 1
+            // Fresh each run (not from the seed): a rerun must not find its vectors already stored.
+            var system = SystemRandomNumberGenerator()
+            var vector = (0..<store.dimensions).map { _ in Float.random(in: -1...1, using: &system) }
+            let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            vector = vector.map { $0 / norm }
+            try await profileStore.writeEmbeddings(EmbeddingRows(
+                userIDs: [user], vectors: Matrix(columns: store.dimensions, values: vector), model: "bench", contentHashes: [[0]]
+            ))
+            let written = now()
+            while let stored = engine.embedding(of: user), abs(zip(stored, vector).reduce(0) { $0 + $1.0 * $1.1 } - 1) > 1e-4 {
+                guard now() - written < 10 else { throw ValidationError("a write was not searchable after 10 s") }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            lags.append(now() - written)
+        }
+        return lags
+    }
+
+    private func time(_ users: [Int64], _ body: (Int64) throws -> Void) rethrows -> Latencies {
+        Latencies(try users.map { user in
+            let started = now()
+            try body(user)
+            return now() - started
+        })
+    }
+
+    private func timeAsync(_ users: [Int64], _ body: (Int64) async throws -> Void) async rethrows -> Latencies {
+        var seconds: [Double] = []
+        for user in users {
+            let started = now()
+            try await body(user)
+            seconds.append(now() - started)
+        }
+        return Latencies(seconds)
+    }
+
+    private func ms(_ latencies: Latencies, _ percentile: Double) -> String { (latencies.percentile(percentile) * 1_000).fixed(2) }
+
+    private func ms(_ seconds: [Double], _ percentile: Double) -> String { ms(Latencies(seconds), percentile) }
+}
