@@ -125,6 +125,21 @@ struct CohortRebuildTests {
         }
     }
 
+    @Test("the map draws every sampled creator and labels every cohort")
+    func map() async throws {
+        try await EngineFixture.with(creators: 150) { fixture in
+            await #expect { try await CohortMap.build(store: fixture.store) } throws: { ($0 as? PersonalizationError)?.code == .notReady }
+            let report = try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(5))).run()
+            let svg = try await CohortMap.build(store: fixture.store, parameters: .init(sampleSize: 100)).svg()
+            #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+            // 100 creators plus one legend dot per cohort.
+            #expect(svg.components(separatedBy: "<circle").count - 1 == 100 + 5)
+            for cohort in report.cohorts {
+                #expect(svg.contains("\(cohort.id) · \(cohort.label.replacingOccurrences(of: "&", with: "&amp;"))"))
+            }
+        }
+    }
+
     @Test("with no embeddings a rebuild says what to do")
     func empty() async throws {
         try await EngineFixture.with(creators: 5, embed: false) { fixture in

@@ -2,8 +2,14 @@ internal import Foundation
 public import ProfileStore
 internal import VectorMath
 
-/// The cohort map: creators projected to 2-D by PCA (a seeded sample when there are many),
-/// coloured by cohort, each cohort's label at the centre of its points, and a legend.
+/// The cohort map: cohorts placed by a PCA of their centroids (classical MDS of the
+/// centroids: near cohorts are near on the map), each creator (a seeded sample when there
+/// are many) drawn around its cohort's place by its own offset from the centroid along the
+/// same two axes, scaled so clouds do not swallow each other; coloured by cohort, labelled,
+/// with a legend.
+///
+/// A plain PCA of the creators is dominated by the largest cohorts and piles the others into
+/// one corner; placing cohorts first keeps every label readable.
 public struct CohortMap: Sendable {
     /// What to draw.
     public struct Parameters: Sendable {
@@ -72,19 +78,74 @@ public struct CohortMap: Sendable {
         var sample = Matrix<Float>(columns: embeddings.vectors.columns, capacity: chosen.count)
         for row in chosen { sample.append(row: embeddings.vectors.row(row)) }
         let backend: BLASBackend
+        do { backend = try BLASBackend.shared() } catch { throw .computation(error) }
+        let dimensions = embeddings.vectors.columns
+        let centroids = Matrix(columns: dimensions, values: cohorts.flatMap(\.centroid))
+        let cohortOfRow = chosen.map { cohortOf[embeddings.userIDs[$0]]! }
         let pca: PCA
         do {
-            backend = try BLASBackend.shared()
-            pca = try PCA.fit(sample, parameters: .init(components: 2, sampleSize: nil, seed: parameters.seed), backend: backend)
+            // Two or fewer centroids span no plane: fall back to the creators' own axes.
+            pca = try PCA.fit(centroids.rows >= 3 ? centroids : sample, parameters: .init(components: 2, sampleSize: nil, seed: parameters.seed), backend: backend)
         } catch {
             throw .computation(error)
         }
+        let centres = pca.project(centroids, backend: backend)
         let projected = pca.project(sample, backend: backend)
-        let points = chosen.enumerated().map { i, row in
-            Point(x: Double(projected[i, 0]), y: Double(projected[i, 1]), cohort: cohortOf[embeddings.userIDs[row]]!)
+        var offsets = chosen.indices.map { i in
+            (Double(projected[i, 0] - centres[cohortOfRow[i], 0]), Double(projected[i, 1] - centres[cohortOfRow[i], 1]))
+        }
+        let k = centroids.rows
+        var places = (0..<k).map { (Double(centres[$0, 0]), Double(centres[$0, 1])) }
+        if k >= 3 {
+            // Into the unit square, then nudged apart until no two cohorts sit closer than `gap`.
+            places = Self.normalized(places)
+            let gap = min(0.22, 0.7 / Double(k).squareRoot())
+            for _ in 0..<300 {
+                var moved = false
+                for a in 0..<k {
+                    for b in (a + 1)..<k {
+                        let dx = places[b].0 - places[a].0, dy = places[b].1 - places[a].1
+                        let distance = max(hypot(dx, dy), 1e-6)
+                        guard distance < gap else { continue }
+                        let push = (gap - distance) / 2 / distance
+                        places[a] = (places[a].0 - dx * push, places[a].1 - dy * push)
+                        places[b] = (places[b].0 + dx * push, places[b].1 + dy * push)
+                        moved = true
+                    }
+                }
+                places = places.map { (min(max($0.0, 0), 1), min(max($0.1, 0), 1)) }
+                if !moved { break }
+            }
+            // A typical cohort's 90th-percentile radius becomes 35% of the gap.
+            var radii: [Double] = []
+            for c in 0..<k {
+                let distances = offsets.indices.filter { cohortOfRow[$0] == c }.map { hypot(offsets[$0].0, offsets[$0].1) }.sorted()
+                if !distances.isEmpty { radii.append(distances[distances.count * 9 / 10]) }
+            }
+            let scale = 0.35 * gap / max(Self.median(radii), 1e-9)
+            offsets = offsets.map { ($0.0 * scale, $0.1 * scale) }
+        } else {
+            let all = Self.normalized(chosen.indices.map { (Double(projected[$0, 0]), Double(projected[$0, 1])) })
+            offsets = all
+            places = Array(repeating: (0, 0), count: k)
+        }
+        let points = chosen.indices.map { i in
+            Point(x: places[cohortOfRow[i]].0 + offsets[i].0, y: places[cohortOfRow[i]].1 + offsets[i].1, cohort: cohortOfRow[i])
         }
         return CohortMap(run: run, cohorts: cohorts, points: points, creators: members.userIDs.count,
                          explained: (Double(pca.explainedVarianceRatio[0]), Double(pca.explainedVarianceRatio[1])), parameters: parameters)
+    }
+
+    /// Points scaled into the unit square, each axis by its own range.
+    private static func normalized(_ points: [(Double, Double)]) -> [(Double, Double)] {
+        let xs = points.map(\.0), ys = points.map(\.1)
+        let (x0, x1, y0, y1) = (xs.min() ?? 0, xs.max() ?? 1, ys.min() ?? 0, ys.max() ?? 1)
+        return points.map { (($0.0 - x0) / max(x1 - x0, 1e-12), ($0.1 - y0) / max(y1 - y0, 1e-12)) }
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        return values.sorted()[values.count / 2]
     }
 
     /// A distinct colour per cohort: golden-angle hues, alternating lightness.
@@ -95,13 +156,15 @@ public struct CohortMap: Sendable {
 
     /// The map as an SVG document.
     public func svg() -> String {
-        let legendWidth = 380.0, margin = 40.0, top = 70.0
+        let legendWidth = 400.0, margin = 40.0, top = 80.0
         let width = Double(parameters.width), height = Double(parameters.height)
         let plotWidth = width - legendWidth - 2 * margin, plotHeight = height - top - margin
         let xs = points.map(\.x), ys = points.map(\.y)
         let (minX, maxX) = (xs.min()!, xs.max()!), (minY, maxY) = (ys.min()!, ys.max()!)
-        func px(_ x: Double) -> Double { margin + (x - minX) / max(maxX - minX, 1e-9) * plotWidth }
-        func py(_ y: Double) -> Double { top + (1 - (y - minY) / max(maxY - minY, 1e-9)) * plotHeight }
+        // 7% padding inside the frame, so edge points and their labels stay in it.
+        let pad = 0.07
+        func px(_ x: Double) -> Double { margin + (pad + (1 - 2 * pad) * (x - minX) / max(maxX - minX, 1e-9)) * plotWidth }
+        func py(_ y: Double) -> Double { top + (1 - pad - (1 - 2 * pad) * (y - minY) / max(maxY - minY, 1e-9)) * plotHeight }
         func escape(_ text: String) -> String {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
@@ -109,7 +172,7 @@ public struct CohortMap: Sendable {
             <svg xmlns="http://www.w3.org/2000/svg" width="\(parameters.width)" height="\(parameters.height)" viewBox="0 0 \(parameters.width) \(parameters.height)" font-family="Helvetica, Arial, sans-serif">
             <rect width="100%" height="100%" fill="#ffffff"/>
             <text x="\(margin)" y="34" font-size="22" font-weight="bold" fill="#222">Creator cohorts · run \(run.id) · \(cohorts.count) cohorts · \(creators) creators</text>
-            <text x="\(margin)" y="56" font-size="13" fill="#666">PCA of the profile embeddings (\(points.count) creators drawn; axes explain \(String(format: "%.1f", explained.0 * 100))% and \(String(format: "%.1f", explained.1 * 100))% of the variance). Labels: each cohort's most distinctive terms.</text>
+            <text x="\(margin)" y="56" font-size="13" fill="#666">Cohorts placed by a PCA of their centroids (\(String(format: "%.0f", explained.0 * 100))% + \(String(format: "%.0f", explained.1 * 100))% of their variance), nudged apart; \(points.count) creators drawn around their cohort. Labels: its most distinctive terms.</text>
             <rect x="\(margin)" y="\(top)" width="\(plotWidth)" height="\(plotHeight)" fill="#fafafa" stroke="#ddd"/>
 
             """
@@ -122,9 +185,10 @@ public struct CohortMap: Sendable {
         for cohort in bySize {
             let mine = points.filter { $0.cohort == cohort.cohort }
             guard !mine.isEmpty else { continue }
-            let cx = px(mine.map(\.x).sorted()[mine.count / 2]), cy = py(mine.map(\.y).sorted()[mine.count / 2])
             let text = "\(cohort.cohort) · \(cohort.label)"
             let w = Double(text.count) * 6.6 + 8
+            let cx = min(max(px(mine.map(\.x).sorted()[mine.count / 2]), margin + w / 2), margin + plotWidth - w / 2)
+            let cy = py(mine.map(\.y).sorted()[mine.count / 2])
             var y = cy
             for step in 0..<40 {
                 let offset = Double((step + 1) / 2) * 15 * (step.isMultiple(of: 2) ? 1 : -1)
