@@ -1,9 +1,11 @@
 import Embedding
 import Foundation
+import Logging
 @testable import Personalization
 import ProfileStore
 import Testing
 import VectorMath
+import _TestSupport
 
 @Suite("Personalization engine, against the database")
 struct PersonalizationEngineTests {
@@ -62,6 +64,29 @@ struct PersonalizationEngineTests {
                 waited += 1
             }
             #expect(!engine.contains(3))
+        }
+    }
+
+    @Test("a lost database connection stops no search; the next sync reconnects and catches up")
+    func lostConnection() async throws {
+        try await EngineFixture.with(creators: 50) { fixture in
+            // The engine's own store, tagged so that only its connections are cut.
+            let tag = "engine_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let store = try await ProfileStore.connect(.init(
+                connectionString: try TestDatabase.connectionString() + " application_name=\(tag)",
+                schema: fixture.store.configuration.schema, dimensions: EngineFixture.dimensions
+            ))
+            let engine = try await PersonalizationEngine.start(store: store, embedder: fixture.embedder, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let cut = try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", [.text(tag)]).int64(0, 0)
+            }
+            #expect(cut >= 1)
+            #expect(try engine.similarCreators(toUser: 2, k: 5).count == 5)
+            try await fixture.store.deleteEmbeddings(userIDs: [2])
+            // The pool notices the closed connection when it hands it out, reconnects, and the feed resumes from its watermark.
+            _ = try? await engine.synchronize()
+            if engine.contains(2) { try await engine.synchronize() }
+            #expect(!engine.contains(2))
         }
     }
 
