@@ -128,6 +128,22 @@ public struct EmbeddedServer: Sendable {
         return started
     }
 
+    /// ``start()`` on a thread of its own: it can wait up to a minute for the server, which
+    /// must not hold one of Swift's cooperative threads.
+    @discardableResult
+    public func start() async throws(ProfileStoreError) -> Status {
+        let outcome: Result<Status, ProfileStoreError> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                do throws(ProfileStoreError) {
+                    continuation.resume(returning: .success(try self.start()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
     /// Stops the server (fast shutdown: open transactions roll back) and waits until it has exited.
     /// Returns false when it was not running.
     @discardableResult
@@ -216,22 +232,44 @@ public struct EmbeddedServer: Sendable {
 
     // MARK: Files and users
 
+    /// Creates the data directory, or checks that the one given is safe to use: a directory
+    /// that is empty or already holds a PostgreSQL cluster (PG_VERSION). Nothing is created or
+    /// changed before that check; as root, only a directory this call created or found empty is
+    /// handed to the server's user, never a tree that holds other files.
     private func prepareDataDirectory() throws(ProfileStoreError) {
         let directory = configuration.dataDirectory
         guard directory.hasPrefix("/") else {
             throw ProfileStoreError(.embeddedServer, "the data directory must be an absolute path: \(directory)")
         }
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        let exists = files.fileExists(atPath: directory, isDirectory: &isDirectory)
+        var isCluster = false
+        if exists {
+            guard isDirectory.boolValue else {
+                throw ProfileStoreError(.embeddedServer, "the data directory \(directory) is a file; give a new or empty directory")
+            }
+            let contents: [String]
+            do { contents = try files.contentsOfDirectory(atPath: directory) } catch {
+                throw ProfileStoreError(.embeddedServer, "cannot read the data directory \(directory): \(error.localizedDescription)")
+            }
+            isCluster = contents.contains("PG_VERSION")
+            guard contents.isEmpty || isCluster else {
+                throw ProfileStoreError(.embeddedServer, "the data directory \(directory) is not empty and holds no PostgreSQL cluster (no PG_VERSION); give a new or empty directory, nothing was changed")
+            }
+        }
         let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: directory) {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            try files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            if !exists {
+                try files.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             }
         } catch {
             throw ProfileStoreError(.embeddedServer, "cannot create \(directory): \(error.localizedDescription)")
         }
         guard runsAsRoot else { return }
-        try Subprocess.run("/bin/chown", ["-R", "\(configuration.systemUser):", directory])
+        // An existing cluster already belongs to the server's user; a new or empty directory is handed over alone.
+        if !isCluster { try Subprocess.run("/bin/chown", ["\(configuration.systemUser):", directory]) }
         if !serverUserPasses("-w", directory) {
             throw ProfileStoreError(.embeddedServer, "\(configuration.systemUser) cannot reach \(directory) (a parent directory is private); choose a data directory it can enter, e.g. under /var/lib or /tmp")
         }

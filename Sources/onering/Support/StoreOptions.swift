@@ -36,16 +36,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The connection string: `DATABASE_URL`, or the embedded server's (starting it).
-    func connectionString() throws -> String {
+    func connectionString() async throws -> String {
         if let url = Self.databaseURL { return url }
-        return try embedded.server.start().connectionString
+        return try await embedded.server.start().connectionString
     }
 
     /// Connects without migrating; `schemaInsteadOfPublic` replaces the default schema
     /// (benchmarks keep to one of their own unless `--schema` names another).
     func connect(maximumConnections: Int = 4, schemaInsteadOfPublic: String? = nil) async throws -> ProfileStore {
         try await ProfileStore.connect(.init(
-            connectionString: try connectionString(),
+            connectionString: try await connectionString(),
             schema: schema == "public" ? schemaInsteadOfPublic ?? schema : schema,
             dimensions: dimensions, maximumConnections: maximumConnections
         ))
