@@ -1,8 +1,13 @@
+internal import Synchronization
+
 /// PostgreSQL + pgvector as the system of record: users, posts, profile embeddings,
 /// cohorts and jobs, reached through a pool of libpq connections.
 ///
 /// The store lives in one schema of one database. Its vectors have a fixed
 /// dimension, recorded by the first migration and checked on every `connect`.
+/// Every method that reads or writes the store's tables first makes sure the schema is
+/// migrated: `search_path` is `"schema", public` (for pgvector's types), so in a schema
+/// without the tables an unqualified name would otherwise reach another store in `public`.
 public struct ProfileStore: Sendable {
     /// Where the store lives and what it holds.
     public struct Configuration: Sendable {
@@ -32,8 +37,16 @@ public struct ProfileStore: Sendable {
     /// The store's connections, for statements of the caller's own.
     public let pool: ConnectionPool
 
+    /// Whether the schema is known to be migrated (checked once, then remembered).
+    let migrated = MigrationFlag()
+
     /// The schema's name quoted as an SQL identifier (it is validated to need no escaping).
     var quotedSchema: String { "\"\(configuration.schema)\"" }
+
+    /// Schemas PostgreSQL keeps for itself: never a place for the store.
+    static func isSystemSchema(_ name: String) -> Bool {
+        name == "information_schema" || name.hasPrefix("pg_")
+    }
 
     /// Opens a pool and checks the server: pgvector is available, and if the schema
     /// is already migrated, its dimension is `configuration.dimensions` and its
@@ -41,6 +54,9 @@ public struct ProfileStore: Sendable {
     public static func connect(_ configuration: Configuration) async throws(ProfileStoreError) -> ProfileStore {
         guard configuration.schema.wholeMatch(of: /[a-z_][a-z0-9_]{0,62}/) != nil else {
             throw ProfileStoreError(.invalidInput, "schema name \"\(configuration.schema)\" must be lower-case letters, digits and _")
+        }
+        guard !isSystemSchema(configuration.schema) else {
+            throw ProfileStoreError(.invalidInput, "schema \(configuration.schema) belongs to PostgreSQL itself; choose another (e.g. onering)")
         }
         guard (1...maximumDimensions).contains(configuration.dimensions) else {
             throw ProfileStoreError(.invalidInput, "dimensions must be in 1...\(maximumDimensions), not \(configuration.dimensions)")
@@ -89,10 +105,39 @@ public struct ProfileStore: Sendable {
         }
     }
 
+    /// Runs `body` on a connection once the schema is known to hold the store's tables.
+    ///
+    /// - Throws: `.schemaNotMigrated` when it does not (nothing is run).
+    func withTables<Value: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) throws(ProfileStoreError) -> Value
+    ) async throws(ProfileStoreError) -> Value {
+        let known = migrated.isSet
+        let table = "\(quotedSchema).store_settings"
+        let schema = configuration.schema
+        return try await pool.withConnection { [migrated] connection throws(ProfileStoreError) in
+            if !known {
+                guard try connection.query("SELECT to_regclass($1) IS NOT NULL", [.text(table)]).bool(0, 0) else {
+                    throw ProfileStoreError(.schemaNotMigrated, "schema \(schema) holds no OneRing tables: run `onering db migrate --schema \(schema)` first")
+                }
+                migrated.set()
+            }
+            return try body(connection)
+        }
+    }
+
     func appliedVersions(_ connection: PostgresConnection) throws(ProfileStoreError) -> [Int] {
         let table = "\(quotedSchema).schema_migrations"
         guard try connection.query("SELECT to_regclass($1) IS NOT NULL", [.text(table)]).bool(0, 0) else { return [] }
         let rows = try connection.query("SELECT version FROM \(table) ORDER BY version")
         return try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in Int(try rows.int64(row, 0)) }
     }
+}
+
+/// A flag that is set once and read often, shared by the copies of a ``ProfileStore``.
+final class MigrationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -19,6 +19,8 @@ public struct ProfileStoreError: Error, Sendable, CustomStringConvertible {
         public static let schemaTooNew = Code("schemaTooNew")
         /// A value from the server that cannot be decoded as the expected type.
         public static let decoding = Code("decoding")
+        /// The store's schema holds no tables yet: it was never migrated.
+        public static let schemaNotMigrated = Code("schemaNotMigrated")
         /// Input rejected before anything was written: a malformed line, a duplicate id, an unknown user.
         public static let invalidInput = Code("invalidInput")
         /// The embedded server could not be found, started, stopped or inspected.

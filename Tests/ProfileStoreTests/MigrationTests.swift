@@ -82,4 +82,39 @@ struct MigrationTests {
         }
         #expect(error?.code == .connectionFailed)
     }
+
+    @Test("PostgreSQL's own schemas are refused", arguments: ["information_schema", "pg_catalog", "pg_toast", "pg_anything"])
+    func systemSchemas(schema: String) async throws {
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString(), schema: schema, dimensions: 8))
+        }
+        #expect(error?.code == .invalidInput && error?.message.contains("PostgreSQL itself") == true)
+    }
+
+    @Test("a schema that was never migrated is refused before anything is written")
+    func unmigratedSchema() async throws {
+        let schema = "unmigrated_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let store = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString(), schema: schema, dimensions: 8))
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await store.importUsers([Numbered(line: 1, record: UserRecord(id: 1, handle: "a", name: "A"))])
+        }
+        #expect(error?.code == .schemaNotMigrated && error?.message.contains("onering db migrate --schema \(schema)") == true)
+        await #expect(throws: ProfileStoreError.self) { try await store.embeddings() }
+        try await store.migrate()
+        #expect(try await store.importUsers([Numbered(line: 1, record: UserRecord(id: 1, handle: "a", name: "A"))]).inserted == 1)
+        try await store.dropSchema()
+    }
+
+    @Test("a benchmark drops only a schema it made and marked")
+    func markedSchemas() async throws {
+        let store = try await TestDatabase.store(dimensions: 8)
+        _ = try await store.importUsers([Numbered(line: 1, record: UserRecord(id: 1, handle: "a", name: "A"))])
+        let error = await #expect(throws: ProfileStoreError.self) { try await store.dropSchema(ifMarked: "onering benchmark") }
+        #expect(error?.code == .invalidInput)
+        #expect(try await store.schemaVersion() == Migration.all.last!.version, "the unmarked schema is still there")
+        try await store.mark("onering benchmark")
+        try await store.dropSchema(ifMarked: "onering benchmark")
+        #expect(try await store.schemaVersion() == 0)
+        try await store.dropSchema(ifMarked: "onering benchmark")  // gone already: nothing to do
+    }
 }

@@ -14,7 +14,7 @@ extension ProfileStore {
     public func writeCohortRun(_ run: NewCohortRun) async throws(ProfileStoreError) -> Int64 {
         try validate(run)
         do {
-            return try await pool.withConnection { connection throws(ProfileStoreError) in
+            return try await withTables { connection throws(ProfileStoreError) in
                 try connection.transaction { () throws(ProfileStoreError) in
                     let runID = try connection.query("""
                         INSERT INTO cohort_runs (model, k, parameters, stats, objective, iterations)
@@ -56,7 +56,7 @@ extension ProfileStore {
 
     /// The id of the active run, or nil when there is none (a cheap poll).
     public func activeCohortRunID() async throws(ProfileStoreError) -> Int64? {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("SELECT id FROM cohort_runs WHERE active")
             return rows.rowCount == 0 ? nil : try rows.int64(0, 0)
         }
@@ -64,7 +64,7 @@ extension ProfileStore {
 
     /// The newest runs first, at most `limit`.
     public func cohortRuns(limit: Int = 20) async throws(ProfileStoreError) -> [CohortRunRecord] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("""
                 SELECT id, created_at, model, k, parameters::text, stats::text, objective, iterations, active
                 FROM cohort_runs ORDER BY id DESC LIMIT $1
@@ -81,7 +81,7 @@ extension ProfileStore {
 
     /// The cohorts of run `runID`, in cohort order, with their centroids.
     public func cohorts(runID: Int64) async throws(ProfileStoreError) -> [CohortRecord] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("""
                 SELECT cohort, centroid, size, label, terms, traits::text FROM cohorts WHERE run_id = $1 ORDER BY cohort
                 """, [.int64(runID)])
@@ -96,7 +96,7 @@ extension ProfileStore {
 
     /// Every member of run `runID`, in user order.
     public func cohortMembers(runID: Int64) async throws(ProfileStoreError) -> CohortMembers {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query(
                 "SELECT user_id, cohort, similarity FROM cohort_members WHERE run_id = $1 ORDER BY user_id", [.int64(runID)]
             )

@@ -15,7 +15,7 @@ extension ProfileStore {
     public func writeEmbeddings(_ rows: EmbeddingRows) async throws(ProfileStoreError) -> Int {
         try validate(rows)
         guard !rows.userIDs.isEmpty else { return 0 }
-        return try await pool.withConnection { connection throws(ProfileStoreError) in
+        return try await withTables { connection throws(ProfileStoreError) in
             do throws(ProfileStoreError) {
                 return try write(rows, on: connection)
             } catch where error.sqlState == "23505" {
@@ -82,7 +82,7 @@ extension ProfileStore {
     /// matrix's storage with no per-row allocation on our side.
     public func embeddings(changedSince watermark: ChangeWatermark = .beginning) async throws(ProfileStoreError) -> EmbeddingChanges {
         let dimensions = configuration.dimensions
-        return try await pool.withConnection { connection throws(ProfileStoreError) in
+        return try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction(.repeatableRead, readOnly: true) { () throws(ProfileStoreError) in
                 // reltuples is -1 until the table is first analysed; then count (0.15 s per 100k rows).
                 let head = try connection.query("""
@@ -131,14 +131,14 @@ extension ProfileStore {
     /// - Returns: the rows deleted.
     @discardableResult
     public func deleteEmbeddings(userIDs: [Int64]) async throws(ProfileStoreError) -> Int {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             try connection.query("DELETE FROM profile_embeddings WHERE user_id = ANY($1)", [.int64Array(userIDs)]).affectedRows
         }
     }
 
     /// The model most stored embeddings were made with, or nil when there are none.
     public func embeddingModel() async throws(ProfileStoreError) -> String? {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("SELECT model FROM profile_embeddings GROUP BY model ORDER BY count(*) DESC, model LIMIT 1")
             return rows.rowCount == 0 ? nil : try rows.string(0, 0)
         }

@@ -26,7 +26,7 @@ extension ProfileStore {
     /// that belongs to another user already stored.
     public func importUsers(_ users: [Numbered<UserRecord>], source: String = "users") async throws(ProfileStoreError) -> ImportCounts {
         guard !users.isEmpty else { return ImportCounts() }
-        return try await pool.withConnection { connection throws(ProfileStoreError) in
+        return try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
                 try connection.execute("""
                     CREATE TEMP TABLE IF NOT EXISTS user_staging (
@@ -74,7 +74,7 @@ extension ProfileStore {
     /// Equal rows are left untouched, as for users.
     public func importPosts(_ posts: [Numbered<PostRecord>], source: String = "posts") async throws(ProfileStoreError) -> ImportCounts {
         guard !posts.isEmpty else { return ImportCounts() }
-        return try await pool.withConnection { connection throws(ProfileStoreError) in
+        return try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
                 try connection.execute("""
                     CREATE TEMP TABLE IF NOT EXISTS post_staging (

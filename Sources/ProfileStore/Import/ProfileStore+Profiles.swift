@@ -12,7 +12,7 @@ extension ProfileStore {
     /// Up to `limit` users with ids above `afterUserID`, in id order, each with their
     /// `postLimit` most recent posts: one page of a walk over every profile.
     public func profiles(afterUserID: Int64, limit: Int, postLimit: Int) async throws(ProfileStoreError) -> [ProfileWithPosts] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("""
                 SELECT u.id, u.handle, u.display_name, u.bio, e.content_hash,
                        p.id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts

@@ -2,7 +2,7 @@ extension ProfileStore {
     /// Queues a job of `kind` with a JSON object of parameters.
     public func enqueueJob(kind: String, payloadJSON: String = "{}") async throws(ProfileStoreError) -> JobRecord {
         guard !kind.isEmpty, kind.count <= 64 else { throw ProfileStoreError(.invalidInput, "a job kind is 1 to 64 characters") }
-        return try await pool.withConnection { connection throws(ProfileStoreError) in
+        return try await withTables { connection throws(ProfileStoreError) in
             do throws(ProfileStoreError) {
                 return try Self.decodeJobs(connection.query(
                     "INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING \(Self.jobColumns)", [.text(kind), .text(payloadJSON)]
@@ -15,14 +15,14 @@ extension ProfileStore {
 
     /// Job `id`, or nil when there is none.
     public func job(id: Int64) async throws(ProfileStoreError) -> JobRecord? {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [.int64(id)])).first
         }
     }
 
     /// The newest jobs first, at most `limit`.
     public func jobs(limit: Int = 50) async throws(ProfileStoreError) -> [JobRecord] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs ORDER BY id DESC LIMIT $1", [.int64(Int64(limit))]))
         }
     }
@@ -33,7 +33,7 @@ extension ProfileStore {
     /// First, running jobs whose heartbeat is older than `staleAfter` seconds (their runner
     /// died) go back to the queue, or fail once they have been started `maxAttempts` times.
     public func claimJob(kinds: [String], staleAfter: Double, maxAttempts: Int) async throws(ProfileStoreError) -> JobRecord? {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
                 try connection.query("""
                     UPDATE jobs SET
@@ -57,7 +57,7 @@ extension ProfileStore {
 
     /// Records a running job's progress (a JSON object) and that its runner is alive.
     public func recordJobProgress(id: Int64, progressJSON: String) async throws(ProfileStoreError) {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             _ = try connection.query(
                 "UPDATE jobs SET progress = $2::jsonb, heartbeat_at = now() WHERE id = $1 AND status = 'running'",
                 [.int64(id), .text(progressJSON)]
@@ -67,7 +67,7 @@ extension ProfileStore {
 
     /// Marks a running job succeeded with its result, or failed with `error`.
     public func finishJob(id: Int64, resultJSON: String?, error: String?) async throws(ProfileStoreError) {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             _ = try connection.query("""
                 UPDATE jobs SET status = CASE WHEN $3::text IS NULL THEN 'succeeded' ELSE 'failed' END,
                                 result = $2::jsonb, error = $3, finished_at = now(), heartbeat_at = now()

@@ -10,7 +10,7 @@ extension ProfileStore {
 
     /// The handles of `userIDs` (unknown ids are left out).
     public func handles(userIDs: [Int64]) async throws(ProfileStoreError) -> [Int64: String] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("SELECT id, handle FROM users WHERE id = ANY($1)", [.int64Array(userIDs)])
             var handles: [Int64: String] = [:]
             for row in 0..<rows.rowCount { handles[try rows.int64(row, 0)] = try rows.string(row, 1) }
@@ -20,7 +20,7 @@ extension ProfileStore {
 
     /// Every user's bio, in user order.
     public func bios() async throws(ProfileStoreError) -> [(userID: Int64, bio: String)] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("SELECT id, bio FROM users ORDER BY id")
             return try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in (try rows.int64(row, 0), try rows.string(row, 1)) }
         }
@@ -28,7 +28,7 @@ extension ProfileStore {
 
     /// The publication time of the newest post, or nil when there are no posts.
     public func newestPostDate() async throws(ProfileStoreError) -> Date? {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("SELECT max(published_at) FROM posts")
             return rows.isNull(0, 0) ? nil : try rows.date(0, 0)
         }
@@ -41,7 +41,7 @@ extension ProfileStore {
         var after: Int64 = 0
         while true {
             let start = after
-            let page = try await pool.withConnection { connection throws(ProfileStoreError) in
+            let page = try await withTables { connection throws(ProfileStoreError) in
                 try Self.decodePosts(connection.query("""
                     SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts
                     FROM posts WHERE id > $1 ORDER BY id LIMIT $2
@@ -56,7 +56,7 @@ extension ProfileStore {
     /// Up to `perAuthor` posts of each of `authors` published at or after `since`, each
     /// author's ranked by engagement rate ((likes + reposts) / views), best first.
     public func topPosts(authors: [Int64], since: Date, perAuthor: Int) async throws(ProfileStoreError) -> [PostRecord] {
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             try Self.decodePosts(connection.query("""
                 SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts
                 FROM unnest($1::bigint[]) AS a (user_id)

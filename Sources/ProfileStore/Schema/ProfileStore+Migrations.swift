@@ -39,6 +39,7 @@ extension ProfileStore {
                 if !done { applied.append(migration) }
             }
             try checkCompatibility(connection)
+            migrated.set()
             return applied
         }
     }
@@ -50,7 +51,7 @@ extension ProfileStore {
         guard (2...100).contains(m), (4...1000).contains(efConstruction), efConstruction >= 2 * m else {
             throw ProfileStoreError(.invalidInput, "HNSW needs 2 ≤ m ≤ 100 and 2·m ≤ ef_construction ≤ 1000")
         }
-        try await pool.withConnection { connection throws(ProfileStoreError) in
+        try await withTables { connection throws(ProfileStoreError) in
             try connection.execute("""
                 CREATE INDEX IF NOT EXISTS profile_embeddings_hnsw ON profile_embeddings
                 USING hnsw (embedding vector_cosine_ops) WITH (m = \(m), ef_construction = \(efConstruction))
@@ -69,5 +70,34 @@ extension ProfileStore {
         try await pool.withConnection { connection throws(ProfileStoreError) in
             try connection.execute("DROP SCHEMA IF EXISTS \(quotedSchema) CASCADE")
         }
+    }
+}
+
+extension ProfileStore {
+    /// Marks the store's schema as made for `purpose` (its comment), so that only a schema
+    /// so marked is ever dropped by ``dropSchema(ifMarked:)``.
+    public func mark(_ purpose: String) async throws(ProfileStoreError) {
+        try await pool.withConnection { [quotedSchema] connection throws(ProfileStoreError) in
+            // COMMENT takes no parameters: quote the literal ourselves.
+            try connection.execute("COMMENT ON SCHEMA \(quotedSchema) IS '\(purpose.replacingOccurrences(of: "'", with: "''"))'")
+        }
+    }
+
+    /// Drops the store's schema if it carries the mark `purpose`; does nothing if it does not exist.
+    ///
+    /// - Throws: `.invalidInput` when the schema exists without that mark: it was not made for
+    ///   this purpose (a user's data, say), and nothing is dropped.
+    public func dropSchema(ifMarked purpose: String) async throws(ProfileStoreError) {
+        let schema = configuration.schema
+        let comment = try await pool.withConnection { connection throws(ProfileStoreError) -> String?? in
+            let rows = try connection.query("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1", [.text(schema)])
+            guard rows.rowCount == 1 else { return .none }
+            return .some(rows.isNull(0, 0) ? nil : try rows.string(0, 0))
+        }
+        guard let comment else { return }
+        guard comment == purpose else {
+            throw ProfileStoreError(.invalidInput, "schema \(schema) exists and was not made by \(purpose) (its comment is \(comment.map { "\"\($0)\"" } ?? "empty")); refusing to drop it: choose another --schema")
+        }
+        try await dropSchema()
     }
 }

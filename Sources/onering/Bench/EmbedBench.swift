@@ -64,7 +64,7 @@ struct EmbedBench: AsyncParsableCommand {
         started = now()
         let second = try await run.run()
         print("backfill rerun: \(second.embedded) embedded, \(second.current) current, \((now() - started).fixed(1)) s")
-        try await profileStore.dropSchema()
+        try await profileStore.dropSchema(ifMarked: StoreOptions.benchmarkMark)
     }
 
     /// The mean share of each row's k nearest other rows that carry its label.

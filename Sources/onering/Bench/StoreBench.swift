@@ -99,7 +99,7 @@ struct StoreBench: AsyncParsableCommand {
             }
             print("pgvector exact top-10 (ORDER BY <=>, no index): \((1e3 * times.sorted()[times.count / 2]).fixed(0)) ms per query, median of \(queries)")
         }
-        if !keep { try await profileStore.dropSchema() }
+        if !keep { try await profileStore.dropSchema(ifMarked: StoreOptions.benchmarkMark) }
     }
 
     /// Rows `start..<start + count` of `vectors` as embeddings of users `start + 1 …`.

@@ -58,11 +58,17 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 
-    /// A benchmark's store: a schema of its own, dropped and migrated afresh.
+    /// A benchmark's store: a schema of its own, dropped and migrated afresh. Only a schema a
+    /// benchmark made (marked with a comment) is ever dropped: `--schema` naming a schema of
+    /// real data is refused.
     func freshBenchmarkStore(schema benchmarkSchema: String, maximumConnections: Int = 4) async throws -> ProfileStore {
         let store = try await connect(maximumConnections: maximumConnections, schemaInsteadOfPublic: benchmarkSchema)
-        try await store.dropSchema()
+        try await store.dropSchema(ifMarked: Self.benchmarkMark)
         try await store.migrate()
+        try await store.mark(Self.benchmarkMark)
         return store
     }
+
+    /// The comment that marks a schema as a benchmark's.
+    static let benchmarkMark = "onering benchmark schema (dropped and rebuilt by onering bench)"
 }
