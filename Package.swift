@@ -28,6 +28,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CVectorKernels", path: "Sources/CVectorKernels"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CStandardIO", path: "Sources/CStandardIO"),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // MARK: Numeric core
@@ -75,6 +76,7 @@ let package = Package(
         .executableTarget(
             name: "onering",
             dependencies: [
+                "CStandardIO",
                 "VectorMath",
                 "VectorIndex",
                 "ProfileStore",

@@ -19,6 +19,10 @@ public struct ProfileStoreError: Error, Sendable, CustomStringConvertible {
         public static let schemaTooNew = Code("schemaTooNew")
         /// A value from the server that cannot be decoded as the expected type.
         public static let decoding = Code("decoding")
+        /// Every connection of the pool stayed busy for the checkout timeout.
+        public static let poolExhausted = Code("poolExhausted")
+        /// The calling task was cancelled while it waited.
+        public static let cancelled = Code("cancelled")
         /// The store's schema holds no tables yet: it was never migrated.
         public static let schemaNotMigrated = Code("schemaNotMigrated")
         /// Input rejected before anything was written: a malformed line, a duplicate id, an unknown user.

@@ -5,13 +5,15 @@ import ProfileStore
 /// `onering import`: users and posts from JSON Lines into the store.
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import users and posts from JSON Lines (validated first; upserts; one transaction per batch).",
+        abstract: "Import users and posts from JSON Lines (validated first; upserts; all in one transaction).",
         discussion: """
             users.jsonl: {"id": 1, "handle": "ana", "name": "Ana", "bio": "…"}
             posts.jsonl: {"id": 1, "user_id": 1, "text": "…", "hashtags": ["ai"], "topics": ["agents"], \
             "platform": "x", "published_at": "2026-09-01T14:05:00Z", "views": 10, "likes": 2, "reposts": 0}
-            Every line of both files is checked before anything is written; an error names the file, \
-            line and field. Running the same import twice changes nothing.
+            Every line of both files is checked before anything is written, and the whole import is one \
+            transaction: a post naming an unknown user or a handle taken by another user, anywhere, \
+            leaves the store as it was. An error names the file, line and field. Running the same \
+            import twice changes nothing.
             """
     )
 
@@ -19,38 +21,45 @@ struct Import: AsyncParsableCommand {
 
     @Option(help: "Users, one JSON object per line.") var users: String?
     @Option(help: "Posts, one JSON object per line (their users must be imported, here or before).") var posts: String?
-    @Option(help: "Rows per transaction.") var batchSize: Int = 10_000
+    @Option(help: "Rows per statement (the import is one transaction).") var batchSize: Int = 10_000
 
     func validate() throws {
-        guard users != nil || posts != nil else { throw ValidationError("give --users, --posts, or both") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
     }
 
     func run() async throws {
+        // Checked here, not in validate(): an unknown option (`--user`) must be reported as such first.
+        guard users != nil || posts != nil else { throw ValidationError("give --users, --posts, or both") }
         let userRecords = try users.map { path in try JSONLines.users(try Self.read(path), source: path) } ?? []
         let postRecords = try posts.map { path in try JSONLines.posts(try Self.read(path), source: path) } ?? []
         let profileStore = try await store.openStore()
-        if let users {
-            var counts = ProfileStore.ImportCounts()
-            for start in stride(from: 0, to: userRecords.count, by: batchSize) {
-                counts += try await profileStore.importUsers(Array(userRecords[start..<min(start + batchSize, userRecords.count)]), source: users)
-            }
-            print("users: \(userRecords.count) lines, \(counts.inserted) inserted, \(counts.updated) updated, \(counts.unchanged) unchanged")
+        let started = now()
+        let progressLine = ProgressLine(total: userRecords.count + postRecords.count)
+        let (userCounts, postCounts) = try await profileStore.importProfiles(
+            users: userRecords, usersSource: users ?? "users", posts: postRecords, postsSource: posts ?? "posts", batchSize: batchSize
+        ) { done in
+            progressLine.update(done: done.users + done.posts, detail: "\(done.users) users, \(done.posts) posts")
         }
-        if let posts {
-            var counts = ProfileStore.ImportCounts()
-            for start in stride(from: 0, to: postRecords.count, by: batchSize) {
-                counts += try await profileStore.importPosts(Array(postRecords[start..<min(start + batchSize, postRecords.count)]), source: posts)
-            }
-            print("posts: \(postRecords.count) lines, \(counts.inserted) inserted, \(counts.updated) updated, \(counts.unchanged) unchanged")
+        progressLine.finish()
+        let seconds = now() - started
+        if users != nil {
+            print("users: \(userRecords.count) lines, \(userCounts.inserted) inserted, \(userCounts.updated) updated, \(userCounts.unchanged) unchanged")
         }
+        if posts != nil {
+            print("posts: \(postRecords.count) lines, \(postCounts.inserted) inserted, \(postCounts.updated) updated, \(postCounts.unchanged) unchanged")
+        }
+        print("import: one transaction, committed in \(seconds.fixed(1)) s (\((Double(userRecords.count + postRecords.count) / max(seconds, 1e-9)).fixed(0)) rows/s)")
     }
 
     private static func read(_ path: String) throws -> Data {
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ValidationError("\(path) does not exist")
         }
+        guard !isDirectory.boolValue else { throw ValidationError("\(path) is a directory; give a JSON Lines file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path) (permissions?)")
+        }
+        return data
     }
 }

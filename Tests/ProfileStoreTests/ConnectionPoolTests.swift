@@ -1,4 +1,6 @@
+import Foundation
 import ProfileStore
+import Synchronization
 import Testing
 import _TestSupport
 
@@ -83,5 +85,122 @@ struct ConnectionPoolTests {
             #expect(one == 1)
         }
         try await store.dropSchema()
+    }
+
+    /// A pool of one connection to the test database.
+    static func pool(checkoutTimeout: Duration = .seconds(10), statementTimeout: Duration = .seconds(120)) throws -> ConnectionPool {
+        ConnectionPool(configuration: .init(connectionString: try TestDatabase.connectionString(), maximumConnections: 1,
+                                            checkoutTimeout: checkoutTimeout, statementTimeout: statementTimeout))
+    }
+
+    /// Holds the pool's only connection until `release` is signalled; returns once it holds it.
+    static func hold(_ pool: ConnectionPool, until release: DispatchSemaphore) async throws -> Task<Void, any Error> {
+        let holding = Atomic<Bool>(false)
+        let task = Task {
+            try await pool.withConnection { connection throws(ProfileStoreError) in
+                _ = try connection.query("SELECT 1")
+                holding.store(true, ordering: .releasing)
+                release.wait()
+            }
+        }
+        while !holding.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        return task
+    }
+
+    @Test("a caller waits at most the checkout timeout for a busy pool")
+    func checkoutTimeout() async throws {
+        let pool = try Self.pool(checkoutTimeout: .milliseconds(200))
+        let release = DispatchSemaphore(value: 0)
+        let holder = try await Self.hold(pool, until: release)
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").rowCount }
+        }
+        #expect(error?.code == .poolExhausted)
+        release.signal()
+        try await holder.value
+        #expect(try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").int64(0, 0) } == 1)
+    }
+
+    @Test("a cancelled waiter leaves the queue; the pool serves the next caller")
+    func cancelledWaiter() async throws {
+        let pool = try Self.pool()
+        let release = DispatchSemaphore(value: 0)
+        let holder = try await Self.hold(pool, until: release)
+        let waiter = Task { try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").rowCount } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        let outcome = await waiter.result
+        #expect((try? outcome.get()) == nil)
+        if case .failure(let error as ProfileStoreError) = outcome { #expect(error.code == .cancelled) }
+        release.signal()
+        try await holder.value
+        // The single slot is free again: two callers in turn both get it.
+        for _ in 0..<2 {
+            #expect(try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").int64(0, 0) } == 1)
+        }
+    }
+
+    @Test("a failed connect gives its slot back")
+    func failedConnect() async throws {
+        // Port 1 on loopback: refused at once.
+        let pool = ConnectionPool(configuration: .init(connectionString: "host=127.0.0.1 port=1 user=x dbname=x", maximumConnections: 1, checkoutTimeout: .seconds(2)))
+        for _ in 0..<3 {
+            let error = await #expect(throws: ProfileStoreError.self) {
+                try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").rowCount }
+            }
+            #expect(error?.code == .connectionFailed, "not .poolExhausted: the slot came back")
+        }
+    }
+
+    // Without a connect timeout the call would wait forever: the time limit turns that into a failure.
+    @Test("connecting to a server that never answers gives up after connect_timeout", .timeLimit(.minutes(1)))
+    func connectTimeout() async throws {
+        // A loopback socket that listens but never speaks: the TCP handshake completes in the kernel.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(bound == 0 && listen(listener, 4) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        let pool = ConnectionPool(configuration: .init(connectionString: "host=127.0.0.1 port=\(port) user=x dbname=x", connectTimeoutSeconds: 2))
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").rowCount }
+        }
+        #expect(error?.code == .connectionFailed && error?.message.contains("timeout") == true, "\(error?.message ?? "")")
+    }
+
+    @Test("a statement past the statement timeout is cancelled by the server")
+    func statementTimeout() async throws {
+        let pool = try Self.pool(statementTimeout: .milliseconds(300))
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT pg_sleep(3)").rowCount }
+        }
+        #expect(error?.sqlState == "57014")
+    }
+
+    @Test("a connection comes back clean: no open transaction, no session setting")
+    func cleanCheckIn() async throws {
+        let pool = try Self.pool()
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.execute("BEGIN; SET work_mem = '77MB'")
+            }
+        }
+        #expect(error?.message.contains("left a transaction open") == true)
+        try await pool.withConnection { connection throws(ProfileStoreError) in try connection.execute("SET work_mem = '77MB'") }
+        let workMem = try await pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT current_setting('work_mem')").string(0, 0)
+        }
+        #expect(workMem != "77MB")
+        // Outside a transaction block a SAVEPOINT is refused: the rolled-back transaction is gone.
+        let savepoint = await #expect(throws: ProfileStoreError.self) {
+            try await pool.withConnection { connection throws(ProfileStoreError) in try connection.execute("SAVEPOINT probe") }
+        }
+        #expect(savepoint?.sqlState == "25P01")
     }
 }

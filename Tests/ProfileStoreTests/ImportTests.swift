@@ -70,7 +70,7 @@ struct ImportTests {
         ("{\"id\": 1, \"handle\": \"a b\", \"name\": \"A\"}", "field \"handle\" must not contain spaces"),
         ("{\"id\": 1, \"handle\": \"a\", \"name\": \"   \"}", "field \"name\" must not be empty"),
         ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\", \"bio\": \"\\u0000\"}", "field \"bio\" contains a NUL"),
-        ("not json", "line 1: not a JSON object"),
+        ("not json", "line 1: is not valid JSON"),
         ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\"}\n{\"id\": 1, \"handle\": \"b\", \"name\": \"B\"}", "line 2: field \"id\" repeats line 1"),
         ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\"}\n{\"id\": 2, \"handle\": \"a\", \"name\": \"B\"}", "line 2: field \"handle\" repeats line 1"),
     ])
@@ -94,6 +94,56 @@ struct ImportTests {
         try await store.pool.withConnection { connection throws(ProfileStoreError) in
             let rows = try connection.query("SELECT xmin::text FROM users UNION ALL SELECT xmin::text FROM posts")
             return try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in try rows.string(row, 0) }.sorted()
+        }
+    }
+
+    @Test("a whole-file import is all or nothing: an unknown user on the last line leaves no user and no post")
+    func allOrNothing() async throws {
+        let store = try await TestDatabase.store()
+        let users = (1...30).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "user\($0)", name: "User \($0)")) }
+        var posts = (1...95).map { Numbered(line: $0, record: PostRecord(id: Int64($0), userID: Int64($0 % 30 + 1), text: "post \($0)", platform: "x", publishedAt: Date())) }
+        posts.append(Numbered(line: 96, record: PostRecord(id: 96, userID: 999, text: "orphan", platform: "x", publishedAt: Date())))
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await store.importProfiles(users: users, usersSource: "users.jsonl", posts: posts, postsSource: "posts.jsonl", batchSize: 10)
+        }
+        #expect(error?.message == "posts.jsonl line 96: field \"user_id\" names user 999, who is not imported")
+        #expect(try await Self.count(store, "users") == 0)
+        #expect(try await Self.count(store, "posts") == 0)
+
+        // A handle taken by a stored user, in a late batch: nothing of the import is kept either.
+        _ = try await store.importUsers([Numbered(line: 1, record: UserRecord(id: 500, handle: "user25", name: "Early"))])
+        let taken = await #expect(throws: ProfileStoreError.self) {
+            try await store.importProfiles(users: users, posts: Array(posts.dropLast()), batchSize: 10)
+        }
+        #expect(taken?.message.contains("line 25: handle \"user25\" already belongs to user 500") == true)
+        #expect(try await Self.count(store, "users") == 1)
+        #expect(try await Self.count(store, "posts") == 0)
+
+        // Without the conflicts it all lands, posts naming users of the same import.
+        let counts = try await store.importProfiles(users: Array(users.prefix(24)) + Array(users.suffix(5)), posts: Array(posts.dropLast()).filter { $0.record.userID != 25 }, batchSize: 10)
+        #expect(counts.users.inserted == 29 && counts.posts.inserted == 92)
+        try await store.dropSchema()
+    }
+
+    @Test("malformed lines are named in words a person knows", arguments: [
+        (#"{"id": 99999.5, "handle": "a", "name": "A"}"#, "field \"id\" should be an integer"),
+        (#"{"id": 9223372036854775808, "handle": "a", "name": "A"}"#, "field \"id\" should be an integer"),
+        (#"[1, 2]"#, "is a list, not a JSON object"),
+        (#"{"id": "7", "handle": "a", "name": "A"}"#, "field \"id\" should be an integer, not a string"),
+        (#"{"id": 7, "handle": ["x"], "name": "A"}"#, "field \"handle\" should be a string, not a list"),
+        (#"{"id": 7, "handle": "a", "name": "\ud800"}"#, "is not valid JSON"),
+        (#"{"id": 7, "handle": "a"}"#, "field \"name\" is missing"),
+    ])
+    func messages(line: String, expected: String) throws {
+        let error = #expect(throws: ProfileStoreError.self) { try JSONLines.users(Data(line.utf8), source: "u.jsonl") }
+        #expect(error?.message.hasPrefix("u.jsonl line 1: \(expected)") == true, "\(error?.message ?? "")")
+        let bytes = Data([0x7B, 0x22, 0x69, 0x64, 0x22, 0x3A, 0xFF, 0x7D])
+        #expect((#expect(throws: ProfileStoreError.self) { try JSONLines.users(bytes, source: "u.jsonl") })?.message == "u.jsonl line 1: is not UTF-8 text")
+    }
+
+    private static func count(_ store: ProfileStore, _ table: String) async throws -> Int64 {
+        try await store.pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT count(*) FROM \(table)").int64(0, 0)
         }
     }
 }

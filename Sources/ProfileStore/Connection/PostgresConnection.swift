@@ -9,16 +9,27 @@ internal import Glibc
 /// caller at a time (`ConnectionPool.withConnection`); it is never shared.
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
-    private let searchPath: String?
+    private let session: ConnectionPool.Configuration
 
-    /// Connects with a libpq connection string or `postgresql://` URI.
-    /// `searchPath` is set on every (re)connection.
-    init(connectionString: String, searchPath: String?) throws(ProfileStoreError) {
-        guard let handle = PQconnectdb(connectionString) else {
+    /// Connects as `configuration` says: its connection string (a libpq key-value string or a
+    /// `postgresql://` URI), a connect timeout unless the string sets one, and its session
+    /// settings (search path, statement timeout) on every (re)connection.
+    init(configuration: ConnectionPool.Configuration) throws(ProfileStoreError) {
+        // Later keywords override what the expanded connection string sets, so the default
+        // timeout goes in only when the string has none of its own.
+        var keywords = ["dbname"], values = [configuration.connectionString]
+        if !configuration.connectionString.contains("connect_timeout") {
+            keywords.append("connect_timeout")
+            values.append(String(configuration.connectTimeoutSeconds))
+        }
+        let connection: OpaquePointer? = keywords.withCStrings { keywordPointers in
+            values.withCStrings { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
+        }
+        guard let handle = connection else {
             throw ProfileStoreError(.connectionFailed, "libpq could not allocate a connection")
         }
         self.handle = handle
-        self.searchPath = searchPath
+        self.session = configuration
         guard PQstatus(handle) == CONNECTION_OK else {
             throw ProfileStoreError(.connectionFailed, "cannot connect to PostgreSQL: \(lastError)")
         }
@@ -101,11 +112,33 @@ public final class PostgresConnection: @unchecked Sendable {
             if length == -1 { break }
             guard length >= 0, let chunk else { throw connectionError() }
             defer { PQfreemem(chunk) }
-            rows += try parser.parse(UnsafeRawBufferPointer(start: chunk, count: Int(length)), row)
+            do {
+                rows += try parser.parse(UnsafeRawBufferPointer(start: chunk, count: Int(length)), row)
+            } catch {
+                abandonCopyOut()
+                throw error
+            }
         }
         _ = try check(PQgetResult(handle), sql: sql)
         while let extra = PQgetResult(handle) { PQclear(extra) }
         return rows
+    }
+
+    /// Stops a COPY TO STDOUT whose reader failed: asks the server to cancel, then reads
+    /// what is already in flight, instead of draining the rest of the table.
+    private func abandonCopyOut() {
+        if let cancel = PQgetCancel(handle) {
+            var message = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancel, &message, Int32(message.count))
+            PQfreeCancel(cancel)
+        }
+        while true {
+            var chunk: UnsafeMutablePointer<CChar>? = nil
+            let length = PQgetCopyData(handle, &chunk, 0)
+            if let chunk { PQfreemem(chunk) }
+            if length < 0 { break }
+        }
+        while let result = PQgetResult(handle) { PQclear(result) }
     }
 
     /// Reconnects if the server closed the connection (a restart, an idle timeout).
@@ -126,8 +159,15 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func applySession() throws(ProfileStoreError) {
-        guard let searchPath else { return }
-        try query("SELECT set_config('search_path', $1, false)", [.text(searchPath)])
+        try query("SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false)",
+                  [.text(session.searchPath ?? "\"$user\", public"), .text(String(session.statementTimeoutMilliseconds))])
+    }
+
+    /// Puts the session back as it was opened: `RESET ALL` undoes any `SET` a caller made,
+    /// then the pool's own settings again, in one round trip. Temporary tables stay.
+    func resetSession() throws(ProfileStoreError) {
+        let searchPath = (session.searchPath ?? "\"$user\", public").replacingOccurrences(of: "'", with: "''")
+        try execute("RESET ALL; SET search_path = \(searchPath); SET statement_timeout = \(session.statementTimeoutMilliseconds)")
     }
 
     private var lastError: String {
@@ -157,5 +197,15 @@ public final class PostgresConnection: @unchecked Sendable {
             let statement = sql.split(separator: "\n").first.map(String.init) ?? sql
             throw ProfileStoreError(.queryFailed, "PostgreSQL: \(message) [in: \(statement.prefix(80))]", sqlState: field("C"))
         }
+    }
+}
+
+private extension Array where Element == String {
+    /// Calls `body` with the strings as a NULL-terminated array of C strings (libpq's keyword lists).
+    func withCStrings<Result>(_ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
+        let copies = map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

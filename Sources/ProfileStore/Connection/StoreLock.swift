@@ -32,7 +32,7 @@ public final class StoreLock: Sendable {
         let outcome: Result<StoreLock?, ProfileStoreError> = await withCheckedContinuation { continuation in
             queue.async {
                 do throws(ProfileStoreError) {
-                    let connection = try PostgresConnection(connectionString: configuration.connectionString, searchPath: configuration.searchPath)
+                    let connection = try PostgresConnection(configuration: configuration)
                     let taken = try connection.query("SELECT pg_try_advisory_lock(hashtext($1))", [.text("onering.\(schema).\(name)")]).bool(0, 0)
                     continuation.resume(returning: .success(taken ? StoreLock(name: name, connection: connection) : nil))
                 } catch {

@@ -282,7 +282,7 @@ public struct EmbeddedServer: Sendable {
 
     private func createDatabase(_ status: Status) throws(ProfileStoreError) {
         let maintenance = "host=\(status.socketDirectory) port=\(status.port) user=\(Self.role) dbname=postgres"
-        let connection = try PostgresConnection(connectionString: maintenance, searchPath: nil)
+        let connection = try PostgresConnection(configuration: .init(connectionString: maintenance, maximumConnections: 1))
         let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [.text(Self.database)])
         if exists.rowCount == 0 { try connection.execute("CREATE DATABASE \(Self.database)") }
     }

@@ -32,10 +32,8 @@ public enum JSONLines {
             let record: Record
             do {
                 record = try decoder.decode(Record.self, from: line)
-            } catch let error as DecodingError {
-                throw invalid(source, lineNumber, describe(error))
             } catch {
-                throw invalid(source, lineNumber, "\(error)")
+                throw invalid(source, lineNumber, diagnose(Data(line), error))
             }
             if let (field, message) = problem(record) {
                 throw invalid(source, lineNumber, "field \"\(field)\" \(message)")
@@ -64,22 +62,82 @@ public enum JSONLines {
         throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)"))
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    /// Why a line did not decode, in words a person writing the file knows: not UTF-8, not
+    /// JSON, not an object, a field missing or of the wrong kind, a number that is no integer.
+    static func diagnose(_ line: Data, _ error: any Error) -> String {
+        guard String(validating: line, as: UTF8.self) != nil else {
+            return "is not UTF-8 text"
+        }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])
+        } catch {
+            let shown = String(decoding: line.prefix(60), as: UTF8.self) + (line.count > 60 ? "…" : "")
+            return "is not valid JSON (\(shown)): check quotes, commas and \\u escapes (a lone surrogate is not a character)"
+        }
+        guard let object = parsed as? [String: Any] else {
+            return "is \(kind(of: parsed)), not a JSON object {\"field\": value, …}"
+        }
+        // Numbers JSONDecoder rejects without naming the field: fractions, or beyond 64 bits.
+        for field in ["id", "user_id", "views", "likes", "reposts"] {
+            guard let value = object[field], let number = value as? NSNumber, !(value is Bool) else { continue }
+            let text = "\(number)"
+            if Int64(text) == nil {
+                return "field \"\(field)\" should be an integer from −9223372036854775808 to 9223372036854775807, not \(text)"
+            }
+        }
+        guard let decoding = error as? DecodingError else { return "\(error)" }
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }
-        switch error {
+        switch decoding {
         case .keyNotFound(let key, let context):
             return "field \"\(path(context.codingPath + [key]))\" is missing"
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return "field \"\(path(context.codingPath))\" should be \(type == String.self ? "a string" : "\(type)")"
+            let field = path(context.codingPath)
+            let found = field.isEmpty ? nil : value(at: context.codingPath, in: object)
+            return "field \"\(field)\" should be \(words(for: type))\(found.map { ", not \(kind(of: $0))" } ?? "")"
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
             return "field \"\(path(context.codingPath))\": \(context.debugDescription)"
-        case .dataCorrupted:
-            return "not a JSON object"
+        case .dataCorrupted(let context):
+            return context.debugDescription
         @unknown default:
-            return "\(error)"
+            return "\(decoding)"
         }
+    }
+
+    /// A Swift type as a person writing JSON calls it.
+    private static func words(for type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int64.Type, is Int.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "a list of strings"
+        case is Date.Type: "a date (ISO 8601, e.g. 2026-09-01T14:05:00Z)"
+        default: "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "a JSON object" : "\(type)"
+        }
+    }
+
+    /// What a JSON value is, in words.
+    private static func kind(of value: Any) -> String {
+        switch value {
+        case is NSNull: "null"
+        case is Bool: "true or false"
+        case is NSNumber: "a number"
+        case is String: "a string"
+        case is [Any]: "a list"
+        case is [String: Any]: "an object"
+        default: "a value"
+        }
+    }
+
+    private static func value(at path: [any CodingKey], in object: [String: Any]) -> Any? {
+        var current: Any? = object
+        for key in path {
+            if let index = key.intValue { current = (current as? [Any]).flatMap { index < $0.count ? $0[index] : nil } } else { current = (current as? [String: Any])?[key.stringValue] }
+        }
+        return current
     }
 
     private static func invalid(_ source: String, _ line: Int, _ message: String) -> ProfileStoreError {

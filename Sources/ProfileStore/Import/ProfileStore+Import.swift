@@ -27,44 +27,7 @@ extension ProfileStore {
     public func importUsers(_ users: [Numbered<UserRecord>], source: String = "users") async throws(ProfileStoreError) -> ImportCounts {
         guard !users.isEmpty else { return ImportCounts() }
         return try await withTables { connection throws(ProfileStoreError) in
-            try connection.transaction { () throws(ProfileStoreError) in
-                try connection.execute("""
-                    CREATE TEMP TABLE IF NOT EXISTS user_staging (
-                        line integer NOT NULL, id bigint NOT NULL, handle text NOT NULL,
-                        display_name text NOT NULL, bio text NOT NULL
-                    ) ON COMMIT DELETE ROWS
-                    """)
-                try connection.copyIn("COPY user_staging (line, id, handle, display_name, bio) FROM STDIN (FORMAT binary)") {
-                    (writer) throws(ProfileStoreError) in
-                    for numbered in users {
-                        let user = numbered.record
-                        try writer.beginRow(fields: 5)
-                        writer.append(.int32(Int32(numbered.line)))
-                        writer.append(.int64(user.id))
-                        writer.append(.text(user.handle))
-                        writer.append(.text(user.name))
-                        writer.append(.text(user.bio))
-                    }
-                }
-                let taken = try connection.query("""
-                    SELECT s.line, s.handle, u.id FROM user_staging s
-                    JOIN users u ON u.handle = s.handle AND u.id <> s.id
-                    ORDER BY s.line LIMIT 1
-                    """)
-                if taken.rowCount > 0 {
-                    throw ProfileStoreError(.invalidInput, "\(source) line \(try taken.int64(0, 0)): handle \"\(try taken.string(0, 1))\" already belongs to user \(try taken.int64(0, 2))")
-                }
-                let written = try connection.query("""
-                    INSERT INTO users AS u (id, handle, display_name, bio)
-                    SELECT id, handle, display_name, bio FROM user_staging
-                    ON CONFLICT (id) DO UPDATE SET
-                        handle = EXCLUDED.handle, display_name = EXCLUDED.display_name,
-                        bio = EXCLUDED.bio, updated_at = now()
-                    WHERE (u.handle, u.display_name, u.bio) IS DISTINCT FROM (EXCLUDED.handle, EXCLUDED.display_name, EXCLUDED.bio)
-                    RETURNING (xmax = 0)
-                    """)
-                return try Self.counts(written, total: users.count)
-            }
+            try connection.transaction { () throws(ProfileStoreError) in try Self.upsert(users, source: source, on: connection) }
         }
     }
 
@@ -75,57 +38,140 @@ extension ProfileStore {
     public func importPosts(_ posts: [Numbered<PostRecord>], source: String = "posts") async throws(ProfileStoreError) -> ImportCounts {
         guard !posts.isEmpty else { return ImportCounts() }
         return try await withTables { connection throws(ProfileStoreError) in
+            try connection.transaction { () throws(ProfileStoreError) in try Self.upsert(posts, source: source, on: connection) }
+        }
+    }
+
+    /// What a whole-file import has written so far.
+    public struct ImportProgress: Sendable {
+        /// Users and posts written (inside the transaction, not yet committed).
+        public var users = 0, posts = 0
+        /// Users and posts in the files.
+        public var totalUsers = 0, totalPosts = 0
+    }
+
+    /// Imports files of users and then posts in ONE transaction, `batchSize` rows per
+    /// statement: a bad reference or a taken handle anywhere leaves the store as it was.
+    /// A post may name a user of the same import. `progress` hears after every batch.
+    public func importProfiles(
+        users: [Numbered<UserRecord>], usersSource: String = "users",
+        posts: [Numbered<PostRecord>], postsSource: String = "posts",
+        batchSize: Int = 10_000, progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
+    ) async throws(ProfileStoreError) -> (users: ImportCounts, posts: ImportCounts) {
+        precondition(batchSize > 0, "a batch needs at least one row")
+        return try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
-                try connection.execute("""
-                    CREATE TEMP TABLE IF NOT EXISTS post_staging (
-                        line integer NOT NULL, id bigint NOT NULL, user_id bigint NOT NULL, content text NOT NULL,
-                        topics text[] NOT NULL, hashtags text[] NOT NULL, platform text NOT NULL,
-                        published_at timestamptz NOT NULL, views bigint NOT NULL, likes bigint NOT NULL, reposts bigint NOT NULL
-                    ) ON COMMIT DELETE ROWS
-                    """)
-                try connection.copyIn("""
-                    COPY post_staging (line, id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
-                    FROM STDIN (FORMAT binary)
-                    """) { (writer) throws(ProfileStoreError) in
-                    for numbered in posts {
-                        let post = numbered.record
-                        try writer.beginRow(fields: 11)
-                        writer.append(.int32(Int32(numbered.line)))
-                        writer.append(.int64(post.id))
-                        writer.append(.int64(post.userID))
-                        writer.append(.text(post.text))
-                        writer.append(.textArray(post.topics))
-                        writer.append(.textArray(post.hashtags))
-                        writer.append(.text(post.platform))
-                        writer.append(.timestamp(post.publishedAt))
-                        writer.append(.int64(post.views))
-                        writer.append(.int64(post.likes))
-                        writer.append(.int64(post.reposts))
-                    }
+                var done = ImportProgress(totalUsers: users.count, totalPosts: posts.count)
+                var userCounts = ImportCounts(), postCounts = ImportCounts()
+                for start in stride(from: 0, to: users.count, by: batchSize) {
+                    let batch = Array(users[start..<min(start + batchSize, users.count)])
+                    userCounts += try Self.upsert(batch, source: usersSource, on: connection)
+                    done.users += batch.count
+                    progress(done)
                 }
-                let orphan = try connection.query("""
-                    SELECT s.line, s.user_id FROM post_staging s
-                    WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)
-                    ORDER BY s.line LIMIT 1
-                    """)
-                if orphan.rowCount > 0 {
-                    throw ProfileStoreError(.invalidInput, "\(source) line \(try orphan.int64(0, 0)): field \"user_id\" names user \(try orphan.int64(0, 1)), who is not imported")
+                for start in stride(from: 0, to: posts.count, by: batchSize) {
+                    let batch = Array(posts[start..<min(start + batchSize, posts.count)])
+                    postCounts += try Self.upsert(batch, source: postsSource, on: connection)
+                    done.posts += batch.count
+                    progress(done)
                 }
-                let written = try connection.query("""
-                    INSERT INTO posts AS p (id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
-                    SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts FROM post_staging
-                    ON CONFLICT (id) DO UPDATE SET
-                        user_id = EXCLUDED.user_id, content = EXCLUDED.content, topics = EXCLUDED.topics,
-                        hashtags = EXCLUDED.hashtags, platform = EXCLUDED.platform, published_at = EXCLUDED.published_at,
-                        views = EXCLUDED.views, likes = EXCLUDED.likes, reposts = EXCLUDED.reposts
-                    WHERE (p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts)
-                        IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.content, EXCLUDED.topics, EXCLUDED.hashtags,
-                            EXCLUDED.platform, EXCLUDED.published_at, EXCLUDED.views, EXCLUDED.likes, EXCLUDED.reposts)
-                    RETURNING (xmax = 0)
-                    """)
-                return try Self.counts(written, total: posts.count)
+                return (userCounts, postCounts)
             }
         }
+    }
+
+    /// Stages and upserts users inside the caller's transaction.
+    static func upsert(_ users: [Numbered<UserRecord>], source: String, on connection: PostgresConnection) throws(ProfileStoreError) -> ImportCounts {
+        try connection.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS user_staging (
+                line integer NOT NULL, id bigint NOT NULL, handle text NOT NULL,
+                display_name text NOT NULL, bio text NOT NULL
+            ) ON COMMIT DELETE ROWS;
+            TRUNCATE user_staging
+            """)
+        try connection.copyIn("COPY user_staging (line, id, handle, display_name, bio) FROM STDIN (FORMAT binary)") {
+            (writer) throws(ProfileStoreError) in
+            for numbered in users {
+                let user = numbered.record
+                try writer.beginRow(fields: 5)
+                writer.append(.int32(Int32(numbered.line)))
+                writer.append(.int64(user.id))
+                writer.append(.text(user.handle))
+                writer.append(.text(user.name))
+                writer.append(.text(user.bio))
+            }
+        }
+        let taken = try connection.query("""
+            SELECT s.line, s.handle, u.id FROM user_staging s
+            JOIN users u ON u.handle = s.handle AND u.id <> s.id
+            ORDER BY s.line LIMIT 1
+            """)
+        if taken.rowCount > 0 {
+            throw ProfileStoreError(.invalidInput, "\(source) line \(try taken.int64(0, 0)): handle \"\(try taken.string(0, 1))\" already belongs to user \(try taken.int64(0, 2))")
+        }
+        let written = try connection.query("""
+            INSERT INTO users AS u (id, handle, display_name, bio)
+            SELECT id, handle, display_name, bio FROM user_staging
+            ON CONFLICT (id) DO UPDATE SET
+                handle = EXCLUDED.handle, display_name = EXCLUDED.display_name,
+                bio = EXCLUDED.bio, updated_at = now()
+            WHERE (u.handle, u.display_name, u.bio) IS DISTINCT FROM (EXCLUDED.handle, EXCLUDED.display_name, EXCLUDED.bio)
+            RETURNING (xmax = 0)
+            """)
+        return try Self.counts(written, total: users.count)
+    }
+
+    /// Stages and upserts posts inside the caller's transaction.
+    static func upsert(_ posts: [Numbered<PostRecord>], source: String, on connection: PostgresConnection) throws(ProfileStoreError) -> ImportCounts {
+        try connection.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS post_staging (
+                line integer NOT NULL, id bigint NOT NULL, user_id bigint NOT NULL, content text NOT NULL,
+                topics text[] NOT NULL, hashtags text[] NOT NULL, platform text NOT NULL,
+                published_at timestamptz NOT NULL, views bigint NOT NULL, likes bigint NOT NULL, reposts bigint NOT NULL
+            ) ON COMMIT DELETE ROWS;
+            TRUNCATE post_staging
+            """)
+        try connection.copyIn("""
+            COPY post_staging (line, id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
+            FROM STDIN (FORMAT binary)
+            """) { (writer) throws(ProfileStoreError) in
+            for numbered in posts {
+                let post = numbered.record
+                try writer.beginRow(fields: 11)
+                writer.append(.int32(Int32(numbered.line)))
+                writer.append(.int64(post.id))
+                writer.append(.int64(post.userID))
+                writer.append(.text(post.text))
+                writer.append(.textArray(post.topics))
+                writer.append(.textArray(post.hashtags))
+                writer.append(.text(post.platform))
+                writer.append(.timestamp(post.publishedAt))
+                writer.append(.int64(post.views))
+                writer.append(.int64(post.likes))
+                writer.append(.int64(post.reposts))
+            }
+        }
+        let orphan = try connection.query("""
+            SELECT s.line, s.user_id FROM post_staging s
+            WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)
+            ORDER BY s.line LIMIT 1
+            """)
+        if orphan.rowCount > 0 {
+            throw ProfileStoreError(.invalidInput, "\(source) line \(try orphan.int64(0, 0)): field \"user_id\" names user \(try orphan.int64(0, 1)), who is not imported")
+        }
+        let written = try connection.query("""
+            INSERT INTO posts AS p (id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
+            SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts FROM post_staging
+            ON CONFLICT (id) DO UPDATE SET
+                user_id = EXCLUDED.user_id, content = EXCLUDED.content, topics = EXCLUDED.topics,
+                hashtags = EXCLUDED.hashtags, platform = EXCLUDED.platform, published_at = EXCLUDED.published_at,
+                views = EXCLUDED.views, likes = EXCLUDED.likes, reposts = EXCLUDED.reposts
+            WHERE (p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts)
+                IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.content, EXCLUDED.topics, EXCLUDED.hashtags,
+                    EXCLUDED.platform, EXCLUDED.published_at, EXCLUDED.views, EXCLUDED.likes, EXCLUDED.reposts)
+            RETURNING (xmax = 0)
+            """)
+        return try Self.counts(written, total: posts.count)
     }
 
     /// Counts from `RETURNING (xmax = 0)`: true for an inserted row, false for an updated one.

@@ -52,7 +52,9 @@ extension ProfileStore {
             throw ProfileStoreError(.invalidInput, "HNSW needs 2 ≤ m ≤ 100 and 2·m ≤ ef_construction ≤ 1000")
         }
         try await withTables { connection throws(ProfileStoreError) in
+            // Building the graph can take minutes on millions of rows: no statement timeout for it.
             try connection.execute("""
+                SET statement_timeout = 0;
                 CREATE INDEX IF NOT EXISTS profile_embeddings_hnsw ON profile_embeddings
                 USING hnsw (embedding vector_cosine_ops) WITH (m = \(m), ef_construction = \(efConstruction))
                 """)

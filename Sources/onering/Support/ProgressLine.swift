@@ -1,8 +1,10 @@
 import Foundation
 
 /// Progress on standard output: a bar redrawn in place on a terminal, a plain line
-/// every 10% otherwise (logs, CI).
-final class ProgressLine {
+/// every 10% otherwise (logs, CI), each flushed at once so a log shows it as it happens.
+/// Safe to update from any thread (the import reports from the store's).
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
     private let total: Int
     private let isTerminal = isatty(STDOUT_FILENO) == 1
     private var lastDecile = -1
@@ -10,6 +12,8 @@ final class ProgressLine {
     init(total: Int) { self.total = max(total, 1) }
 
     func update(done: Int, detail: String) {
+        lock.lock()
+        defer { lock.unlock() }
         let fraction = min(Double(done) / Double(total), 1)
         if isTerminal {
             let width = 30
@@ -20,6 +24,7 @@ final class ProgressLine {
         } else if Int(fraction * 10) > lastDecile {
             lastDecile = Int(fraction * 10)
             print("progress: \(done)/\(total) (\(Int(fraction * 100))%), \(detail)")
+            fflush(nil)
         }
     }
 

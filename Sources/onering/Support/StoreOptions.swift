@@ -10,6 +10,10 @@ struct EmbeddedServerOptions: ParsableArguments {
     @Option(name: .customLong("pg-port"), help: "The embedded server's port on 127.0.0.1.")
     var port: Int = 54329
 
+    func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--pg-port must be a TCP port, 1…65535, not \(port)") }
+    }
+
     var server: EmbeddedServer {
         var configuration = EmbeddedServer.Configuration(port: port)
         if let dataDirectory {
@@ -29,6 +33,12 @@ struct StoreOptions: ParsableArguments {
 
     @Option(help: "The embeddings' dimension (fixed per database).")
     var dimensions: Int = 1536
+
+    func validate() throws {
+        guard (1...ProfileStore.maximumDimensions).contains(dimensions) else {
+            throw ValidationError("--dimensions must be in 1…\(ProfileStore.maximumDimensions), not \(dimensions)")
+        }
+    }
 
     /// `DATABASE_URL`, if the user gave one.
     static var databaseURL: String? {
