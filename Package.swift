@@ -124,6 +124,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["onering", "ProfileStore", "_TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProfileStoreTests",
             dependencies: ["ProfileStore", "VectorMath", "_TestSupport"],
             swiftSettings: swiftSettings

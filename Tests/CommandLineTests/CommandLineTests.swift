@@ -1,0 +1,78 @@
+import Foundation
+import ProfileStore
+import Testing
+import _TestSupport
+
+/// The `onering` binary as a user runs it: arguments in; exit status, standard output and error out.
+@Suite("Command line")
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        /// Standard output and standard error interleaved as they were written (one pipe).
+        var output: String
+    }
+
+    /// Runs the `onering` built beside the test runner.
+    static func onering(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onering")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    }
+
+    @Test("--version prints the release")
+    func version() throws {
+        let run = try Self.onering(["--version"])
+        #expect(run.status == 0 && run.output.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(run.output)")
+    }
+
+    @Test("bad arguments are named, with a non-zero exit", arguments: [
+        (["import", "--user", "x"], "Unknown option '--user'"),
+        (["db", "status", "--pg-port", "70000"], "--pg-port must be a TCP port"),
+        (["embed", "--dimensions=-5"], "--dimensions must be in 1…16000"),
+        (["import", "--users", "/tmp"], "/tmp is a directory"),
+        (["import", "--users", "/nonexistent/users.jsonl"], "/nonexistent/users.jsonl does not exist"),
+    ])
+    func badArguments(arguments: [String], message: String) throws {
+        let run = try Self.onering(arguments)
+        #expect(run.status != 0)
+        #expect(run.output.contains(message), "\(run.output)")
+    }
+
+    @Test("progress reaches a pipe as it happens: before the error that ends an import")
+    func progressIsFlushed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("onering-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let users = (1...40).map { #"{"id": \#($0), "handle": "u\#($0)", "name": "U \#($0)"}"# }
+        var posts = (1...80).map { #"{"id": \#($0), "user_id": \#($0 % 40 + 1), "text": "hi", "platform": "x", "published_at": "2026-09-01T00:00:00Z"}"# }
+        posts.append(#"{"id": 81, "user_id": 999, "text": "orphan", "platform": "x", "published_at": "2026-09-01T00:00:00Z"}"#)
+        try users.joined(separator: "\n").write(to: directory.appendingPathComponent("users.jsonl"), atomically: true, encoding: .utf8)
+        try posts.joined(separator: "\n").write(to: directory.appendingPathComponent("posts.jsonl"), atomically: true, encoding: .utf8)
+        let schema = "test_cli_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let run = try Self.onering(
+            ["import", "--schema", schema, "--batch-size", "10",
+             "--users", directory.appendingPathComponent("users.jsonl").path, "--posts", directory.appendingPathComponent("posts.jsonl").path],
+            environment: ["DATABASE_URL": try TestDatabase.connectionString()]
+        )
+        let store = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString(), schema: schema, dimensions: 1536))
+        let stored = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT count(*) FROM \"\(schema)\".users").int64(0, 0)
+        }
+        try await store.dropSchema()
+        #expect(run.status != 0)
+        let progress = try #require(run.output.range(of: "progress:"), "\(run.output)")
+        let error = try #require(run.output.range(of: "Error: "), "\(run.output)")
+        #expect(progress.lowerBound < error.lowerBound, "\(run.output)")
+        #expect(run.output.contains("line 81: field \"user_id\" names user 999"))
+        #expect(stored == 0, "the whole import rolled back")
+    }
+}
