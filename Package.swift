@@ -48,7 +48,7 @@ let package = Package(
 
         .target(
             name: "Embedding",
-            dependencies: ["CCurl"],
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -109,7 +109,7 @@ let package = Package(
 
         .testTarget(
             name: "EmbeddingTests",
-            dependencies: ["Embedding", "VectorMath"],
+            dependencies: ["Embedding", "VectorMath", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

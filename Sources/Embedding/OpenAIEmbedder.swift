@@ -1,4 +1,5 @@
 internal import Foundation
+public import Logging
 
 /// Embeddings from an OpenAI-compatible API: `POST {baseURL}/v1/embeddings`.
 ///
@@ -38,13 +39,17 @@ public struct OpenAIEmbedder: Embedder {
         public var initialBackoff: Double
         /// The longest backoff, in seconds. Default 30.
         public var maximumBackoff: Double
+        /// The longest wait a `Retry-After` may impose, in seconds; a server asking for more is
+        /// waited this long. Default 60.
+        public var maximumRetryAfter: Double
 
         /// A configuration with the defaults above.
         public init(
             baseURL: String = "https://api.openai.com", apiKey: String, model: String = "text-embedding-3-small",
             dimensions: Int = 1536, nativeDimensions: Int = 1536, maximumInputsPerRequest: Int = 256,
             maximumTokensPerRequest: Int = 100_000, maximumTokensPerInput: Int = 8_000, concurrency: Int = 4,
-            timeout: Double = 60, maximumRetries: Int = 5, initialBackoff: Double = 0.5, maximumBackoff: Double = 30
+            timeout: Double = 60, maximumRetries: Int = 5, initialBackoff: Double = 0.5, maximumBackoff: Double = 30,
+            maximumRetryAfter: Double = 60
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -59,14 +64,19 @@ public struct OpenAIEmbedder: Embedder {
             self.maximumRetries = maximumRetries
             self.initialBackoff = initialBackoff
             self.maximumBackoff = maximumBackoff
+            self.maximumRetryAfter = maximumRetryAfter
         }
     }
 
     /// The settings this embedder uses.
     public let configuration: Configuration
+    /// Where retries and waits are reported.
+    let logger: Logger
 
     /// An embedder; throws `.invalidConfiguration` for a missing key or impossible limits.
-    public init(configuration: Configuration) throws(EmbeddingError) {
+    /// Retries and waits are reported to `logger` (by default nowhere).
+    public init(configuration: Configuration, logger: Logger = Logger(label: "onering.embedding", factory: { _ in SwiftLogNoOpLogHandler() })) throws(EmbeddingError) {
+        self.logger = logger
         guard !configuration.apiKey.isEmpty else {
             throw EmbeddingError(.invalidConfiguration, "the OpenAI provider needs an API key: set OPENAI_API_KEY")
         }
@@ -162,7 +172,8 @@ public struct OpenAIEmbedder: Embedder {
     private struct ResponseBody: Decodable {
         struct Item: Decodable {
             var index: Int
-            var embedding: [Float]
+            // Doubles, so a value beyond Float's range is reported, not rounded to infinity.
+            var embedding: [Double]
         }
         var data: [Item]
     }
@@ -204,7 +215,11 @@ public struct OpenAIEmbedder: Embedder {
                 throw EmbeddingError(failure.code, "\(failure.message) (gave up after \(attempt + 1) attempts)", status: failure.status)
             }
             let backoff = min(configuration.maximumBackoff, configuration.initialBackoff * pow(2, Double(attempt)))
-            let wait = max(retryAfter, Double.random(in: 0...backoff))
+            let wait = min(max(retryAfter, Double.random(in: 0...backoff)), configuration.maximumRetryAfter)
+            let reason = retryAfter > 0
+                ? "it asked to wait \(retryAfter) s (Retry-After\(retryAfter > configuration.maximumRetryAfter ? ", capped at \(configuration.maximumRetryAfter) s" : ""))"
+                : "backing off"
+            logger.warning("embedding: \(failure.message); waiting \(String(format: "%.1f", wait)) s before retry \(attempt + 1) of \(configuration.maximumRetries): \(reason)")
             do { try await Task.sleep(for: .seconds(wait)) } catch {
                 throw EmbeddingError(.cancelled, "embedding cancelled while waiting to retry")
             }
@@ -214,7 +229,10 @@ public struct OpenAIEmbedder: Embedder {
 
     private func decode(_ body: [UInt8], count: Int) throws(EmbeddingError) -> [Float] {
         let response: ResponseBody
-        do { response = try JSONDecoder().decode(ResponseBody.self, from: Data(body)) } catch {
+        let decoder = JSONDecoder()
+        // JSON5 reads NaN and Infinity, which some servers send, so they can be named below.
+        decoder.allowsJSON5 = true
+        do { response = try decoder.decode(ResponseBody.self, from: Data(body)) } catch {
             throw EmbeddingError(.invalidResponse, "the embeddings response is not the API's JSON: \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
         guard response.data.count == count, Set(response.data.map(\.index)) == Set(0..<count) else {
@@ -225,12 +243,16 @@ public struct OpenAIEmbedder: Embedder {
             guard item.embedding.count == dimensions else {
                 throw EmbeddingError(.invalidVector, "the provider returned \(item.embedding.count)-dimensional vectors; \(dimensions) were asked for")
             }
-            let squares = item.embedding.reduce(Float(0)) { $0 + $1 * $1 }
-            guard squares.isFinite, squares > 0 else {
-                throw EmbeddingError(.invalidVector, "the provider returned a zero, NaN or infinite vector for input \(item.index)")
+            if let bad = item.embedding.firstIndex(where: { !$0.isFinite || abs($0) > Double(Float.greatestFiniteMagnitude) }) {
+                throw EmbeddingError(.invalidVector, "the provider returned \(item.embedding[bad]) at component \(bad) of the vector for input \(item.index): not a finite float")
             }
-            let scale = 1 / squares.squareRoot()
-            for (offset, value) in item.embedding.enumerated() { vectors[item.index * dimensions + offset] = value * scale }
+            // In double, scaled by the largest component first: a finite vector near 1e30 does not overflow.
+            let largest = item.embedding.map(abs).max() ?? 0
+            guard largest > 0 else {
+                throw EmbeddingError(.invalidVector, "the provider returned a zero vector for input \(item.index)")
+            }
+            let norm = largest * item.embedding.reduce(0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
+            for (offset, value) in item.embedding.enumerated() { vectors[item.index * dimensions + offset] = Float(value / norm) }
         }
         return vectors
     }

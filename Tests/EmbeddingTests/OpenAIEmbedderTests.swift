@@ -1,5 +1,7 @@
 import Embedding
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 @Suite("OpenAI-compatible embedder, against a local server speaking the wire format")
@@ -148,5 +150,57 @@ struct OpenAIEmbedderTests {
         ))
         let error = await #expect(throws: EmbeddingError.self) { try await embedder.embed(Array(Self.documents.prefix(1))) }
         #expect(error?.code == .transport)
+    }
+
+    /// A log handler that keeps the messages, to check what a user is told.
+    final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+        let messages = Mutex<[String]>([])
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { messages.withLock { $0.append("\(event.message)") } }
+    }
+
+    @Test("a long Retry-After is capped, and the wait is reported with its reason")
+    func cappedRetryAfter() async throws {
+        let server = try LocalHTTPServer { request, number in
+            number == 1
+                ? .init(status: 429, headers: ["Retry-After": "20"], body: Data(#"{"error":{"message":"Rate limit reached"}}"#.utf8))
+                : Self.success(request, dimensions: 8)
+        }
+        defer { server.stop() }
+        let handler = CapturingLogHandler()
+        var configuration = try Self.embedder(server).configuration
+        configuration.maximumRetryAfter = 0.2
+        let embedder = try OpenAIEmbedder(configuration: configuration, logger: Logger(label: "test", factory: { _ in handler }))
+        _ = try await embedder.embed(Array(Self.documents.prefix(2)))
+        let messages = handler.messages.withLock { $0 }
+        #expect(messages.count == 1)
+        #expect(messages.first?.contains("waiting 0.2 s before retry 1 of 3") == true, "\(messages)")
+        #expect(messages.first?.contains("it asked to wait 20.0 s (Retry-After, capped at 0.2 s)") == true, "\(messages)")
+    }
+
+    @Test("NaN, infinity and values past Float's range are named by input and component", arguments: ["NaN", "Infinity", "1e39"])
+    func badValues(value: String) async throws {
+        let server = try LocalHTTPServer { _, _ in
+            .init(status: 200, headers: [:], body: Data(#"{"data":[{"index":0,"embedding":[0.5,0.5,\#(value),0.5,0.5,0.5,0.5,0.5]}]}"#.utf8))
+        }
+        defer { server.stop() }
+        let error = await #expect(throws: EmbeddingError.self) { try await Self.embedder(server).embed([Self.documents[0]]) }
+        #expect(error?.code == .invalidVector)
+        #expect(error?.message.contains("at component 2 of the vector for input 0") == true, "\(error?.message ?? "")")
+    }
+
+    @Test("a finite vector of huge components is normalised, not rejected")
+    func hugeComponents() async throws {
+        let server = try LocalHTTPServer { _, _ in
+            .init(status: 200, headers: [:], body: Data(#"{"data":[{"index":0,"embedding":[3e30,4e30,0,0,0,0,0,0]}]}"#.utf8))
+        }
+        defer { server.stop() }
+        let vector = try await Self.embedder(server).embed([Self.documents[0]])
+        #expect(abs(vector[0] - 0.6) < 1e-6 && abs(vector[1] - 0.8) < 1e-6)
     }
 }

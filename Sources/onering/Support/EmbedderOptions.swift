@@ -25,7 +25,7 @@ struct EmbedderOptions: ParsableArguments {
                 baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
                 apiKey: environment["OPENAI_API_KEY"] ?? "", model: model, dimensions: dimensions,
                 nativeDimensions: model.hasSuffix("-3-large") ? 3072 : 1536
-            ))
+            ), logger: commandLogger("onering.embedding"))
         }
     }
 }
