@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "ProfileStore",
-            dependencies: ["CLibPQ", "VectorMath"],
+            dependencies: ["CLibPQ", "VectorMath", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -93,7 +93,7 @@ let package = Package(
 
         .target(
             name: "_TestSupport",
-            dependencies: ["ProfileStore"],
+            dependencies: ["ProfileStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -109,7 +109,7 @@ let package = Package(
 
         .testTarget(
             name: "EmbeddingTests",
-            dependencies: ["Embedding", "VectorMath", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Embedding", "VectorMath", "_TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

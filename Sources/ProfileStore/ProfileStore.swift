@@ -1,3 +1,4 @@
+public import Logging
 internal import Synchronization
 
 /// PostgreSQL + pgvector as the system of record: users, posts, profile embeddings,
@@ -51,7 +52,8 @@ public struct ProfileStore: Sendable {
     /// Opens a pool and checks the server: pgvector is available, and if the schema
     /// is already migrated, its dimension is `configuration.dimensions` and its
     /// version one this build knows.
-    public static func connect(_ configuration: Configuration) async throws(ProfileStoreError) -> ProfileStore {
+    /// Server notices and reconnects go to `logger`.
+    public static func connect(_ configuration: Configuration, logger: Logger = ConnectionPool.silentLogger) async throws(ProfileStoreError) -> ProfileStore {
         guard configuration.schema.wholeMatch(of: /[a-z_][a-z0-9_]{0,62}/) != nil else {
             throw ProfileStoreError(.invalidInput, "schema name \"\(configuration.schema)\" must be lower-case letters, digits and _")
         }
@@ -66,7 +68,7 @@ public struct ProfileStore: Sendable {
             connectionString: configuration.connectionString,
             maximumConnections: configuration.maximumConnections,
             searchPath: searchPath
-        ))
+        ), logger: logger)
         let store = ProfileStore(configuration: configuration, pool: pool)
         try await pool.withConnection { connection throws(ProfileStoreError) in
             try store.checkCompatibility(connection)

@@ -25,7 +25,9 @@ struct OneRing: AsyncParsableCommand {
         // OpenBLAS reads its kernel choice from the environment when it is loaded, and the
         // backend sets it for that moment: load it now, before libpq or libcurl start threads
         // that read the environment. A failure here is reported by the command that needs BLAS.
-        _ = try? BLASBackend.shared()
+        if let backend = try? BLASBackend.shared() {
+            commandLogger("onering.blas").info("BLAS: \(backend.library), kernel \(backend.kernel) (\(backend.kernelSource))")
+        }
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

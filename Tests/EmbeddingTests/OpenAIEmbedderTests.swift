@@ -1,8 +1,8 @@
 import Embedding
 import Foundation
 import Logging
-import Synchronization
 import Testing
+import _TestSupport
 
 @Suite("OpenAI-compatible embedder, against a local server speaking the wire format")
 struct OpenAIEmbedderTests {
@@ -152,18 +152,6 @@ struct OpenAIEmbedderTests {
         #expect(error?.code == .transport)
     }
 
-    /// A log handler that keeps the messages, to check what a user is told.
-    final class CapturingLogHandler: LogHandler, @unchecked Sendable {
-        let messages = Mutex<[String]>([])
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) { messages.withLock { $0.append("\(event.message)") } }
-    }
-
     @Test("a long Retry-After is capped, and the wait is reported with its reason")
     func cappedRetryAfter() async throws {
         let server = try LocalHTTPServer { request, number in
@@ -175,9 +163,9 @@ struct OpenAIEmbedderTests {
         let handler = CapturingLogHandler()
         var configuration = try Self.embedder(server).configuration
         configuration.maximumRetryAfter = 0.2
-        let embedder = try OpenAIEmbedder(configuration: configuration, logger: Logger(label: "test", factory: { _ in handler }))
+        let embedder = try OpenAIEmbedder(configuration: configuration, logger: handler.logger)
         _ = try await embedder.embed(Array(Self.documents.prefix(2)))
-        let messages = handler.messages.withLock { $0 }
+        let messages = handler.messages
         #expect(messages.count == 1)
         #expect(messages.first?.contains("waiting 0.2 s before retry 1 of 3") == true, "\(messages)")
         #expect(messages.first?.contains("it asked to wait 20.0 s (Retry-After, capped at 0.2 s)") == true, "\(messages)")

@@ -203,4 +203,23 @@ struct ConnectionPoolTests {
         }
         #expect(savepoint?.sqlState == "25P01")
     }
+
+    @Test("server warnings and reconnects reach the logger")
+    func logging() async throws {
+        let handler = CapturingLogHandler()
+        let tag = "logged_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let pool = ConnectionPool(configuration: .init(connectionString: try TestDatabase.connectionString() + " application_name=\(tag)", maximumConnections: 1), logger: handler.logger)
+        try await pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.execute("DO $$ BEGIN RAISE WARNING 'careful: %', 42; END $$")
+        }
+        #expect(handler.messages.contains { $0.hasPrefix("warning: PostgreSQL: WARNING:  careful: 42") }, "\(handler.messages)")
+        // The server drops the idle connection; the next checkout reconnects and says so.
+        let killer = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString()))
+        _ = try await killer.pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [.text(tag)]).rowCount
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").rowCount }
+        #expect(handler.messages.contains { $0.contains("reconnected") }, "\(handler.messages)")
+    }
 }

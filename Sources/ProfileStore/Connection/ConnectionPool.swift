@@ -1,4 +1,5 @@
 internal import Dispatch
+public import Logging
 internal import Synchronization
 
 /// A bounded pool of libpq connections.
@@ -63,14 +64,20 @@ public final class ConnectionPool: Sendable {
         var abandoned: [UInt64: ProfileStoreError] = [:]
     }
 
+    /// A logger that drops everything, for callers that pass none.
+    public static let silentLogger = Logger(label: "onering.store", factory: { _ in SwiftLogNoOpLogHandler() })
+
     /// The configuration the pool was made with.
     public let configuration: Configuration
+    /// Where the connections report server notices and reconnects.
+    public let logger: Logger
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "onering.libpq", attributes: .concurrent)
 
-    /// A pool that opens connections as they are first needed.
-    public init(configuration: Configuration) {
+    /// A pool that opens connections as they are first needed; they report to `logger`.
+    public init(configuration: Configuration, logger: Logger = ConnectionPool.silentLogger) {
         self.configuration = configuration
+        self.logger = logger
     }
 
     /// Runs `body` with a connection of its own, on the pool's threads.
@@ -86,8 +93,8 @@ public final class ConnectionPool: Sendable {
     ) async throws(ProfileStoreError) -> Value {
         let handoff = try await checkOut()
         let (outcome, connection) = await withCheckedContinuation { continuation in
-            queue.async { [configuration] in
-                continuation.resume(returning: Self.run(body, on: handoff, configuration: configuration))
+            queue.async { [configuration, logger] in
+                continuation.resume(returning: Self.run(body, on: handoff, configuration: configuration, logger: logger))
             }
         }
         checkIn(connection)
@@ -99,14 +106,15 @@ public final class ConnectionPool: Sendable {
     private static func run<Value>(
         _ body: (PostgresConnection) throws(ProfileStoreError) -> Value,
         on handoff: Handoff,
-        configuration: Configuration
+        configuration: Configuration,
+        logger: Logger
     ) -> (Result<Value, ProfileStoreError>, PostgresConnection?) {
         let connection: PostgresConnection
         if let handoff {
             connection = handoff
         } else {
             do throws(ProfileStoreError) {
-                connection = try PostgresConnection(configuration: configuration)
+                connection = try PostgresConnection(configuration: configuration, logger: logger)
             } catch {
                 return (.failure(error), nil)
             }

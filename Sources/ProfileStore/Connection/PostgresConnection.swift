@@ -1,4 +1,5 @@
 internal import CLibPQ
+internal import Logging
 internal import Foundation
 internal import Glibc
 
@@ -10,11 +11,13 @@ internal import Glibc
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private let session: ConnectionPool.Configuration
+    /// Where the server's notices and reconnects are reported.
+    let logger: Logger
 
     /// Connects as `configuration` says: its connection string (a libpq key-value string or a
     /// `postgresql://` URI), a connect timeout unless the string sets one, and its session
     /// settings (search path, statement timeout) on every (re)connection.
-    init(configuration: ConnectionPool.Configuration) throws(ProfileStoreError) {
+    init(configuration: ConnectionPool.Configuration, logger: Logger = ConnectionPool.silentLogger) throws(ProfileStoreError) {
         // Later keywords override what the expanded connection string sets, so the default
         // timeout goes in only when the string has none of its own.
         var keywords = ["dbname"], values = [configuration.connectionString]
@@ -30,10 +33,18 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         self.handle = handle
         self.session = configuration
+        self.logger = logger
         guard PQstatus(handle) == CONNECTION_OK else {
             throw ProfileStoreError(.connectionFailed, "cannot connect to PostgreSQL: \(lastError)")
         }
-        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // Notices (NOTICE, WARNING from the server) go to the logger; the connection outlives its handle's callbacks.
+        PQsetNoticeProcessor(handle, { context, message in
+            guard let context, let message else { return }
+            let connection = Unmanaged<PostgresConnection>.fromOpaque(context).takeUnretainedValue()
+            let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+            // WARNING is worth a person's attention; NOTICE ("already exists, skipping") is chatter.
+            connection.logger.log(level: text.hasPrefix("WARNING") ? .warning : .debug, "PostgreSQL: \(text)")
+        }, Unmanaged.passUnretained(self).toOpaque())
         try applySession()
     }
 
@@ -153,8 +164,10 @@ public final class PostgresConnection: @unchecked Sendable {
         guard broken else { return }
         PQreset(handle)
         guard !isBroken else {
+            logger.warning("PostgreSQL closed the connection and it cannot be reopened: \(lastError)")
             throw ProfileStoreError(.connectionFailed, "cannot reconnect to PostgreSQL: \(lastError)")
         }
+        logger.info("PostgreSQL closed the connection (a restart or an idle timeout); reconnected")
         try applySession()
     }
 

@@ -1,4 +1,5 @@
 internal import Dispatch
+internal import Logging
 
 /// A named lock shared by every process using the store: a PostgreSQL session
 /// advisory lock held on a connection of its own, outside the pool.
@@ -28,11 +29,11 @@ public final class StoreLock: Sendable {
     }
 
     /// Takes the lock if no other session holds it; nil when one does.
-    static func acquire(name: String, schema: String, configuration: ConnectionPool.Configuration) async throws(ProfileStoreError) -> StoreLock? {
+    static func acquire(name: String, schema: String, configuration: ConnectionPool.Configuration, logger: Logger) async throws(ProfileStoreError) -> StoreLock? {
         let outcome: Result<StoreLock?, ProfileStoreError> = await withCheckedContinuation { continuation in
             queue.async {
                 do throws(ProfileStoreError) {
-                    let connection = try PostgresConnection(configuration: configuration)
+                    let connection = try PostgresConnection(configuration: configuration, logger: logger)
                     let taken = try connection.query("SELECT pg_try_advisory_lock(hashtext($1))", [.text("onering.\(schema).\(name)")]).bool(0, 0)
                     continuation.resume(returning: .success(taken ? StoreLock(name: name, connection: connection) : nil))
                 } catch {
@@ -48,6 +49,6 @@ extension ProfileStore {
     /// Takes the store-wide lock `name` (for example "cohorts.rebuild"), or returns nil
     /// when another session holds it. The lock lives on a connection outside the pool.
     public func tryLock(_ name: String) async throws(ProfileStoreError) -> StoreLock? {
-        try await StoreLock.acquire(name: name, schema: configuration.schema, configuration: pool.configuration)
+        try await StoreLock.acquire(name: name, schema: configuration.schema, configuration: pool.configuration, logger: pool.logger)
     }
 }

@@ -58,7 +58,7 @@ struct StoreOptions: ParsableArguments {
             connectionString: try await connectionString(),
             schema: schema == "public" ? schemaInsteadOfPublic ?? schema : schema,
             dimensions: dimensions, maximumConnections: maximumConnections
-        ))
+        ), logger: commandLogger("onering.store"))
     }
 
     /// Connects and migrates: every command that uses the store can run on a fresh database.
