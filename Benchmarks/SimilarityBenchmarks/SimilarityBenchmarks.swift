@@ -33,6 +33,8 @@ final class SearchState: Sendable {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // OpenBLAS reads its kernel choice from the environment as it loads: load it first.
+    _ = try? BLASBackend.shared()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident],
         maxDuration: .seconds(3),

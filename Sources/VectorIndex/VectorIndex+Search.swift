@@ -55,14 +55,21 @@ extension VectorIndex {
         var parameters = configuration.search
         // One more, so that the query's own row can be dropped.
         parameters.k = k + (excluded == nil ? 0 : 1)
-        let results = queries.withUnsafeBufferPointer { queryBuffer in
+        let outcome: Result<[[Neighbor]], VectorMathError> = queries.withUnsafeBufferPointer { queryBuffer in
             ids.withUnsafeBufferPointer { idBuffer in
                 let labels = ExactSearch.Labels.ids(idBuffer, skipped: Self.tombstone)
-                if let float32 {
-                    return ExactSearch.search(queries: queryBuffer, in: float32, rows: rows, labels: labels, parameters: parameters, backend: backend)
+                return Result { () throws(VectorMathError) in
+                    if let float32 {
+                        return try ExactSearch.search(queries: queryBuffer, in: float32, rows: rows, labels: labels, parameters: parameters, backend: backend)
+                    }
+                    return try ExactSearch.search(queries: queryBuffer, in: float16!, rows: rows, labels: labels, parameters: parameters, backend: backend)
                 }
-                return ExactSearch.search(queries: queryBuffer, in: float16!, rows: rows, labels: labels, parameters: parameters, backend: backend)
             }
+        }
+        let results: [[Neighbor]]
+        do { results = try outcome.get() } catch {
+            // The index builds its own rows and labels: this is a broken invariant, reported, not trapped.
+            throw VectorIndexError(.corruptSnapshot, "the index's rows and ids disagree: \(error.message)", underlying: error)
         }
         guard let excluded else { return results }
         return results.map { hits in Array(hits.filter { $0.id != excluded }.prefix(k)) }

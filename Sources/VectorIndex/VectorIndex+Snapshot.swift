@@ -85,7 +85,13 @@ extension VectorIndex {
         var configuration = configuration
         configuration.storage = storageCode == 1 ? .float32 : .float16
         let rows = Int(count)
-        let expectedSize = 32 + rows * (8 + dims * configuration.storage.elementSize) + 8
+        // In checked arithmetic: a crafted header must not overflow into a plausible size.
+        let (rowBytes, rowOverflow) = dims.multipliedReportingOverflow(by: configuration.storage.elementSize)
+        let (bodyBytes, bodyOverflow) = rows.multipliedReportingOverflow(by: 8 &+ rowBytes)
+        let (expectedSize, sizeOverflow) = bodyBytes.addingReportingOverflow(40)
+        guard !rowOverflow, !bodyOverflow, !sizeOverflow else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) has a bad header: \(rows) × \(dims) is larger than any file")
+        }
         guard reader.size == expectedSize else {
             throw VectorIndexError(.corruptSnapshot, "\(path) is \(reader.size) bytes; a snapshot of \(rows) × \(dims) is \(expectedSize)")
         }

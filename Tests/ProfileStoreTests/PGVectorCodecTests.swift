@@ -1,5 +1,5 @@
 import Foundation
-import ProfileStore
+@testable import ProfileStore
 import Testing
 import _TestSupport
 
@@ -78,5 +78,29 @@ struct PGVectorCodecTests {
         #expect(row.5 == "ü")
         #expect(row.6 == [true, true], "an empty string and a NULL travel as such")
         try await store.dropSchema()
+    }
+
+    @Test("a vector longer than pgvector's limit is refused before it is sent")
+    func tooLong() async throws {
+        let store = try await TestDatabase.store()
+        let error = await #expect(throws: ProfileStoreError.self) {
+            try await store.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query("SELECT $1::vector", [.vector([Float](repeating: 0.5, count: 40_000))]).rowCount
+            }
+        }
+        #expect(error?.code == .invalidInput && error?.message.contains("40000 dimensions") == true)
+        try await store.dropSchema()
+    }
+
+    @Test("a COPY tuple with a negative field count is a decoding error, not a crash")
+    func negativeFieldCount() throws {
+        var message: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+        message += [0, 0, 0, 0, 0, 0, 0, 0]  // flags, extension length
+        message += [0xFF, 0xFE]  // field count -2
+        var parser = CopyOutParser()
+        let error = #expect(throws: ProfileStoreError.self) {
+            try message.withUnsafeBytes { (bytes) throws(ProfileStoreError) in try parser.parse(bytes) { _ in } }
+        }
+        #expect(error?.code == .decoding)
     }
 }

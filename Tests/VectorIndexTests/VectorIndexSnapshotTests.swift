@@ -56,4 +56,17 @@ struct VectorIndexSnapshotTests {
         #expect { try VectorIndex.load(from: path, expectedDims: 1536) } throws: { ($0 as? VectorIndexError)?.code == .corruptSnapshot }
         #expect { try VectorIndex.load(from: directory + "/nothing") } throws: { ($0 as? VectorIndexError)?.code == .io }
     }
+
+    @Test("a header whose size arithmetic overflows is a corrupt snapshot, not a crash")
+    func overflowingHeader() throws {
+        let path = directory + "/crafted.snap"
+        try makeIndex(storage: .float32).save(to: path)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        // dims = 0xFFFFFFF0 at offset 12, count = 2^39 at offset 24 (both little-endian).
+        bytes.replaceSubrange(12..<16, with: [0xF0, 0xFF, 0xFF, 0xFF])
+        bytes.replaceSubrange(24..<32, with: [0, 0, 0, 0, 0x80, 0, 0, 0])
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: VectorIndexError.self) { try VectorIndex.load(from: path) }
+        #expect(error?.code == .corruptSnapshot)
+    }
 }

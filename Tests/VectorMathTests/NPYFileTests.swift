@@ -68,4 +68,20 @@ import VectorMath
     @Test func missingFileIsAnIOError() {
         #expect { try NPYFile.readMatrix(directory + "/absent.npy") } throws: { ($0 as? VectorMathError)?.code == .io }
     }
+
+    @Test("a shape whose byte count overflows is a malformed file, not a crash")
+    func overflowingShape() throws {
+        let path = NSTemporaryDirectory() + "onering-npy-\(UUID().uuidString).npy"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 9223372036854775807), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        data.append(contentsOf: [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        data.append(contentsOf: [UInt8](repeating: 0, count: 16))
+        try data.write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: VectorMathError.self) { try NPYFile.readMatrix(path) }
+        #expect(error?.code == .malformedFile)
+    }
 }

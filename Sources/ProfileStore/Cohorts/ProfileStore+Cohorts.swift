@@ -33,10 +33,10 @@ extension ProfileStore {
                         (writer) throws(ProfileStoreError) in
                         for index in members.userIDs.indices {
                             try writer.beginRow(fields: 4)
-                            writer.append(.int64(runID))
-                            writer.append(.int64(members.userIDs[index]))
-                            writer.append(.int32(members.cohorts[index]))
-                            writer.append(.real(members.similarities[index]))
+                            try writer.append(.int64(runID))
+                            try writer.append(.int64(members.userIDs[index]))
+                            try writer.append(.int32(members.cohorts[index]))
+                            try writer.append(.real(members.similarities[index]))
                         }
                     }
                     // Two statements: the one-active index is checked row by row.

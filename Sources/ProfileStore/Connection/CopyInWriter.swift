@@ -24,17 +24,17 @@ struct CopyInWriter {
     }
 
     /// Appends one field.
-    mutating func append(_ value: PostgresValue) {
+    mutating func append(_ value: PostgresValue) throws(ProfileStoreError) {
         let lengthOffset = buffer.count
         buffer.append(Int32(-1))
         let start = buffer.count
-        if value.encode(into: &buffer) { buffer.overwrite(Int32(buffer.count - start), at: lengthOffset) }
+        if try value.encode(into: &buffer) { buffer.overwrite(Int32(buffer.count - start), at: lengthOffset) }
     }
 
     /// Appends one pgvector `vector` field straight from a row of floats.
-    mutating func appendVector(_ values: UnsafeBufferPointer<Float>) {
+    mutating func appendVector(_ values: UnsafeBufferPointer<Float>) throws(ProfileStoreError) {
         buffer.append(Int32(PGVectorCodec.vectorSize(dimensions: values.count)))
-        PGVectorCodec.encodeVector(values, into: &buffer)
+        try PGVectorCodec.encodeVector(values, into: &buffer)
     }
 
     /// Sends the trailer and whatever is buffered.

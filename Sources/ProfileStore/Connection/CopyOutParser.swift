@@ -54,6 +54,7 @@ struct CopyOutParser {
         while reader.remaining > 0 {
             let fields = Int(try reader.read(Int16.self))
             if fields == -1 { break }
+            guard fields >= 0 else { throw ProfileStoreError(.decoding, "a COPY tuple announces \(fields) fields") }
             ranges.removeAll(keepingCapacity: true)
             for _ in 0..<fields {
                 let length = Int(try reader.read(Int32.self))

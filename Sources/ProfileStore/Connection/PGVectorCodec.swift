@@ -7,7 +7,11 @@ enum PGVectorCodec {
     /// Bytes of one encoded `vector` of `dimensions` elements.
     static func vectorSize(dimensions: Int) -> Int { 4 + 4 * dimensions }
 
-    static func encodeVector(_ values: UnsafeBufferPointer<Float>, into buffer: inout WireBuffer) {
+    /// Encodes a `vector`; its dimension must fit pgvector's (≤ 16,000, and the wire's int16).
+    static func encodeVector(_ values: UnsafeBufferPointer<Float>, into buffer: inout WireBuffer) throws(ProfileStoreError) {
+        guard values.count <= ProfileStore.maximumDimensions else {
+            throw ProfileStoreError(.invalidInput, "a vector of \(values.count) dimensions; pgvector stores at most \(ProfileStore.maximumDimensions)")
+        }
         buffer.append(Int16(values.count))
         buffer.append(Int16(0))
         buffer.appendBigEndian(values)

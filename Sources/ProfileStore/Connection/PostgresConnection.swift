@@ -70,7 +70,7 @@ public final class PostgresConnection: @unchecked Sendable {
         var lengths: [Int32] = []
         for parameter in parameters {
             let start = buffer.count
-            let present = parameter.encode(into: &buffer)
+            let present = try parameter.encode(into: &buffer)
             offsets.append(present ? start : nil)
             lengths.append(Int32(buffer.count - start))
         }

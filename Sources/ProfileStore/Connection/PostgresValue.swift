@@ -43,7 +43,8 @@ public enum PostgresValue: Sendable, Equatable {
     }
 
     /// Appends the value's binary form (without a length prefix); false for NULL.
-    func encode(into buffer: inout WireBuffer) -> Bool {
+    /// Throws `.invalidInput` for a vector pgvector cannot hold.
+    func encode(into buffer: inout WireBuffer) throws(ProfileStoreError) -> Bool {
         switch self {
         case .null: return false
         case .bool(let value): buffer.append(UInt8(value ? 1 : 0))
@@ -56,7 +57,8 @@ public enum PostgresValue: Sendable, Equatable {
         case .timestamp(let value): buffer.append(PostgresTime.microseconds(from: value))
         case .textArray(let value): Self.encodeArray(value, elementOID: 25, into: &buffer) { $1.append(utf8: $0) }
         case .int64Array(let value): Self.encodeArray(value, elementOID: 20, into: &buffer) { $1.append($0) }
-        case .vector(let value): value.withUnsafeBufferPointer { PGVectorCodec.encodeVector($0, into: &buffer) }
+        case .vector(let value):
+            try value.withUnsafeBufferPointer { (values) throws(ProfileStoreError) in try PGVectorCodec.encodeVector(values, into: &buffer) }
         case .xid8(let value): buffer.append(value)
         }
         return true

@@ -41,10 +41,10 @@ extension ProfileStore {
                     try rows.vectors.withUnsafeBufferPointer { (vectors) throws(ProfileStoreError) in
                         for (row, userID) in rows.userIDs.enumerated() where include(userID) {
                             try writer.beginRow(fields: 4)
-                            writer.append(.int64(userID))
-                            writer.appendVector(UnsafeBufferPointer(rebasing: vectors[row * dimensions..<(row + 1) * dimensions]))
-                            writer.append(.text(rows.model))
-                            writer.append(.bytea(rows.contentHashes[row]))
+                            try writer.append(.int64(userID))
+                            try writer.appendVector(UnsafeBufferPointer(rebasing: vectors[row * dimensions..<(row + 1) * dimensions]))
+                            try writer.append(.text(rows.model))
+                            try writer.append(.bytea(rows.contentHashes[row]))
                         }
                     }
                 }

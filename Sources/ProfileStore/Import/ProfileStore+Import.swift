@@ -94,11 +94,11 @@ extension ProfileStore {
             for numbered in users {
                 let user = numbered.record
                 try writer.beginRow(fields: 5)
-                writer.append(.int32(Int32(numbered.line)))
-                writer.append(.int64(user.id))
-                writer.append(.text(user.handle))
-                writer.append(.text(user.name))
-                writer.append(.text(user.bio))
+                try writer.append(.int32(Int32(numbered.line)))
+                try writer.append(.int64(user.id))
+                try writer.append(.text(user.handle))
+                try writer.append(.text(user.name))
+                try writer.append(.text(user.bio))
             }
         }
         let taken = try connection.query("""
@@ -138,17 +138,17 @@ extension ProfileStore {
             for numbered in posts {
                 let post = numbered.record
                 try writer.beginRow(fields: 11)
-                writer.append(.int32(Int32(numbered.line)))
-                writer.append(.int64(post.id))
-                writer.append(.int64(post.userID))
-                writer.append(.text(post.text))
-                writer.append(.textArray(post.topics))
-                writer.append(.textArray(post.hashtags))
-                writer.append(.text(post.platform))
-                writer.append(.timestamp(post.publishedAt))
-                writer.append(.int64(post.views))
-                writer.append(.int64(post.likes))
-                writer.append(.int64(post.reposts))
+                try writer.append(.int32(Int32(numbered.line)))
+                try writer.append(.int64(post.id))
+                try writer.append(.int64(post.userID))
+                try writer.append(.text(post.text))
+                try writer.append(.textArray(post.topics))
+                try writer.append(.textArray(post.hashtags))
+                try writer.append(.text(post.platform))
+                try writer.append(.timestamp(post.publishedAt))
+                try writer.append(.int64(post.views))
+                try writer.append(.int64(post.likes))
+                try writer.append(.int64(post.reposts))
             }
         }
         let orphan = try connection.query("""

@@ -21,8 +21,9 @@ public enum NPYFile {
             throw VectorMathError(.malformedFile, "\(path): shape \(header.shape) is not a 2-D array (rows, dims) with dims > 0")
         }
         let (rows, columns) = (header.shape[0], header.shape[1])
-        let (bytes, overflow) = rows.multipliedReportingOverflow(by: columns * 4)
-        guard !overflow, bytes <= file.size - header.dataOffset else {
+        let (rowBytes, rowOverflow) = columns.multipliedReportingOverflow(by: 4)
+        let (bytes, overflow) = rows.multipliedReportingOverflow(by: rowBytes)
+        guard !rowOverflow, !overflow, bytes <= file.size - header.dataOffset else {
             throw VectorMathError(.malformedFile, "\(path): shape (\(rows), \(columns)) needs more data than the file holds")
         }
         var matrix = Matrix<Float>(columns: columns, capacity: rows)

@@ -60,6 +60,9 @@ public enum ExactSearch {
     ///   - queries: row-major, `queryCount × base.columns`, finite.
     ///   - base: the rows to search, `n × d`.
     /// - Returns: one list per query, each `min(k, qualifying rows)` long.
+    /// - Throws: ``VectorMathError/Code/invalidArgument`` when `rows` names a row outside `base`
+    ///   or is not ascending without repeats, or `labels` has fewer ids than `base` has rows
+    ///   (checked before anything is read).
     /// - Complexity: 2·queries·rows·d operations; reads `base` once per query block.
     public static func search<Element: VectorElement>(
         queries: UnsafeBufferPointer<Float>,
@@ -68,7 +71,19 @@ public enum ExactSearch {
         labels: Labels = .rowNumbers,
         parameters: Parameters,
         backend: BLASBackend
-    ) -> [[Neighbor]] {
+    ) throws(VectorMathError) -> [[Neighbor]] {
+        if case .candidates(let list) = rows {
+            var previous = -1
+            for row in list {
+                guard row > previous, row < base.rows else {
+                    throw VectorMathError(.invalidArgument, "candidate row \(row) is out of order or outside the \(base.rows) rows")
+                }
+                previous = row
+            }
+        }
+        if case .ids(let ids, _) = labels, ids.count < base.rows {
+            throw VectorMathError(.invalidArgument, "\(ids.count) ids label \(base.rows) rows")
+        }
         let dims = base.columns
         precondition(queries.count % dims == 0, "queries of \(queries.count) floats do not fill rows of \(dims)")
         precondition(parameters.k > 0 && parameters.threads > 0 && parameters.queryBlock > 0 && parameters.rowBlock > 0)

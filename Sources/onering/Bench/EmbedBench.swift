@@ -37,11 +37,11 @@ struct EmbedBench: AsyncParsableCommand {
         print("hashing embedder: \(creators) profiles in \(seconds.fixed(2)) s, \((Double(creators) / seconds).fixed(0)) profiles/s on one core (target ≥ 5,000)")
 
         let backend = try BLASBackend.shared()
-        print("niche share@\(k) (hashing): \(nicheShare(vectors, labels: mainNiche, backend: backend).fixed(3)) (share of each creator's \(k) nearest neighbours with its main niche, averaged; target ≥ 0.80)")
+        print("niche share@\(k) (hashing): \(try nicheShare(vectors, labels: mainNiche, backend: backend).fixed(3)) (share of each creator's \(k) nearest neighbours with its main niche, averaged; target ≥ 0.80)")
         let idf = InverseDocumentFrequency(documents: documents, configuration: plain.configuration)
         let weighted = try HashingEmbedder(configuration: .init(dimensions: store.dimensions, idf: idf))
         let weightedVectors = try await weighted.embed(documents)
-        print("niche share@\(k) (hashing + IDF from the corpus): \(nicheShare(weightedVectors, labels: mainNiche, backend: backend).fixed(3))")
+        print("niche share@\(k) (hashing + IDF from the corpus): \(try nicheShare(weightedVectors, labels: mainNiche, backend: backend).fixed(3))")
 
         guard backfill > 0 else { return }
         let profileStore = try await store.freshBenchmarkStore(schema: "onering_bench_embed")
@@ -68,10 +68,10 @@ struct EmbedBench: AsyncParsableCommand {
     }
 
     /// The mean share of each row's k nearest other rows that carry its label.
-    private func nicheShare(_ vectors: [Float], labels: [String], backend: BLASBackend) -> Double {
+    private func nicheShare(_ vectors: [Float], labels: [String], backend: BLASBackend) throws -> Double {
         let matrix = Matrix<Float>(columns: store.dimensions, values: vectors)
-        let neighbours = vectors.withUnsafeBufferPointer { queries in
-            ExactSearch.search(queries: queries, in: matrix, parameters: .init(k: k + 1), backend: backend)
+        let neighbours = try vectors.withUnsafeBufferPointer { queries in
+            try ExactSearch.search(queries: queries, in: matrix, parameters: .init(k: k + 1), backend: backend)
         }
         var total = 0.0
         for (row, list) in neighbours.enumerated() {
