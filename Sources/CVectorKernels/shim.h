@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(ONERING_PORTABLE_ONLY)
 #include <immintrin.h>
 
 /// out[r] = <rows[r], query> for r in 0..<count; rows are row-major float16, count x dims.

@@ -1,5 +1,7 @@
 import Foundation
+#if arch(x86_64) && !ONERING_PORTABLE_ONLY
 internal import CVectorKernels
+#endif
 
 extension KMeans {
     /// Greedy k-means++ (Arthur & Vassilvitskii 2007, with the greedy choice of
@@ -93,11 +95,16 @@ extension KMeans.Points {
                         let dots = scratch[worker]
                         let centreRows = centreValues.baseAddress! + rows.lowerBound * d
                         let blockRows = x.baseAddress! + block.lowerBound * d
+                        var scored = false
+                        #if arch(x86_64) && !ONERING_PORTABLE_ONLY
                         if m <= 8, CPUFeatures.current.hasAVX512 {
                             // Reads each point once for all centres (GEMM would spend
                             // its time packing the points); same layout as below.
                             onering_float_dots_avx512(blockRows, block.count, d, centreRows, m, dots)
-                        } else {
+                            scored = true
+                        }
+                        #endif
+                        if !scored {
                             backend.multiplyTransposed(m: block.count, n: m, k: d, a: blockRows, lda: d,
                                                        b: centreRows, ldb: d, c: dots, ldc: m)
                         }

@@ -1,4 +1,8 @@
+// The AVX kernels exist on x86_64 only; ONERING_PORTABLE_ONLY compiles the portable paths alone,
+// which is how `make portable-check` type-checks what arm64 builds.
+#if arch(x86_64) && !ONERING_PORTABLE_ONLY
 internal import CVectorKernels
+#endif
 
 /// A scalar type a ``Matrix`` can store and the search can scan: `Float` (exact,
 /// 4 bytes) or `Float16` (half the memory and bandwidth, ~3 significant digits).
@@ -49,13 +53,14 @@ extension Float: VectorElement {
 
 extension Float16: VectorElement {
     public static func convert(_ source: UnsafePointer<Float16>, to destination: UnsafeMutablePointer<Float>, count: Int) {
-        source.withMemoryRebound(to: UInt16.self, capacity: count) { bits in
-            switch HalfKernel.best {
-            case .avx512: onering_half_to_float_avx512(bits, destination, count)
-            case .avx2: onering_half_to_float_avx2(bits, destination, count)
-            case .portable: for i in 0..<count { destination[i] = Float(source[i]) }
-            }
+        #if arch(x86_64) && !ONERING_PORTABLE_ONLY
+        switch HalfKernel.best {
+        case .avx512: return source.withMemoryRebound(to: UInt16.self, capacity: count) { onering_half_to_float_avx512($0, destination, count) }
+        case .avx2: return source.withMemoryRebound(to: UInt16.self, capacity: count) { onering_half_to_float_avx2($0, destination, count) }
+        case .portable: break
         }
+        #endif
+        for i in 0..<count { destination[i] = Float(source[i]) }
     }
 
     public static func dotRows(
@@ -63,17 +68,17 @@ extension Float16: VectorElement {
         query: UnsafePointer<Float>, scores: UnsafeMutablePointer<Float>,
         backend: BLASBackend
     ) {
-        rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { bits in
-            switch HalfKernel.best {
-            case .avx512: onering_half_gemv_avx512(bits, count, dims, query, scores)
-            case .avx2: onering_half_gemv_avx2(bits, count, dims, query, scores)
-            case .portable:
-                for r in 0..<count {
-                    var sum: Float = 0
-                    for j in 0..<dims { sum += Float(rows[r * dims + j]) * query[j] }
-                    scores[r] = sum
-                }
-            }
+        #if arch(x86_64) && !ONERING_PORTABLE_ONLY
+        switch HalfKernel.best {
+        case .avx512: return rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { onering_half_gemv_avx512($0, count, dims, query, scores) }
+        case .avx2: return rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { onering_half_gemv_avx2($0, count, dims, query, scores) }
+        case .portable: break
+        }
+        #endif
+        for r in 0..<count {
+            var sum: Float = 0
+            for j in 0..<dims { sum += Float(rows[r * dims + j]) * query[j] }
+            scores[r] = sum
         }
     }
 
