@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SampleDataTests",
-            dependencies: ["SampleData"],
+            dependencies: ["SampleData", "ProfileStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,4 +24,19 @@ public enum TestDatabase {
         try await store.migrate()
         return store
     }
+
+    /// Runs `body` with a migrated store in a new schema, and drops the schema afterwards
+    /// whether `body` threw or not.
+    public static func withStore(
+        dimensions: Int = 8, maximumConnections: Int = 4, _ body: (ProfileStore) async throws -> Void
+    ) async throws {
+        let store = try await store(dimensions: dimensions, maximumConnections: maximumConnections)
+        do {
+            try await body(store)
+        } catch {
+            try? await store.dropSchema()
+            throw error
+        }
+        try await store.dropSchema()
+    }
 }

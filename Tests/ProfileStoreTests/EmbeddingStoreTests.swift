@@ -7,12 +7,13 @@ import VectorMath
 struct EmbeddingStoreTests {
     static let dimensions = 24
 
-    /// A store with `count` users, ids 1…count.
-    static func storeWithUsers(_ count: Int) async throws -> ProfileStore {
-        let store = try await TestDatabase.store(dimensions: dimensions)
-        let users = (1...count).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "u\($0)", name: "User \($0)")) }
-        _ = try await store.importUsers(users)
-        return store
+    /// Runs `body` with a store of `count` users, ids 1…count, in a schema dropped afterwards.
+    static func withUsers(_ count: Int, _ body: (ProfileStore) async throws -> Void) async throws {
+        try await TestDatabase.withStore(dimensions: dimensions) { store in
+            let users = (1...count).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "u\($0)", name: "User \($0)")) }
+            _ = try await store.importUsers(users)
+            try await body(store)
+        }
     }
 
     static func rows(_ ids: [Int64], seed: UInt64) -> EmbeddingRows {
@@ -27,97 +28,97 @@ struct EmbeddingStoreTests {
 
     @Test("the bulk read returns exactly what was written, bit for bit, in several batches")
     func bulkReadEqualsWritten() async throws {
-        let store = try await Self.storeWithUsers(300)
-        let first = Self.rows((1...200).map(Int64.init), seed: 1)
-        let second = Self.rows((201...300).map(Int64.init), seed: 2)
-        #expect(try await store.writeEmbeddings(first) == 200)
-        #expect(try await store.writeEmbeddings(second) == 100)
-        let read = try await store.embeddings()
-        #expect(read.vectors.rows == 300 && read.vectors.columns == Self.dimensions)
-        let expected = Self.byID(first.userIDs, first.vectors).merging(Self.byID(second.userIDs, second.vectors)) { $1 }
-        #expect(Self.byID(read.userIDs, read.vectors) == expected)
-        #expect(read.deletedUserIDs.isEmpty)
-        try await store.dropSchema()
+        try await Self.withUsers(300) { store in
+            let first = Self.rows((1...200).map(Int64.init), seed: 1)
+            let second = Self.rows((201...300).map(Int64.init), seed: 2)
+            #expect(try await store.writeEmbeddings(first) == 200)
+            #expect(try await store.writeEmbeddings(second) == 100)
+            let read = try await store.embeddings()
+            #expect(read.vectors.rows == 300 && read.vectors.columns == Self.dimensions)
+            let expected = Self.byID(first.userIDs, first.vectors).merging(Self.byID(second.userIDs, second.vectors)) { $1 }
+            #expect(Self.byID(read.userIDs, read.vectors) == expected)
+            #expect(read.deletedUserIDs.isEmpty)
+        }
     }
 
     @Test("rewriting embeddings updates them in place")
     func rewrite() async throws {
-        let store = try await Self.storeWithUsers(50)
-        _ = try await store.writeEmbeddings(Self.rows((1...50).map(Int64.init), seed: 1))
-        let update = Self.rows([5, 6, 7, 60 - 10], seed: 9)
-        _ = try await store.writeEmbeddings(update)
-        let read = try await store.embeddings()
-        #expect(read.userIDs.count == 50)
-        let stored = Self.byID(read.userIDs, read.vectors)
-        for (id, bits) in Self.byID(update.userIDs, update.vectors) { #expect(stored[id] == bits) }
-        try await store.dropSchema()
+        try await Self.withUsers(50) { store in
+            _ = try await store.writeEmbeddings(Self.rows((1...50).map(Int64.init), seed: 1))
+            let update = Self.rows([5, 6, 7, 60 - 10], seed: 9)
+            _ = try await store.writeEmbeddings(update)
+            let read = try await store.embeddings()
+            #expect(read.userIDs.count == 50)
+            let stored = Self.byID(read.userIDs, read.vectors)
+            for (id, bits) in Self.byID(update.userIDs, update.vectors) { #expect(stored[id] == bits) }
+        }
     }
 
     @Test("the change feed returns exactly the rows written or deleted since the watermark")
     func changeFeed() async throws {
-        let store = try await Self.storeWithUsers(100)
-        _ = try await store.writeEmbeddings(Self.rows((1...80).map(Int64.init), seed: 1))
-        let start = try await store.embeddings()
-        let idle = try await store.embeddings(changedSince: start.watermark)
-        #expect(idle.userIDs.isEmpty && idle.deletedUserIDs.isEmpty, "nothing changed since the watermark")
+        try await Self.withUsers(100) { store in
+            _ = try await store.writeEmbeddings(Self.rows((1...80).map(Int64.init), seed: 1))
+            let start = try await store.embeddings()
+            let idle = try await store.embeddings(changedSince: start.watermark)
+            #expect(idle.userIDs.isEmpty && idle.deletedUserIDs.isEmpty, "nothing changed since the watermark")
 
-        let rewritten = Self.rows([3, 4], seed: 5)
-        let added = Self.rows([90, 91, 92], seed: 6)
-        _ = try await store.writeEmbeddings(rewritten)
-        _ = try await store.writeEmbeddings(added)
-        #expect(try await store.deleteEmbeddings(userIDs: [10, 11]) == 2)
-        let changes = try await store.embeddings(changedSince: start.watermark)
-        #expect(Set(changes.userIDs) == [3, 4, 90, 91, 92] && changes.userIDs.count == 5)
-        #expect(Set(changes.deletedUserIDs) == [10, 11])
-        let expected = Self.byID(rewritten.userIDs, rewritten.vectors).merging(Self.byID(added.userIDs, added.vectors)) { $1 }
-        #expect(Self.byID(changes.userIDs, changes.vectors) == expected)
-        #expect(changes.watermark > start.watermark)
+            let rewritten = Self.rows([3, 4], seed: 5)
+            let added = Self.rows([90, 91, 92], seed: 6)
+            _ = try await store.writeEmbeddings(rewritten)
+            _ = try await store.writeEmbeddings(added)
+            #expect(try await store.deleteEmbeddings(userIDs: [10, 11]) == 2)
+            let changes = try await store.embeddings(changedSince: start.watermark)
+            #expect(Set(changes.userIDs) == [3, 4, 90, 91, 92] && changes.userIDs.count == 5)
+            #expect(Set(changes.deletedUserIDs) == [10, 11])
+            let expected = Self.byID(rewritten.userIDs, rewritten.vectors).merging(Self.byID(added.userIDs, added.vectors)) { $1 }
+            #expect(Self.byID(changes.userIDs, changes.vectors) == expected)
+            #expect(changes.watermark > start.watermark)
 
-        // Writing a deleted user again clears its tombstone.
-        _ = try await store.writeEmbeddings(Self.rows([10], seed: 7))
-        let later = try await store.embeddings(changedSince: changes.watermark)
-        #expect(later.userIDs == [10] && later.deletedUserIDs.isEmpty)
-        try await store.dropSchema()
+            // Writing a deleted user again clears its tombstone.
+            _ = try await store.writeEmbeddings(Self.rows([10], seed: 7))
+            let later = try await store.embeddings(changedSince: changes.watermark)
+            #expect(later.userIDs == [10] && later.deletedUserIDs.isEmpty)
+        }
     }
 
     @Test("an in-memory copy kept in sync through the feed equals a full read")
     func syncedCopy() async throws {
-        let store = try await Self.storeWithUsers(60)
-        _ = try await store.writeEmbeddings(Self.rows((1...40).map(Int64.init), seed: 1))
-        var snapshot = try await store.embeddings()
-        var copy = Self.byID(snapshot.userIDs, snapshot.vectors)
-        for round in 0..<3 {
-            let ids = (0..<5).map { Int64(1 + (round * 13 + $0 * 7) % 60) }
-            _ = try await store.writeEmbeddings(Self.rows(ids, seed: UInt64(10 + round)))
-            _ = try await store.deleteEmbeddings(userIDs: [Int64(20 + round)])
-            let changes = try await store.embeddings(changedSince: snapshot.watermark)
-            for id in changes.deletedUserIDs { copy[id] = nil }
-            copy.merge(Self.byID(changes.userIDs, changes.vectors)) { $1 }
-            snapshot = changes
+        try await Self.withUsers(60) { store in
+            _ = try await store.writeEmbeddings(Self.rows((1...40).map(Int64.init), seed: 1))
+            var snapshot = try await store.embeddings()
+            var copy = Self.byID(snapshot.userIDs, snapshot.vectors)
+            for round in 0..<3 {
+                let ids = (0..<5).map { Int64(1 + (round * 13 + $0 * 7) % 60) }
+                _ = try await store.writeEmbeddings(Self.rows(ids, seed: UInt64(10 + round)))
+                _ = try await store.deleteEmbeddings(userIDs: [Int64(20 + round)])
+                let changes = try await store.embeddings(changedSince: snapshot.watermark)
+                for id in changes.deletedUserIDs { copy[id] = nil }
+                copy.merge(Self.byID(changes.userIDs, changes.vectors)) { $1 }
+                snapshot = changes
+            }
+            let full = try await store.embeddings()
+            #expect(copy == Self.byID(full.userIDs, full.vectors))
         }
-        let full = try await store.embeddings()
-        #expect(copy == Self.byID(full.userIDs, full.vectors))
-        try await store.dropSchema()
     }
 
     @Test("bad embeddings are refused and nothing of their batch is written")
     func badInput() async throws {
-        let store = try await Self.storeWithUsers(10)
-        var zero = Self.rows([1, 2], seed: 1)
-        zero.vectors.replaceRow(1, with: [Float](repeating: 0, count: Self.dimensions))
-        var nan = Self.rows([1, 2], seed: 1)
-        nan.vectors[0, 3] = .nan
-        let repeated = Self.rows([1, 1], seed: 1)
-        let unknownUser = Self.rows([1, 99], seed: 1)
-        let wrongDimension = EmbeddingRows(
-            userIDs: [1], vectors: SyntheticVectors(dims: 7, seed: 1).generate(count: 1), model: "m", contentHashes: [[1]]
-        )
-        for (rows, code) in [(zero, ProfileStoreError.Code.invalidInput), (nan, .invalidInput), (repeated, .invalidInput),
-                             (unknownUser, .invalidInput), (wrongDimension, .dimensionMismatch)] {
-            let error = await #expect(throws: ProfileStoreError.self) { try await store.writeEmbeddings(rows) }
-            #expect(error?.code == code, "\(error?.message ?? "")")
+        try await Self.withUsers(10) { (store) async throws in
+            var zero = Self.rows([1, 2], seed: 1)
+            zero.vectors.replaceRow(1, with: [Float](repeating: 0, count: Self.dimensions))
+            var nan = Self.rows([1, 2], seed: 1)
+            nan.vectors[0, 3] = .nan
+            let repeated = Self.rows([1, 1], seed: 1)
+            let unknownUser = Self.rows([1, 99], seed: 1)
+            let wrongDimension = EmbeddingRows(
+                userIDs: [1], vectors: SyntheticVectors(dims: 7, seed: 1).generate(count: 1), model: "m", contentHashes: [[1]]
+            )
+            for (rows, code) in [(zero, ProfileStoreError.Code.invalidInput), (nan, .invalidInput), (repeated, .invalidInput),
+                                 (unknownUser, .invalidInput), (wrongDimension, .dimensionMismatch)] {
+                let error = await #expect(throws: ProfileStoreError.self) { try await store.writeEmbeddings(rows) }
+                #expect(error?.code == code, "\(error?.message ?? "")")
+            }
+            #expect(try await store.embeddings().userIDs.isEmpty)
         }
-        #expect(try await store.embeddings().userIDs.isEmpty)
-        try await store.dropSchema()
     }
 }

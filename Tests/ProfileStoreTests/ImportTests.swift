@@ -18,49 +18,49 @@ struct ImportTests {
 
     @Test("importing the same files twice changes nothing the second time")
     func idempotent() async throws {
-        let store = try await TestDatabase.store()
-        let users = try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl")
-        let posts = try JSONLines.posts(Data(Self.postsFile.utf8), source: "posts.jsonl")
-        #expect(users.map(\.line) == [1, 2, 4])
-        let first = (try await store.importUsers(users), try await store.importPosts(posts))
-        #expect(first.0.inserted == 3 && first.1.inserted == 2)
-        let versions = try await Self.rowVersions(store)
-        let second = (try await store.importUsers(users), try await store.importPosts(posts))
-        #expect(second.0.unchanged == 3 && second.0.inserted == 0 && second.0.updated == 0)
-        #expect(second.1.unchanged == 2)
-        #expect(try await Self.rowVersions(store) == versions, "an unchanged row must not be rewritten")
+        try await TestDatabase.withStore() { store in
+            let users = try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl")
+            let posts = try JSONLines.posts(Data(Self.postsFile.utf8), source: "posts.jsonl")
+            #expect(users.map(\.line) == [1, 2, 4])
+            let first = (try await store.importUsers(users), try await store.importPosts(posts))
+            #expect(first.0.inserted == 3 && first.1.inserted == 2)
+            let versions = try await Self.rowVersions(store)
+            let second = (try await store.importUsers(users), try await store.importPosts(posts))
+            #expect(second.0.unchanged == 3 && second.0.inserted == 0 && second.0.updated == 0)
+            #expect(second.1.unchanged == 2)
+            #expect(try await Self.rowVersions(store) == versions, "an unchanged row must not be rewritten")
 
-        var edited = users
-        edited[1].record.bio = "now with a bio"
-        let third = try await store.importUsers(edited)
-        #expect(third.updated == 1 && third.unchanged == 2)
-        try await store.dropSchema()
+            var edited = users
+            edited[1].record.bio = "now with a bio"
+            let third = try await store.importUsers(edited)
+            #expect(third.updated == 1 && third.unchanged == 2)
+        }
     }
 
     @Test("a post of an unknown user fails its whole batch, naming the line")
     func unknownUser() async throws {
-        let store = try await TestDatabase.store()
-        _ = try await store.importUsers(try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl"))
-        let posts = try JSONLines.posts(Data((Self.postsFile + "\n" + """
-            {"id": 12, "user_id": 99, "text": "orphan", "platform": "x", "published_at": "2026-09-03T00:00:00Z"}
-            """).utf8), source: "posts.jsonl")
-        let error = await #expect(throws: ProfileStoreError.self) { try await store.importPosts(posts, source: "posts.jsonl") }
-        #expect(error?.code == .invalidInput)
-        #expect(error?.message.contains("posts.jsonl line 3") == true)
-        #expect(error?.message.contains("99") == true)
-        let stored = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM posts").int64(0, 0) }
-        #expect(stored == 0, "nothing of the failed batch is written")
-        try await store.dropSchema()
+        try await TestDatabase.withStore() { store in
+            _ = try await store.importUsers(try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl"))
+            let posts = try JSONLines.posts(Data((Self.postsFile + "\n" + """
+                {"id": 12, "user_id": 99, "text": "orphan", "platform": "x", "published_at": "2026-09-03T00:00:00Z"}
+                """).utf8), source: "posts.jsonl")
+            let error = await #expect(throws: ProfileStoreError.self) { try await store.importPosts(posts, source: "posts.jsonl") }
+            #expect(error?.code == .invalidInput)
+            #expect(error?.message.contains("posts.jsonl line 3") == true)
+            #expect(error?.message.contains("99") == true)
+            let stored = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM posts").int64(0, 0) }
+            #expect(stored == 0, "nothing of the failed batch is written")
+        }
     }
 
     @Test("a handle taken by another stored user is refused")
     func handleTaken() async throws {
-        let store = try await TestDatabase.store()
-        _ = try await store.importUsers(try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl"))
-        let thief = [Numbered(line: 1, record: UserRecord(id: 7, handle: "ana", name: "Other Ana"))]
-        let error = await #expect(throws: ProfileStoreError.self) { try await store.importUsers(thief) }
-        #expect(error?.message.contains("already belongs to user 1") == true)
-        try await store.dropSchema()
+        try await TestDatabase.withStore() { store in
+            _ = try await store.importUsers(try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl"))
+            let thief = [Numbered(line: 1, record: UserRecord(id: 7, handle: "ana", name: "Other Ana"))]
+            let error = await #expect(throws: ProfileStoreError.self) { try await store.importUsers(thief) }
+            #expect(error?.message.contains("already belongs to user 1") == true)
+        }
     }
 
     @Test("malformed lines are reported with file, line and field", arguments: [
@@ -99,30 +99,30 @@ struct ImportTests {
 
     @Test("a whole-file import is all or nothing: an unknown user on the last line leaves no user and no post")
     func allOrNothing() async throws {
-        let store = try await TestDatabase.store()
-        let users = (1...30).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "user\($0)", name: "User \($0)")) }
-        var posts = (1...95).map { Numbered(line: $0, record: PostRecord(id: Int64($0), userID: Int64($0 % 30 + 1), text: "post \($0)", platform: "x", publishedAt: Date())) }
-        posts.append(Numbered(line: 96, record: PostRecord(id: 96, userID: 999, text: "orphan", platform: "x", publishedAt: Date())))
-        let error = await #expect(throws: ProfileStoreError.self) {
-            try await store.importProfiles(users: users, usersSource: "users.jsonl", posts: posts, postsSource: "posts.jsonl", batchSize: 10)
-        }
-        #expect(error?.message == "posts.jsonl line 96: field \"user_id\" names user 999, who is not imported")
-        #expect(try await Self.count(store, "users") == 0)
-        #expect(try await Self.count(store, "posts") == 0)
+        try await TestDatabase.withStore() { store in
+            let users = (1...30).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "user\($0)", name: "User \($0)")) }
+            var posts = (1...95).map { Numbered(line: $0, record: PostRecord(id: Int64($0), userID: Int64($0 % 30 + 1), text: "post \($0)", platform: "x", publishedAt: Date())) }
+            posts.append(Numbered(line: 96, record: PostRecord(id: 96, userID: 999, text: "orphan", platform: "x", publishedAt: Date())))
+            let error = await #expect(throws: ProfileStoreError.self) {
+                try await store.importProfiles(users: users, usersSource: "users.jsonl", posts: posts, postsSource: "posts.jsonl", batchSize: 10)
+            }
+            #expect(error?.message == "posts.jsonl line 96: field \"user_id\" names user 999, who is not imported")
+            #expect(try await Self.count(store, "users") == 0)
+            #expect(try await Self.count(store, "posts") == 0)
 
-        // A handle taken by a stored user, in a late batch: nothing of the import is kept either.
-        _ = try await store.importUsers([Numbered(line: 1, record: UserRecord(id: 500, handle: "user25", name: "Early"))])
-        let taken = await #expect(throws: ProfileStoreError.self) {
-            try await store.importProfiles(users: users, posts: Array(posts.dropLast()), batchSize: 10)
-        }
-        #expect(taken?.message.contains("line 25: handle \"user25\" already belongs to user 500") == true)
-        #expect(try await Self.count(store, "users") == 1)
-        #expect(try await Self.count(store, "posts") == 0)
+            // A handle taken by a stored user, in a late batch: nothing of the import is kept either.
+            _ = try await store.importUsers([Numbered(line: 1, record: UserRecord(id: 500, handle: "user25", name: "Early"))])
+            let taken = await #expect(throws: ProfileStoreError.self) {
+                try await store.importProfiles(users: users, posts: Array(posts.dropLast()), batchSize: 10)
+            }
+            #expect(taken?.message.contains("line 25: handle \"user25\" already belongs to user 500") == true)
+            #expect(try await Self.count(store, "users") == 1)
+            #expect(try await Self.count(store, "posts") == 0)
 
-        // Without the conflicts it all lands, posts naming users of the same import.
-        let counts = try await store.importProfiles(users: Array(users.prefix(24)) + Array(users.suffix(5)), posts: Array(posts.dropLast()).filter { $0.record.userID != 25 }, batchSize: 10)
-        #expect(counts.users.inserted == 29 && counts.posts.inserted == 92)
-        try await store.dropSchema()
+            // Without the conflicts it all lands, posts naming users of the same import.
+            let counts = try await store.importProfiles(users: Array(users.prefix(24)) + Array(users.suffix(5)), posts: Array(posts.dropLast()).filter { $0.record.userID != 25 }, batchSize: 10)
+            #expect(counts.users.inserted == 29 && counts.posts.inserted == 92)
+        }
     }
 
     @Test("malformed lines are named in words a person knows", arguments: [

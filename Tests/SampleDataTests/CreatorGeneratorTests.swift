@@ -1,4 +1,5 @@
 import Foundation
+import ProfileStore
 import SampleData
 import Testing
 
@@ -58,6 +59,11 @@ struct CreatorGeneratorTests {
         let labels = try SampleDataWriter.nicheLabels(users: Data(contentsOf: users))
         #expect(labels[1] == sample[0].niches)
         #expect(labels.count == 100)
+        // The importer reads back exactly what was generated, line by line.
+        let readUsers = try JSONLines.users(Data(contentsOf: users), source: "users.jsonl")
+        let readPosts = try JSONLines.posts(Data(contentsOf: posts), source: "posts.jsonl")
+        #expect(readUsers.map(\.record) == sample.map(\.user))
+        #expect(readPosts.map(\.record) == sample.flatMap(\.posts))
     }
 
     @Test("each niche's trending topic surges in the last week and not before")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VectorMath
 
@@ -6,7 +7,15 @@ import VectorMath
         let backend = try BLASBackend.shared()
         #expect(!backend.library.isEmpty)
         #expect(!backend.kernel.isEmpty)
-        #expect(backend.rejectedKernels.count < 4)
+        // The kernel came from where the backend says, and a rejected one never runs.
+        let preset = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
+        #expect((backend.kernelSource == .environment) == (preset != nil && backend.library.contains("openblas")))
+        let candidates = BLASBackend.preferredOpenBLASKernels(for: backend.cpu)
+        if backend.kernelSource == .selected {
+            #expect(candidates.contains { $0.caseInsensitiveCompare(backend.kernel) == .orderedSame }, "\(backend.kernel) ∉ \(candidates)")
+        }
+        #expect(!backend.rejectedKernels.contains(backend.kernel))
+        #expect(backend.rejectedKernels.allSatisfy { rejected in candidates.contains { $0.caseInsensitiveCompare(rejected) == .orderedSame } })
     }
 
     @Test func gemmAndGemvAgreeWithLoops() throws {

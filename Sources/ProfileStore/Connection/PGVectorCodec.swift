@@ -1,7 +1,6 @@
-/// pgvector's binary wire format: `vector` both ways, `halfvec` out.
+/// pgvector's binary wire format for `vector`, both ways.
 ///
-/// `vector`: int16 dimensions, int16 zero, then each float4 big-endian
-/// (`vector_send`). `halfvec`: the same header, then each float16 big-endian.
+/// `vector`: int16 dimensions, int16 zero, then each float4 big-endian (`vector_send`).
 /// The server checks every element is finite on the way in.
 enum PGVectorCodec {
     /// Bytes of one encoded `vector` of `dimensions` elements.
@@ -37,15 +36,6 @@ enum PGVectorCodec {
             try decodeVector(bytes, into: destination)
         }
         return values
-    }
-
-    /// Decodes a `halfvec` into a new array.
-    static func decodeHalfVector(_ bytes: UnsafeRawBufferPointer) throws(ProfileStoreError) -> [Float16] {
-        let dimensions = try header(bytes, elementSize: 2)
-        let source = bytes.baseAddress! + 4
-        return (0..<dimensions).map { index in
-            Float16(bitPattern: UInt16(bigEndian: source.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self)))
-        }
     }
 
     private static func header(_ bytes: UnsafeRawBufferPointer, elementSize: Int) throws(ProfileStoreError) -> Int {

@@ -109,11 +109,6 @@ public final class QueryResult {
         try PGVectorCodec.decodeVector(try nonNull(row, column))
     }
 
-    /// A pgvector `halfvec` value.
-    public func halfVector(_ row: Int, _ column: Int) throws(ProfileStoreError) -> [Float16] {
-        try PGVectorCodec.decodeHalfVector(try nonNull(row, column))
-    }
-
     private func nonNull(_ row: Int, _ column: Int) throws(ProfileStoreError) -> UnsafeRawBufferPointer {
         precondition(row < rowCount && column < Int(PQnfields(handle)), "(\(row), \(column)) is outside the result")
         guard !isNull(row, column) else {
