@@ -138,6 +138,30 @@ struct KMeansTests {
         #expect(KMeans.churn(previous: before.assignments, current: warm.assignments) < 0.01)
     }
 
+    @Test func matchingAcrossDifferentClusterCounts() throws {
+        let (data, _) = clustered(1500, dims: 16, clusters: 4, spread: 1, seed: 3)
+        let before = try KMeans.run(data, parameters: .init(k: 4, seed: 1, restarts: 2), backend: backend)
+        // One more cluster: the four that match keep their ids, the new one takes id 4.
+        let more = KMeans.matched(try KMeans.run(data, parameters: .init(k: 5, seed: 9, restarts: 2), backend: backend),
+                                  toPrevious: before.centroids, backend: backend)
+        #expect(Set(more.assignments) == Set(0..<5))
+        #expect(more.counts.reduce(0, +) == 1500 && more.centroids.rows == 5)
+        for id in 0..<4 {
+            let old = before.centroids.row(id), new = more.centroids.row(id)
+            let cosine = zip(old, new).reduce(0) { $0 + $1.0 * $1.1 }
+                / (old.reduce(0) { $0 + $1 * $1 }.squareRoot() * new.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            // Three clusters stay put (cosine ≈ 1); the one split in two stays near its halves.
+            #expect(cosine > 0.75, "cluster \(id) kept its place")
+        }
+        // One fewer: ids stay within 0..<3 and cover it.
+        let fewer = KMeans.matched(try KMeans.run(data, parameters: .init(k: 3, seed: 5), backend: backend),
+                                   toPrevious: before.centroids, backend: backend)
+        #expect(Set(fewer.assignments) == Set(0..<3) && fewer.centroids.rows == 3)
+        for (row, cluster) in fewer.assignments.enumerated() where row < 50 {
+            #expect(fewer.counts[Int(cluster)] > 0)
+        }
+    }
+
     @Test func badInputIsAClearError() throws {
         let data = SyntheticVectors(dims: 4, seed: 1).generate(count: 10)
         func code(_ data: Matrix<Float>, _ parameters: KMeans.Parameters) -> VectorMathError.Code? {
