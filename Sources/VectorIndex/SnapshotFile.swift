@@ -1,29 +1,18 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VectorMath
 
-/// Writes a snapshot file section by section, chaining a ``Checksum64`` over the sections.
+/// Writes a snapshot file section by section through a ``BinaryFile``, chaining a
+/// ``Checksum64`` over the sections.
 final class SnapshotWriter {
-    let path: String
-    private let handle: UnsafeMutablePointer<FILE>
+    private let file: BinaryFile
     private(set) var checksum: UInt64 = 0
 
     init(path: String) throws(VectorIndexError) {
-        guard let handle = fopen(path, "wb") else {
-            throw VectorIndexError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        self.path = path
-        self.handle = handle
+        do { file = try BinaryFile(writing: path) } catch { throw VectorIndexError(.io, error.message, underlying: error) }
     }
-
-    deinit { fclose(handle) }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(VectorIndexError) {
         checksum = Checksum64.of(bytes, seed: checksum)
-        guard bytes.isEmpty || fwrite(bytes.baseAddress!, 1, bytes.count, handle) == bytes.count else {
-            throw VectorIndexError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        do { try file.write(bytes) } catch { throw VectorIndexError(.io, error.message, underlying: error) }
     }
 
     func write(_ bytes: [UInt8]) throws(VectorIndexError) {
@@ -32,35 +21,29 @@ final class SnapshotWriter {
 
     /// Flushes to disk, so that the rename that follows publishes complete data.
     func finish() throws(VectorIndexError) {
-        guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else {
-            throw VectorIndexError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        do { try file.sync() } catch { throw VectorIndexError(.io, error.message, underlying: error) }
     }
 }
 
-/// Reads a snapshot file section by section, chaining the same checksum as ``SnapshotWriter``.
+/// Reads a snapshot file section by section through a ``BinaryFile``, chaining the same
+/// checksum as ``SnapshotWriter``.
 final class SnapshotReader {
+    private let file: BinaryFile
     let path: String
     let size: Int
-    private let handle: UnsafeMutablePointer<FILE>
     private(set) var checksum: UInt64 = 0
 
     init(path: String) throws(VectorIndexError) {
-        guard let handle = fopen(path, "rb") else {
-            throw VectorIndexError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        var info = stat()
-        fstat(fileno(handle), &info)
+        do { file = try BinaryFile(reading: path) } catch { throw VectorIndexError(.io, error.message, underlying: error) }
         self.path = path
-        self.handle = handle
-        self.size = Int(info.st_size)
+        size = file.size
     }
 
-    deinit { fclose(handle) }
-
     func read(into buffer: UnsafeMutableRawBufferPointer, _ what: String) throws(VectorIndexError) {
-        guard buffer.isEmpty || fread(buffer.baseAddress!, 1, buffer.count, handle) == buffer.count else {
-            throw VectorIndexError(.corruptSnapshot, "\(path) ends inside its \(what)")
+        if let base = buffer.baseAddress {
+            do { try file.read(into: base, count: buffer.count, what: what) } catch {
+                throw VectorIndexError(.corruptSnapshot, "\(path) ends inside its \(what)", underlying: error)
+            }
         }
         checksum = Checksum64.of(UnsafeRawBufferPointer(buffer), seed: checksum)
     }

@@ -2,12 +2,15 @@
 import Glibc
 #endif
 
-/// A buffered file opened for reading or writing, with errors that name the file.
-struct BinaryFile: ~Copyable {
-    let path: String
+/// A buffered file opened for reading or writing, with errors that name the file: the one
+/// file wrapper of the package (`.npy`, `.fvecs`, index snapshots).
+public struct BinaryFile: ~Copyable {
+    /// The file's path, as errors name it.
+    public let path: String
     private let handle: UnsafeMutablePointer<FILE>
 
-    init(reading path: String) throws(VectorMathError) {
+    /// Opens `path` for reading.
+    public init(reading path: String) throws(VectorMathError) {
         guard let handle = fopen(path, "rb") else {
             throw VectorMathError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
@@ -15,7 +18,8 @@ struct BinaryFile: ~Copyable {
         self.handle = handle
     }
 
-    init(writing path: String) throws(VectorMathError) {
+    /// Creates (or truncates) `path` for writing.
+    public init(writing path: String) throws(VectorMathError) {
         guard let handle = fopen(path, "wb") else {
             throw VectorMathError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
@@ -26,13 +30,13 @@ struct BinaryFile: ~Copyable {
     deinit { fclose(handle) }
 
     /// The file's size in bytes.
-    var size: Int {
+    public var size: Int {
         var info = stat()
         return fstat(fileno(handle), &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// Reads exactly `count` bytes; `what` names them in the error.
-    func read(into buffer: UnsafeMutableRawPointer, count: Int, what: @autoclosure () -> String) throws(VectorMathError) {
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int, what: @autoclosure () -> String) throws(VectorMathError) {
         guard count > 0 else { return }
         let got = fread(buffer, 1, count, handle)
         guard got == count else {
@@ -41,7 +45,7 @@ struct BinaryFile: ~Copyable {
     }
 
     /// Reads exactly `count` bytes into a new array.
-    func readBytes(_ count: Int, what: @autoclosure () -> String) throws(VectorMathError) -> [UInt8] {
+    public func readBytes(_ count: Int, what: @autoclosure () -> String) throws(VectorMathError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let got = bytes.withUnsafeMutableBytes { fread($0.baseAddress!, 1, count, handle) }
         guard got == count else {
@@ -51,20 +55,21 @@ struct BinaryFile: ~Copyable {
     }
 
     /// Reads one little-endian fixed-width integer.
-    func readInteger<T: FixedWidthInteger>(_: T.Type, what: @autoclosure () -> String) throws(VectorMathError) -> T {
+    public func readInteger<T: FixedWidthInteger>(_: T.Type, what: @autoclosure () -> String) throws(VectorMathError) -> T {
         let bytes = try readBytes(MemoryLayout<T>.size, what: what())
         return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
     }
 
     /// Whether every byte has been read.
-    var isAtEnd: Bool {
+    public var isAtEnd: Bool {
         let c = getc(handle)
         if c == EOF { return true }
         ungetc(c, handle)
         return false
     }
 
-    func write(_ buffer: UnsafeRawBufferPointer) throws(VectorMathError) {
+    /// Writes all of `buffer`.
+    public func write(_ buffer: UnsafeRawBufferPointer) throws(VectorMathError) {
         guard buffer.count > 0 else { return }
         guard fwrite(buffer.baseAddress!, 1, buffer.count, handle) == buffer.count else {
             throw VectorMathError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
@@ -72,7 +77,7 @@ struct BinaryFile: ~Copyable {
     }
 
     /// Flushes buffered bytes and the file's data to disk.
-    func sync() throws(VectorMathError) {
+    public func sync() throws(VectorMathError) {
         guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else {
             throw VectorMathError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
