@@ -30,8 +30,22 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         // Checked here, not in validate(): an unknown option (`--user`) must be reported as such first.
         guard users != nil || posts != nil else { throw ValidationError("give --users, --posts, or both") }
-        let userRecords = try users.map { path in try JSONLines.users(try Self.read(path), source: path) } ?? []
-        let postRecords = try posts.map { path in try JSONLines.posts(try Self.read(path), source: path) } ?? []
+        let reading = now()
+        let userRecords: [Numbered<UserRecord>] = try users.map { (path) throws -> [Numbered<UserRecord>] in
+            let progressLine = ProgressLine(total: 1)
+            defer { progressLine.finish() }
+            return try JSONLines.users(try Self.read(path), source: path) { done, total in
+                progressLine.update(done: done, total: total, detail: "lines of \(path) checked")
+            }
+        } ?? []
+        let postRecords: [Numbered<PostRecord>] = try posts.map { (path) throws -> [Numbered<PostRecord>] in
+            let progressLine = ProgressLine(total: 1)
+            defer { progressLine.finish() }
+            return try JSONLines.posts(try Self.read(path), source: path) { done, total in
+                progressLine.update(done: done, total: total, detail: "lines of \(path) checked")
+            }
+        } ?? []
+        print("checked \(userRecords.count + postRecords.count) lines in \((now() - reading).fixed(1)) s; writing")
         let profileStore = try await store.openStore()
         let started = now()
         let progressLine = ProgressLine(total: userRecords.count + postRecords.count)

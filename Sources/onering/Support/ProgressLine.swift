@@ -5,15 +5,17 @@ import Foundation
 /// Safe to update from any thread (the import reports from the store's).
 final class ProgressLine: @unchecked Sendable {
     private let lock = NSLock()
-    private let total: Int
+    private var total: Int
     private let isTerminal = isatty(STDOUT_FILENO) == 1
     private var lastDecile = -1
 
     init(total: Int) { self.total = max(total, 1) }
 
-    func update(done: Int, detail: String) {
+    /// Reports `done` of the total (`total` replaces it when the caller learns it late).
+    func update(done: Int, total newTotal: Int? = nil, detail: String) {
         lock.lock()
         defer { lock.unlock() }
+        if let newTotal { total = max(newTotal, 1) }
         let fraction = min(Double(done) / Double(total), 1)
         if isTerminal {
             let width = 30
