@@ -155,6 +155,26 @@ static inline void onering_half_to_float_avx2(const uint16_t *src, float *dst, s
     for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
 
+/// dst[i] = half(src[i]), round to nearest even (vcvtps2ph), for i in 0..<count.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline void onering_float_to_half_avx512(const float *src, uint16_t *dst, size_t count) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm512_cvtps_ph(_mm512_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    }
+    for (; i < count; i++) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+/// The AVX2 + F16C form of `onering_float_to_half_avx512`.
+__attribute__((target("avx2,f16c")))
+static inline void onering_float_to_half_avx2(const float *src, uint16_t *dst, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        _mm_storeu_si128((__m128i *)(dst + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    }
+    for (; i < count; i++) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
 #endif // __x86_64__
 
 #endif

@@ -51,14 +51,17 @@ struct CohortPartition: Sendable {
     /// moving it out of the cohort it was in.
     mutating func upsert(id: Int64, unit: UnsafeBufferPointer<Float>, cohort: Int?, backend: BLASBackend) {
         let target = cohort ?? Int(nearestCohorts(to: unit, count: 1, backend: backend)[0].id)
+        let columns = centroids.columns
         if let current = location[id], Int(current.cohort) == target {
-            cohorts[target].vectors.replaceRow(Int(current.row), with: unit.lazy.map(Float16.init))
+            cohorts[target].vectors.withUnsafeMutableBufferPointer { rows in
+                Float16.convert(unit.baseAddress!, to: rows.baseAddress! + Int(current.row) * columns, count: columns)
+            }
             return
         }
         remove(id: id)
         location[id] = (Int32(target), Int32(cohorts[target].ids.count))
         cohorts[target].ids.append(id)
-        cohorts[target].vectors.append(row: unit.lazy.map(Float16.init))
+        cohorts[target].vectors.appendRows(count: 1) { destination in Float16.convert(unit.baseAddress!, to: destination, count: columns) }
     }
 
     /// Removes `id` (the last row of its cohort moves into its place).

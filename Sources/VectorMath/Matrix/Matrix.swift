@@ -178,7 +178,7 @@ extension Matrix where Element == Float {
         var half = Matrix<Float16>(columns: columns, capacity: rows)
         withUnsafeBufferPointer { source in
             half.appendRows(count: rows) { destination in
-                for i in 0..<source.count { destination[i] = Float16(source[i]) }
+                if let base = source.baseAddress { Float16.convert(base, to: destination, count: source.count) }
             }
         }
         return half

@@ -91,3 +91,18 @@ extension Float16: VectorElement {
         return body(scratch!)
     }
 }
+
+extension Float16 {
+    /// Writes `count` floats as float16, rounding to nearest even: the hardware conversion where
+    /// the CPU has it (Swift's `Float16(_:)` calls a software routine on x86_64, ~10× slower).
+    public static func convert(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float16>, count: Int) {
+        #if arch(x86_64) && !ONERING_PORTABLE_ONLY
+        switch HalfKernel.best {
+        case .avx512: return destination.withMemoryRebound(to: UInt16.self, capacity: count) { onering_float_to_half_avx512(source, $0, count) }
+        case .avx2: return destination.withMemoryRebound(to: UInt16.self, capacity: count) { onering_float_to_half_avx2(source, $0, count) }
+        case .portable: break
+        }
+        #endif
+        for i in 0..<count { destination[i] = Float16(source[i]) }
+    }
+}
