@@ -88,19 +88,38 @@ extension PersonalizationEngine {
         return report
     }
 
+    /// A cohort run read from the store, ready to partition the index by.
+    struct LoadedRun: Sendable {
+        var record: CohortRunRecord
+        var cohorts: [Cohort]
+        var centroids: Matrix<Float>
+        var cohortOf: [Int64: Int]
+    }
+
     /// Loads run `runID` (or none) and re-partitions the index by its cohorts.
     func switchRun(to runID: Int64?) async throws(ProfileStoreError) {
         guard let runID else {
             state.write { $0.run = nil }
             return
         }
-        guard let record = try await store.cohortRuns(limit: ProfileStore.keptCohortRuns).first(where: { $0.id == runID }) else { return }
+        if let run = try await Self.loadRun(runID, from: store, logger: logger) { switchRun(to: run) }
+    }
+
+    /// The active run of `store`, or nil when there is none (or it is unusable).
+    static func loadRun(from store: ProfileStore) async throws(ProfileStoreError) -> LoadedRun? {
+        guard let runID = try await store.activeCohortRunID() else { return nil }
+        return try await loadRun(runID, from: store, logger: nil)
+    }
+
+    /// Run `runID` with its cohorts and members; nil when it has no usable centroids.
+    static func loadRun(_ runID: Int64, from store: ProfileStore, logger: Logger?) async throws(ProfileStoreError) -> LoadedRun? {
+        guard let record = try await store.cohortRuns(limit: ProfileStore.keptCohortRuns).first(where: { $0.id == runID }) else { return nil }
         let records = try await store.cohorts(runID: runID)
         let members = try await store.cohortMembers(runID: runID)
         let dimensions = store.configuration.dimensions
         guard !records.isEmpty, records.allSatisfy({ $0.centroid.count == dimensions }) else {
-            logger.error("cohort run \(runID) has no usable centroids; keeping the previous run")
-            return
+            logger?.error("cohort run \(runID) has no usable centroids; keeping the previous run")
+            return nil
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -111,20 +130,26 @@ extension PersonalizationEngine {
         var cohortOf: [Int64: Int] = [:]
         cohortOf.reserveCapacity(members.userIDs.count)
         for (index, userID) in members.userIDs.enumerated() { cohortOf[userID] = Int(members.cohorts[index]) }
-        let centroids = Matrix(columns: dimensions, values: records.flatMap(\.centroid))
+        return LoadedRun(record: record, cohorts: cohorts, centroids: Matrix(columns: dimensions, values: records.flatMap(\.centroid)),
+                         cohortOf: cohortOf)
+    }
+
+    /// Re-partitions the index by `run`'s cohorts and makes it the active run.
+    func switchRun(to run: LoadedRun) {
         // Built under the write lock, so no change falls between the copy and the switch.
         state.write { state in
-            var sizes = [Int](repeating: 0, count: records.count)
-            for cohort in members.cohorts where Int(cohort) < sizes.count { sizes[Int(cohort)] += 1 }
+            let k = run.centroids.rows
+            var sizes = [Int](repeating: 0, count: k)
+            for cohort in run.cohortOf.values where cohort < k { sizes[cohort] += 1 }
             // Room for creators written since the run, too.
-            let spare = max(0, state.index.count - members.userIDs.count) / max(records.count, 1) + 16
-            var partition = CohortPartition(centroids: centroids, expectedSizes: sizes.map { $0 + spare })
+            let spare = max(0, state.index.count - run.cohortOf.count) / max(k, 1) + 16
+            var partition = CohortPartition(centroids: run.centroids, expectedSizes: sizes.map { $0 + spare })
             for userID in state.index.allIDs {
                 guard let vector = try? state.index.vector(for: userID) else { continue }
-                vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: cohortOf[userID], backend: backend) }
+                vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
             }
-            state.run = ActiveRun(record: record, cohorts: cohorts, partition: partition)
+            state.run = ActiveRun(record: run.record, cohorts: run.cohorts, partition: partition)
         }
-        logger.info("cohort run \(runID) is active: \(records.count) cohorts")
+        logger.info("cohort run \(run.record.id) is active: \(run.centroids.rows) cohorts")
     }
 }

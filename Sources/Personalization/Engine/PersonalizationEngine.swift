@@ -113,8 +113,12 @@ public final class PersonalizationEngine: Sendable {
         let backend: BLASBackend
         do { backend = try BLASBackend.shared() } catch { throw .computation(error) }
         let indexConfiguration = VectorIndex.Configuration(search: .init(k: 10, threads: configuration.searchThreads))
+        let started = ContinuousClock.now
+        // The active run's rows come on a second connection while the embeddings stream in.
+        async let activeRun = Self.loadRun(from: store)
         let read: EmbeddingChanges
         do { read = try await store.embeddings() } catch { throw .store(error) }
+        let readTime = ContinuousClock.now - started
         let userIDs = read.userIDs, watermark = read.watermark
         // The bulk read becomes the index without a copy (the matrix must be uniquely referenced).
         let adopted = try? VectorIndex(ids: userIDs, vectors: (consume read).vectors, configuration: indexConfiguration)
@@ -131,10 +135,17 @@ public final class PersonalizationEngine: Sendable {
             do { engine.apply(try await store.embeddings()) } catch { throw .store(error) }
         }
         engine.state.write { $0.lastSync = Date() }
+        let indexTime = ContinuousClock.now - started
         do {
-            if let runID = try await store.activeCohortRunID() { try await engine.switchRun(to: runID) }
-        } catch { throw .store(error) }
-        logger.info("engine started", metadata: ["creators": "\(engine.status.creators)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")"])
+            if let run = try await activeRun { engine.switchRun(to: run) }
+        } catch {
+            // `async let` forgets the error type; only the store throws here.
+            throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
+        }
+        logger.info("engine started", metadata: [
+            "creators": "\(engine.status.creators)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")",
+            "read": "\(readTime)", "index": "\(indexTime - readTime)", "partition": "\(ContinuousClock.now - started - indexTime)",
+        ])
         return engine
     }
 
