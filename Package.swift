@@ -71,6 +71,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Writer",
+            dependencies: ["Personalization", "CCurl", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources/writer-prompt.txt")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Command line
 
         .executableTarget(
@@ -83,6 +90,7 @@ let package = Package(
                 "Embedding",
                 "SampleData",
                 "Personalization",
+                "Writer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -126,6 +134,11 @@ let package = Package(
         .testTarget(
             name: "CommandLineTests",
             dependencies: ["onering", "ProfileStore", "_TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WriterTests",
+            dependencies: ["Writer", "Personalization", "_TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,6 +24,13 @@ static inline CURLcode onering_curl_set_function(CURL *curl, CURLoption option, 
     return curl_easy_setopt(curl, option, function);
 }
 
+typedef int (*onering_curl_progress_fn)(void *context, curl_off_t downloadTotal, curl_off_t downloaded,
+                                        curl_off_t uploadTotal, curl_off_t uploaded);
+
+static inline CURLcode onering_curl_set_progress_function(CURL *curl, onering_curl_progress_fn function) {
+    return curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, function);
+}
+
 static inline CURLcode onering_curl_response_code(CURL *curl, long *code) {
     return curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code);
 }

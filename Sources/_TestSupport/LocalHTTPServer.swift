@@ -1,33 +1,62 @@
-import Foundation
-import Glibc
+public import Foundation
+internal import Glibc
 
 /// A small HTTP/1.1 server on 127.0.0.1 for provider tests: each connection gets one
-/// response from `handler` (after its delay), then the connection closes.
-final class LocalHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [String: String]
-        var body: Data
+/// response from `handler` (after its delay), then the connection closes. A streamed
+/// response is written chunk by chunk, each after its own pause, with no length: the
+/// body ends when the connection closes, as a server-sent event stream may.
+public final class LocalHTTPServer: @unchecked Sendable {
+    /// A request as it arrived.
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var headers: [String: String]
+        public var body: Data
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: [String: String] = [:]
-        var body: Data
-        var delay: Double = 0
+    /// What to answer.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+        public var delay: Double
+        /// Written one by one after the headers, each after its pause (seconds), instead of `body`.
+        public var chunks: [(pause: Double, bytes: Data)]?
+
+        /// A whole response, after `delay` seconds.
+        public init(status: Int, headers: [String: String] = [:], body: Data, delay: Double = 0) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delay = delay
+        }
+
+        /// A streamed response: `chunks` written one by one, each after its pause.
+        public init(status: Int, headers: [String: String] = [:], chunks: [(pause: Double, bytes: Data)]) {
+            self.status = status
+            self.headers = headers
+            self.body = Data()
+            self.delay = 0
+            self.chunks = chunks
+        }
     }
 
-    let port: Int
+    /// The port it listens on.
+    public let port: Int
     private let socket: Int32
     private let handler: @Sendable (Request, Int) -> Response
     private let lock = NSLock()
     private var received: [Request] = []
 
     /// The requests so far, in arrival order.
-    var requests: [Request] { lock.withLock { received } }
+    public var requests: [Request] { lock.withLock { received } }
 
-    init(handler: @escaping @Sendable (_ request: Request, _ number: Int) -> Response) throws {
+    /// Connections closed by the client before the response was fully written.
+    public var abandonedResponses: Int { lock.withLock { abandoned } }
+    private var abandoned = 0
+
+    /// A server answering each request with `handler(request, its 1-based number)`.
+    public init(handler: @escaping @Sendable (_ request: Request, _ number: Int) -> Response) throws {
         self.handler = handler
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.socket = socket
@@ -46,7 +75,7 @@ final class LocalHTTPServer: @unchecked Sendable {
 
     /// Stops listening. The accept thread closes the socket itself: closing it here could
     /// let another server reuse the descriptor while this thread still accepts on it.
-    func stop() {
+    public func stop() {
         shutdown(socket, Int32(SHUT_RDWR))
     }
 
@@ -78,16 +107,33 @@ final class LocalHTTPServer: @unchecked Sendable {
         }
         let response = handler(request!, number)
         if response.delay > 0 { usleep(UInt32(response.delay * 1_000_000)) }
-        var head = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n"
+        var head = "HTTP/1.1 \(response.status) Status\r\nConnection: close\r\n"
+        if response.chunks == nil { head += "Content-Length: \(response.body.count)\r\n" }
         for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        let bytes = Data((head + "\r\n").utf8) + response.body
+        guard send(Data((head + "\r\n").utf8), to: client) else { return }
+        guard let chunks = response.chunks else {
+            _ = send(response.body, to: client)
+            return
+        }
+        for chunk in chunks {
+            if chunk.pause > 0 { usleep(UInt32(chunk.pause * 1_000_000)) }
+            guard send(chunk.bytes, to: client) else {
+                lock.withLock { abandoned += 1 }
+                return
+            }
+        }
+    }
+
+    /// Writes all of `bytes`; false when the client has gone.
+    private func send(_ bytes: Data, to client: Int32) -> Bool {
         bytes.withUnsafeBytes { raw in
             var sent = 0
             while sent < raw.count {
-                let written = write(client, raw.baseAddress! + sent, raw.count - sent)
-                if written <= 0 { return }
+                let written = Glibc.send(client, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                if written <= 0 { return false }
                 sent += written
             }
+            return true
         }
     }
 

@@ -1,0 +1,59 @@
+internal import Foundation
+public import Personalization
+
+/// Writes without a network: a deterministic draft composed from the personalization context
+/// (the brief or the cohort's top trend, the creator's style and hashtags, a line from the best
+/// exemplar's theme), streamed word by word. The same context and brief give the same draft.
+public struct OfflineProvider: LLMProvider {
+    public let name = "offline"
+    public let model = "onering-offline-drafter-v1"
+    let draft: String
+
+    /// A drafter for `context`, `brief` and `platform`.
+    public init(context: PersonalizationContext, brief: String?, platform: Platform) {
+        draft = Self.compose(context: context, brief: brief, platform: platform)
+    }
+
+    /// Streams the draft a word at a time; `messages` are not needed (the draft comes from the context).
+    public func stream(_ messages: [ChatMessage], maximumTokens: Int) -> AsyncThrowingStream<LLMEvent, any Error> {
+        let words = draft.split(separator: " ", omittingEmptySubsequences: false).prefix(max(1, maximumTokens))
+        return AsyncThrowingStream { continuation in
+            for (index, word) in words.enumerated() { continuation.yield(.token(index == 0 ? String(word) : " " + word)) }
+            continuation.yield(.finished(promptTokens: messages.reduce(0) { $0 + $1.content.utf8.count / 4 }, completionTokens: words.count))
+            continuation.finish()
+        }
+    }
+
+    static func compose(context: PersonalizationContext, brief: String?, platform: Platform) -> String {
+        let topic = brief?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+            ?? context.trendingTopics.first?.topic
+            ?? context.cohort?.terms.first
+            ?? "what I have been working on"
+        let tags = (context.style.topHashtags + (context.exemplars.first?.hashtags ?? [])).reduce(into: [String]()) { list, tag in
+            if !list.contains(tag) { list.append(tag) }
+        }
+        // A stable choice among openings, by the creator and the topic (not random: the demo must repeat).
+        let openings = [
+            "Here is what nobody tells you about \(topic).",
+            "I have been thinking about \(topic) all week.",
+            "Quick lessons on \(topic), from someone still learning.",
+            "\(topic.prefix(1).uppercased() + topic.dropFirst()) is changing how I work, and here is why.",
+        ]
+        var hash = UInt64(14_695_981_039_346_656_037)
+        for byte in "\(context.creator.id)|\(topic)".utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        var sentences = [openings[Int(hash % UInt64(openings.count))]]
+        if let cohort = context.cohort {
+            sentences.append("Everyone in \(cohort.terms.prefix(2).joined(separator: " and ")) keeps asking me about it.")
+        }
+        if let exemplar = context.exemplars.first, let theme = exemplar.topics.first ?? exemplar.hashtags.first {
+            sentences.append("The best advice I have seen lately was about \(theme): start small and be consistent.")
+        }
+        sentences.append(context.style.threadShare > 0.2 || platform == .youtube
+            ? "Start with one habit. Measure it for a week. Then decide what to keep."
+            : "Start with one habit and measure it for a week.")
+        sentences.append("What would you add?")
+        let hashtags = tags.prefix(platform == .x ? 2 : 5).map { "#" + $0 }.joined(separator: " ")
+        return sentences.joined(separator: " ") + (hashtags.isEmpty ? "" : " " + hashtags)
+    }
+}
+

@@ -1,0 +1,109 @@
+internal import Foundation
+public import Personalization
+
+/// The writer agent: the creator's personalization context and a brief in, a post for a
+/// platform out, streamed as the provider writes it.
+public struct WriterAgent: Sendable {
+    /// What to write.
+    public struct Request: Sendable {
+        /// What the post is about; nil or empty: the cohort's top trending topic.
+        public var brief: String?
+        public var platform: Platform
+        /// The most tokens the provider may write. Default 600.
+        public var maximumTokens: Int
+        /// The prompt's token budget. Default 1,500.
+        public var promptTokenBudget: Int
+
+        /// A request with the defaults above.
+        public init(brief: String? = nil, platform: Platform, maximumTokens: Int = 600, promptTokenBudget: Int = 1_500) {
+            self.brief = brief
+            self.platform = platform
+            self.maximumTokens = maximumTokens
+            self.promptTokenBudget = promptTokenBudget
+        }
+    }
+
+    /// What a generation produced.
+    public struct Result: Sendable, Codable, Equatable {
+        /// Time from the request to the first token, and in all, in milliseconds.
+        public struct Timings: Sendable, Codable, Equatable {
+            public var firstTokenMilliseconds: Double
+            public var totalMilliseconds: Double
+        }
+
+        /// The post(s), fitted to the platform.
+        public var post: FormattedPost
+        /// The text as the provider wrote it.
+        public var text: String
+        public var provider: String
+        public var model: String
+        /// The context items the prompt used: `creator:…`, `cohort:run/id`, `post:…`.
+        public var contextItems: [String]
+        public var promptTokens: Int?
+        public var completionTokens: Int?
+        public var timings: Timings
+    }
+
+    /// What a generation streams.
+    public enum Event: Sendable, Equatable {
+        /// A piece of text as the provider sent it.
+        case token(String)
+        /// The formatted result, once the provider is done.
+        case done(Result)
+    }
+
+    public let provider: any LLMProvider
+    let prompts: PromptBuilder
+
+    /// An agent writing with `provider` and the packaged prompt template.
+    public init(provider: any LLMProvider) throws(WriterError) {
+        self.provider = provider
+        prompts = try PromptBuilder.packaged()
+    }
+
+    /// Streams the post for `context` and `request`: tokens, then one `.done`. A provider failure
+    /// ends the stream with its ``WriterError`` (`.incomplete` when text had already arrived).
+    ///
+    /// - Throws: `.invalidInput` when there is neither a brief nor a trending topic to write about.
+    public func generate(context: PersonalizationContext, request: Request) throws(WriterError) -> AsyncThrowingStream<Event, any Error> {
+        let started = ContinuousClock.now
+        let (messages, items) = try prompts.messages(context: context, brief: request.brief, platform: request.platform,
+                                                     tokenBudget: request.promptTokenBudget)
+        let upstream = provider.stream(messages, maximumTokens: request.maximumTokens)
+        let provider = provider
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var text = ""
+                var firstToken: Duration?
+                do {
+                    for try await event in upstream {
+                        switch event {
+                        case .token(let piece):
+                            if firstToken == nil { firstToken = ContinuousClock.now - started }
+                            text += piece
+                            continuation.yield(.token(piece))
+                        case .finished(let promptTokens, let completionTokens):
+                            let total = ContinuousClock.now - started
+                            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                            continuation.yield(.done(Result(
+                                post: PlatformFormatter.format(trimmed, for: request.platform), text: trimmed,
+                                provider: provider.name, model: provider.model, contextItems: items,
+                                promptTokens: promptTokens, completionTokens: completionTokens,
+                                timings: .init(firstTokenMilliseconds: Self.milliseconds(firstToken ?? total), totalMilliseconds: Self.milliseconds(total))
+                            )))
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+    }
+}
