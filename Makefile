@@ -21,6 +21,8 @@ demo: build
 	.build/release/onering cohorts map --svg bench-out/cohorts.svg
 	.build/release/onering search --text "marathon training and recovery" -k 5 --nprobe 3
 	.build/release/onering context 4 --budget 1200
+	.build/release/onering generate 4 --platform x
+	.build/release/onering generate 4 --platform instagram --brief "my recovery weeks between marathon blocks"
 	.build/release/onering bench engine --reuse
 
 doctor: build
