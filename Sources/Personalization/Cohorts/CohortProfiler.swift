@@ -84,6 +84,25 @@ struct CohortProfiler {
         }
     }
 
+    /// Adds what `other` counted (the same cohorts and parameters, other posts): profilers
+    /// fed disjoint slices of the posts merge into one that saw them all.
+    mutating func merge(_ other: CohortProfiler) {
+        precondition(other.cohorts.count == cohorts.count, "profilers of different cohort counts")
+        for c in cohorts.indices {
+            let theirs = other.cohorts[c]
+            cohorts[c].terms.merge(theirs.terms, uniquingKeysWith: +)
+            cohorts[c].hashtags.merge(theirs.hashtags, uniquingKeysWith: +)
+            cohorts[c].topics.merge(theirs.topics, uniquingKeysWith: +)
+            cohorts[c].platforms.merge(theirs.platforms, uniquingKeysWith: +)
+            cohorts[c].recentTopics.merge(theirs.recentTopics, uniquingKeysWith: +)
+            cohorts[c].baselineTopics.merge(theirs.baselineTopics, uniquingKeysWith: +)
+            cohorts[c].rates += theirs.rates
+            for slot in 0..<168 { cohorts[c].slotRates[slot] += theirs.slotRates[slot] }
+            cohorts[c].topPosts += theirs.topPosts
+            trimTopPosts(c)
+        }
+    }
+
     /// The `count` most distinctive terms of each cohort, best first.
     func distinctiveTerms(count: Int) -> [[String]] {
         var total: [String: Int] = [:]

@@ -1,3 +1,4 @@
+internal import Dispatch
 internal import Foundation
 public import ProfileStore
 internal import VectorMath
@@ -243,11 +244,15 @@ public struct CohortRebuild: Sendable {
         let meanSimilarities = (0..<k).map { similaritySums[$0] / Double(max(result.counts[$0], 1)) }
         do {
             let asOf = try await store.newestPostDate() ?? Date()
-            var profiler = CohortProfiler(k: k, cohortOf: cohortOf, parameters: .init(asOf: asOf))
-            for (userID, bio) in try await store.bios() { profiler.addBio(userID: userID, bio: bio) }
+            // One profiler per core, each fed its slice of every page off the cooperative threads, merged at the end.
+            let workers = ProfilerSlots(Array(repeating: CohortProfiler(k: k, cohortOf: cohortOf, parameters: .init(asOf: asOf)),
+                                              count: max(1, ProcessInfo.processInfo.activeProcessorCount)))
+            for (userID, bio) in try await store.bios() { workers.slots[0].addBio(userID: userID, bio: bio) }
             try await store.forEachPostPage { posts in
-                for post in posts { profiler.addPost(post) }
+                await Offload.run { workers.add(posts) }
             }
+            var profiler = workers.slots[0]
+            for other in workers.slots.dropFirst() { profiler.merge(other) }
             let terms = profiler.distinctiveTerms(count: parameters.terms)
             let labels = terms.enumerated().map { c, terms in
                 terms.isEmpty ? "cohort \(c)" : terms.prefix(parameters.labelTerms).joined(separator: " · ")
@@ -285,5 +290,22 @@ public struct CohortRebuild: Sendable {
     private static func json(_ encoder: JSONEncoder, _ value: some Encodable) -> String {
         // Our own plain structs of numbers and strings always encode.
         String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Profilers that slices of a page go to at once, one per core (each slot is touched by one worker).
+private final class ProfilerSlots: @unchecked Sendable {
+    var slots: [CohortProfiler]
+
+    init(_ slots: [CohortProfiler]) { self.slots = slots }
+
+    func add(_ posts: [PostRecord]) {
+        let count = slots.count
+        slots.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: count) { worker in
+                for post in posts[(worker * posts.count / count)..<((worker + 1) * posts.count / count)] { slots[worker].addPost(post) }
+            }
+        }
     }
 }

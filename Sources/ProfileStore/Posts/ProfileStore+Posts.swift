@@ -36,7 +36,7 @@ extension ProfileStore {
 
     /// Calls `body` with every post, a page of `pageSize` at a time in id order, so the
     /// whole table never sits in memory. Pages are read by key, each in its own statement.
-    public func forEachPostPage(pageSize: Int = 20_000, _ body: ([PostRecord]) throws(ProfileStoreError) -> Void) async throws(ProfileStoreError) {
+    public func forEachPostPage(pageSize: Int = 20_000, _ body: ([PostRecord]) async throws(ProfileStoreError) -> Void) async throws(ProfileStoreError) {
         precondition(pageSize > 0, "a page needs at least one post")
         var after: Int64 = 0
         while true {
@@ -48,7 +48,7 @@ extension ProfileStore {
                     """, [.int64(start), .int64(Int64(pageSize))]))
             }
             guard let last = page.last else { return }
-            try body(page)
+            try await body(page)
             after = last.id
         }
     }
