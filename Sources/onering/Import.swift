@@ -31,20 +31,8 @@ struct Import: AsyncParsableCommand {
         // Checked here, not in validate(): an unknown option (`--user`) must be reported as such first.
         guard users != nil || posts != nil else { throw ValidationError("give --users, --posts, or both") }
         let reading = now()
-        let userRecords: [Numbered<UserRecord>] = try users.map { (path) throws -> [Numbered<UserRecord>] in
-            let progressLine = ProgressLine(total: 1)
-            defer { progressLine.finish() }
-            return try JSONLines.users(try Self.read(path), source: path) { done, total in
-                progressLine.update(done: done, total: total, detail: "lines of \(path) checked")
-            }
-        } ?? []
-        let postRecords: [Numbered<PostRecord>] = try posts.map { (path) throws -> [Numbered<PostRecord>] in
-            let progressLine = ProgressLine(total: 1)
-            defer { progressLine.finish() }
-            return try JSONLines.posts(try Self.read(path), source: path) { done, total in
-                progressLine.update(done: done, total: total, detail: "lines of \(path) checked")
-            }
-        } ?? []
+        let userRecords = try users.map { try Self.check($0, with: JSONLines.users) } ?? []
+        let postRecords = try posts.map { try Self.check($0, with: JSONLines.posts) } ?? []
         print("checked \(userRecords.count + postRecords.count) lines in \((now() - reading).fixed(1)) s; writing")
         let profileStore = try await store.openStore()
         let started = now()
@@ -63,6 +51,18 @@ struct Import: AsyncParsableCommand {
             print("posts: \(postRecords.count) lines, \(postCounts.inserted) inserted, \(postCounts.updated) updated, \(postCounts.unchanged) unchanged")
         }
         print("import: one transaction, committed in \(seconds.fixed(1)) s (\((Double(userRecords.count + postRecords.count) / max(seconds, 1e-9)).fixed(0)) rows/s)")
+    }
+
+    /// Reads and checks the file at `path` with `reader`, showing progress.
+    private static func check<Record>(
+        _ path: String,
+        with reader: (Data, String, (@Sendable (Int, Int) -> Void)?) throws(ProfileStoreError) -> [Numbered<Record>]
+    ) throws -> [Numbered<Record>] {
+        let progressLine = ProgressLine(total: 1)
+        defer { progressLine.finish() }
+        return try reader(try read(path), path) { done, total in
+            progressLine.update(done: done, total: total, detail: "lines of \(path) checked")
+        }
     }
 
     private static func read(_ path: String) throws -> Data {

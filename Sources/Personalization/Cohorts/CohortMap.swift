@@ -53,20 +53,19 @@ public struct CohortMap: Sendable {
         let members: CohortMembers
         let embeddings: EmbeddingChanges
         do {
-            guard let runID = try await store.activeCohortRunID(), let record = try await store.cohortRuns().first(where: { $0.id == runID }) else {
+            guard let record = try await store.activeCohortRun() else {
                 throw PersonalizationError(.notReady, "there is no cohort run yet: run `onering cohorts rebuild`")
             }
             run = record
-            cohorts = try await store.cohorts(runID: runID)
-            members = try await store.cohortMembers(runID: runID)
+            cohorts = try await store.cohorts(runID: record.id)
+            members = try await store.cohortMembers(runID: record.id)
             embeddings = try await store.embeddings()
         } catch let error as PersonalizationError {
             throw error
         } catch {
             throw .store(error as! ProfileStoreError)
         }
-        var cohortOf: [Int64: Int] = [:]
-        for (index, userID) in members.userIDs.enumerated() { cohortOf[userID] = Int(members.cohorts[index]) }
+        let cohortOf = members.cohortByUser()
         // Members of the run only, in a seeded sample.
         let rows = embeddings.userIDs.indices.filter { cohortOf[embeddings.userIDs[$0]] != nil }
         var random = SplitMix64(seed: parameters.seed)

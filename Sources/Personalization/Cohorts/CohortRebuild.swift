@@ -142,10 +142,10 @@ public struct CohortRebuild: Sendable {
         let model: String
         do {
             embeddings = try await store.embeddings()
-            if let runID = try await store.activeCohortRunID(), let record = try await store.cohortRuns().first(where: { $0.id == runID }) {
-                let cohorts = try await store.cohorts(runID: runID)
+            if let record = try await store.activeCohortRun() {
+                let cohorts = try await store.cohorts(runID: record.id)
                 previous = (record, Matrix(columns: store.configuration.dimensions, values: cohorts.flatMap(\.centroid)),
-                            try await store.cohortMembers(runID: runID))
+                            try await store.cohortMembers(runID: record.id))
             } else {
                 previous = nil
             }
@@ -265,14 +265,12 @@ public struct CohortRebuild: Sendable {
 
     /// The share of the previous run's members still present whose cohort changed.
     static func churn(previous: CohortMembers, userIDs: [Int64], assignments: [Int32]) -> Double {
-        var before: [Int64: Int32] = [:]
-        before.reserveCapacity(previous.userIDs.count)
-        for (index, userID) in previous.userIDs.enumerated() { before[userID] = previous.cohorts[index] }
+        let before = previous.cohortByUser()
         var compared = 0, changed = 0
         for (row, userID) in userIDs.enumerated() {
             guard let old = before[userID] else { continue }
             compared += 1
-            if old != assignments[row] { changed += 1 }
+            if old != Int(assignments[row]) { changed += 1 }
         }
         return compared == 0 ? 0 : Double(changed) / Double(compared)
     }

@@ -1,4 +1,5 @@
-public import struct Foundation.Date
+public import Foundation
+public import ProfileStore
 
 /// What a cohort's creators have in common, derived from their posts at rebuild time.
 ///
@@ -96,6 +97,18 @@ public struct Cohort: Codable, Sendable, Equatable {
         self.terms = terms
         self.size = size
         self.traits = traits
+    }
+}
+
+extension Cohort {
+    /// The cohort a stored record describes, its traits decoded from their JSON.
+    ///
+    /// - Throws: `DecodingError` when the traits are not `CohortTraits`' JSON.
+    public init(record: CohortRecord) throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        self.init(id: record.cohort, label: record.label, terms: record.terms, size: record.size,
+                  traits: try decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8)))
     }
 }
 

@@ -102,36 +102,31 @@ extension PersonalizationEngine {
             state.write { $0.run = nil }
             return
         }
-        if let run = try await Self.loadRun(runID, from: store, logger: logger) { switchRun(to: run) }
+        guard let record = try await store.cohortRun(id: runID) else { return }
+        if let run = try await Self.loadRun(record, from: store, logger: logger) { switchRun(to: run) }
     }
 
     /// The active run of `store`, or nil when there is none (or it is unusable).
     static func loadRun(from store: ProfileStore) async throws(ProfileStoreError) -> LoadedRun? {
-        guard let runID = try await store.activeCohortRunID() else { return nil }
-        return try await loadRun(runID, from: store, logger: nil)
+        guard let record = try await store.activeCohortRun() else { return nil }
+        return try await loadRun(record, from: store, logger: nil)
     }
 
-    /// Run `runID` with its cohorts and members; nil when it has no usable centroids.
-    static func loadRun(_ runID: Int64, from store: ProfileStore, logger: Logger?) async throws(ProfileStoreError) -> LoadedRun? {
-        guard let record = try await store.cohortRuns(limit: ProfileStore.keptCohortRuns).first(where: { $0.id == runID }) else { return nil }
-        let records = try await store.cohorts(runID: runID)
-        let members = try await store.cohortMembers(runID: runID)
+    /// `record`'s run with its cohorts and members; nil when it has no usable centroids.
+    static func loadRun(_ record: CohortRunRecord, from store: ProfileStore, logger: Logger?) async throws(ProfileStoreError) -> LoadedRun? {
+        let records = try await store.cohorts(runID: record.id)
+        let members = try await store.cohortMembers(runID: record.id)
         let dimensions = store.configuration.dimensions
         guard !records.isEmpty, records.allSatisfy({ $0.centroid.count == dimensions }) else {
-            logger?.error("cohort run \(runID) has no usable centroids; keeping the previous run")
+            logger?.error("cohort run \(record.id) has no usable centroids; keeping the previous run")
             return nil
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        // A cohort whose traits do not decode (written by a newer build) still partitions the index.
         let cohorts = records.map { record in
-            Cohort(id: record.cohort, label: record.label, terms: record.terms, size: record.size,
-                   traits: (try? decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8))) ?? .empty)
+            (try? Cohort(record: record)) ?? Cohort(id: record.cohort, label: record.label, terms: record.terms, size: record.size, traits: .empty)
         }
-        var cohortOf: [Int64: Int] = [:]
-        cohortOf.reserveCapacity(members.userIDs.count)
-        for (index, userID) in members.userIDs.enumerated() { cohortOf[userID] = Int(members.cohorts[index]) }
         return LoadedRun(record: record, cohorts: cohorts, centroids: Matrix(columns: dimensions, values: records.flatMap(\.centroid)),
-                         cohortOf: cohortOf)
+                         cohortOf: members.cohortByUser())
     }
 
     /// Re-partitions the index by `run`'s cohorts and makes it the active run.

@@ -78,6 +78,13 @@ public struct CohortMembers: Sendable, Equatable {
         self.cohorts = cohorts
         self.similarities = similarities
     }
+
+    /// Each member's cohort, by user id.
+    public func cohortByUser() -> [Int64: Int] {
+        var cohortOf = [Int64: Int](minimumCapacity: userIDs.count)
+        for (index, userID) in userIDs.enumerated() { cohortOf[userID] = Int(cohorts[index]) }
+        return cohortOf
+    }
 }
 
 /// A cohort run to write: everything `ProfileStore.writeCohortRun(_:)` stores in one transaction.

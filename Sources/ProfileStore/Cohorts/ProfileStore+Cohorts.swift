@@ -64,11 +64,26 @@ extension ProfileStore {
 
     /// The newest runs first, at most `limit`.
     public func cohortRuns(limit: Int = 20) async throws(ProfileStoreError) -> [CohortRunRecord] {
+        try await runs("ORDER BY id DESC LIMIT $1", [.int64(Int64(limit))])
+    }
+
+    /// Run `id`, or nil when there is none (runs past the newest ``keptCohortRuns`` are deleted).
+    public func cohortRun(id: Int64) async throws(ProfileStoreError) -> CohortRunRecord? {
+        try await runs("WHERE id = $1", [.int64(id)]).first
+    }
+
+    /// The active run, or nil when there is none yet.
+    public func activeCohortRun() async throws(ProfileStoreError) -> CohortRunRecord? {
+        try await runs("WHERE active", []).first
+    }
+
+    /// The runs `clause` (our own SQL after `FROM cohort_runs`; values only as parameters) selects.
+    private func runs(_ clause: String, _ parameters: [PostgresValue]) async throws(ProfileStoreError) -> [CohortRunRecord] {
         try await withTables { connection throws(ProfileStoreError) in
             let rows = try connection.query("""
                 SELECT id, created_at, model, k, parameters::text, stats::text, objective, iterations, active
-                FROM cohort_runs ORDER BY id DESC LIMIT $1
-                """, [.int64(Int64(limit))])
+                FROM cohort_runs \(clause)
+                """, parameters)
             return try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in
                 CohortRunRecord(
                     id: try rows.int64(row, 0), createdAt: try rows.date(row, 1), model: try rows.string(row, 2),

@@ -171,16 +171,20 @@ public final class PostgresConnection: @unchecked Sendable {
         try applySession()
     }
 
+    /// The pool's session settings as statements. `searchPath` is a search-path list (SQL:
+    /// identifiers separated by commas), so it goes in as written.
+    private var sessionSettings: String {
+        "SET search_path = \(session.searchPath ?? "\"$user\", public"); SET statement_timeout = \(session.statementTimeoutMilliseconds)"
+    }
+
     private func applySession() throws(ProfileStoreError) {
-        try query("SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false)",
-                  [.text(session.searchPath ?? "\"$user\", public"), .text(String(session.statementTimeoutMilliseconds))])
+        try execute(sessionSettings)
     }
 
     /// Puts the session back as it was opened: `RESET ALL` undoes any `SET` a caller made,
     /// then the pool's own settings again, in one round trip. Temporary tables stay.
     func resetSession() throws(ProfileStoreError) {
-        let searchPath = (session.searchPath ?? "\"$user\", public").replacingOccurrences(of: "'", with: "''")
-        try execute("RESET ALL; SET search_path = \(searchPath); SET statement_timeout = \(session.statementTimeoutMilliseconds)")
+        try execute("RESET ALL; " + sessionSettings)
     }
 
     private var lastError: String {

@@ -19,10 +19,7 @@ struct CohortsShow: AsyncParsableCommand {
         guard let record = cohorts.first(where: { $0.cohort == cohort }) else {
             throw ValidationError("run \(runID) has cohorts 0..<\(cohorts.count); there is no cohort \(cohort)")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let value = Cohort(id: record.cohort, label: record.label, terms: record.terms, size: record.size,
-                           traits: try decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8)))
+        let value = try Cohort(record: record)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
