@@ -3,18 +3,18 @@ internal import Dispatch
 internal import Foundation
 
 /// An HTTP response as libcurl received it.
-struct HTTPResponse: Sendable {
+public struct HTTPResponse: Sendable {
     /// The status code.
-    var status: Int
+    public var status: Int
     /// Header values by lower-cased name (the last of repeated headers).
-    var headers: [String: String]
+    public var headers: [String: String]
     /// The body.
-    var body: [UInt8]
+    public var body: [UInt8]
 }
 
-/// HTTP POST through libcurl, one easy handle per request, on a dispatch queue of its
-/// own: libcurl blocks, and must stay off Swift's cooperative threads.
-enum CurlHTTPClient {
+/// HTTP GET and POST through libcurl, one easy handle per request, on a dispatch queue of
+/// its own: libcurl blocks, and must stay off Swift's cooperative threads.
+public enum CurlHTTPClient {
     private static let initialised: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
     private static let queue = DispatchQueue(label: "onering.curl", attributes: .concurrent)
 
@@ -26,6 +26,16 @@ enum CurlHTTPClient {
 
     /// Posts `body` to `url`; throws `.transport` when no response arrives within `timeout` seconds.
     static func post(url: String, headers: [String], body: [UInt8], timeout: Double) async throws(EmbeddingError) -> HTTPResponse {
+        try await send(url: url, headers: headers, body: body, timeout: timeout)
+    }
+
+    /// Gets `url`; throws `.transport` when no response arrives within `timeout` seconds.
+    public static func get(url: String, headers: [String] = [], timeout: Double) async throws(EmbeddingError) -> HTTPResponse {
+        try await send(url: url, headers: headers, body: nil, timeout: timeout)
+    }
+
+    /// POSTs `body`, or GETs when it is nil.
+    private static func send(url: String, headers: [String], body: [UInt8]?, timeout: Double) async throws(EmbeddingError) -> HTTPResponse {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, EmbeddingError>, Never>) in
             queue.async {
                 continuation.resume(returning: Result { () throws(EmbeddingError) in
@@ -36,7 +46,7 @@ enum CurlHTTPClient {
         return try result.get()
     }
 
-    private static func perform(url: String, headers: [String], body: [UInt8], timeout: Double) throws(EmbeddingError) -> HTTPResponse {
+    private static func perform(url: String, headers: [String], body: [UInt8]?, timeout: Double) throws(EmbeddingError) -> HTTPResponse {
         guard initialised, let curl = curl_easy_init() else {
             throw EmbeddingError(.transport, "libcurl could not be initialised")
         }
@@ -48,7 +58,7 @@ enum CurlHTTPClient {
         let context = Unmanaged.passUnretained(collector).toOpaque()
 
         onering_curl_set_string(curl, CURLOPT_URL, url)
-        onering_curl_set_long(curl, CURLOPT_POST, 1)
+        if body != nil { onering_curl_set_long(curl, CURLOPT_POST, 1) }
         onering_curl_set_long(curl, CURLOPT_NOSIGNAL, 1)
         onering_curl_set_long(curl, CURLOPT_TIMEOUT_MS, max(1, Int(timeout * 1000)))
         onering_curl_set_long(curl, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(min(timeout, 10) * 1000)))
@@ -70,13 +80,15 @@ enum CurlHTTPClient {
         }
         onering_curl_set_pointer(curl, CURLOPT_HEADERDATA, context)
 
-        let code: CURLcode = body.withUnsafeBufferPointer { bytes in
-            onering_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, bytes.count)
-            onering_curl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+        let code: CURLcode = (body ?? []).withUnsafeBufferPointer { bytes in
+            if body != nil {
+                onering_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, bytes.count)
+                onering_curl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            }
             return curl_easy_perform(curl)
         }
         guard code == CURLE_OK else {
-            throw EmbeddingError(.transport, "POST \(url): \(String(cString: curl_easy_strerror(code)))")
+            throw EmbeddingError(.transport, "\(body == nil ? "GET" : "POST") \(url): \(String(cString: curl_easy_strerror(code)))")
         }
         var status = 0
         onering_curl_response_code(curl, &status)

@@ -59,7 +59,7 @@ extension PersonalizationEngine {
         let profile = refresh.profile
         let available = status.creators - 1
         let neighbors = available > 0
-            ? try similarCreators(toUser: userID, k: min(options.similarCreators, available), mode: options.mode)
+            ? try await nearestCreators(toUser: userID, k: min(options.similarCreators, available), mode: options.mode)
             : []
         let membership = cohort(of: userID)
 

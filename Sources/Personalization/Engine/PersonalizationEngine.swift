@@ -21,13 +21,17 @@ public final class PersonalizationEngine: Sendable {
         public var postLimit: Int
         /// Worker threads of an exact search. Default: every core.
         public var searchThreads: Int
+        /// The most concurrent exact searches ``nearestCreators(to:k:mode:cohort:excluding:)`` answers
+        /// with one batched GEMM; 1 runs each alone. Default 64.
+        public var maximumSearchBatch: Int
 
         /// A configuration with the defaults above.
         public init(pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
-                    searchThreads: Int = CPUFeatures.current.activeCores) {
+                    searchThreads: Int = CPUFeatures.current.activeCores, maximumSearchBatch: Int = 64) {
             self.pollInterval = pollInterval
             self.postLimit = postLimit
             self.searchThreads = searchThreads
+            self.maximumSearchBatch = maximumSearchBatch
         }
     }
 
@@ -90,6 +94,8 @@ public final class PersonalizationEngine: Sendable {
     let logger: Logger
     let backend: BLASBackend
     let state: ReadWriteLock<State>
+    /// Batches concurrent exact searches; nil when `maximumSearchBatch` is 1.
+    let coalescer: SearchCoalescer?
 
     private init(store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State) {
         self.store = store
@@ -97,7 +103,11 @@ public final class PersonalizationEngine: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.backend = backend
-        self.state = ReadWriteLock(state)
+        let locked = ReadWriteLock(state)
+        self.state = locked
+        coalescer = configuration.maximumSearchBatch > 1
+            ? SearchCoalescer(maximumBatch: configuration.maximumSearchBatch) { Self.searchBatch($0, in: locked) }
+            : nil
     }
 
     /// Loads every embedding (one bulk read) and the active cohort run.
@@ -254,6 +264,53 @@ public final class PersonalizationEngine: Sendable {
             top.offer(Neighbor(id: candidate.id, score: zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 }))
         }
         return top.sorted()
+    }
+
+    /// Answers a batch of exact searches with one GEMM over the float32 index.
+    static func searchBatch(_ requests: [SearchCoalescer.Request], in state: ReadWriteLock<State>) -> [Result<[Neighbor], PersonalizationError>] {
+        let dimensions = requests[0].query.count
+        let queries = Matrix(columns: dimensions, values: requests.flatMap(\.query))
+        let widest = requests.map { $0.k + $0.excluding.count }.max()!
+        let found = state.read { (state) -> Result<[[Neighbor]], PersonalizationError> in
+            guard !state.index.isEmpty else { return .failure(PersonalizationError(.notReady, "no creator has an embedding yet")) }
+            return Result { () throws(VectorIndexError) in try state.index.search(batch: queries, k: min(widest, state.index.count)) }
+                .mapError { .index($0) }
+        }
+        return requests.indices.map { position in
+            found.map { lists in Array(lists[position].lazy.filter { !requests[position].excluding.contains($0.id) }.prefix(requests[position].k)) }
+        }
+    }
+
+    /// As ``similarCreators(to:k:mode:cohort:excluding:)``, off the caller's thread: exact searches
+    /// without a cohort filter that run at the same time are answered together by one batched
+    /// GEMM (see `SearchCoalescer`); the others run on the compute queue.
+    public func nearestCreators(to vector: [Float], k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+                                excluding: Set<Int64> = []) async throws(PersonalizationError) -> [Neighbor] {
+        guard let coalescer, mode == .exact, cohort == nil, k > 0 else {
+            return try await Offload.run { () throws(PersonalizationError) in
+                try self.similarCreators(to: vector, k: k, mode: mode, cohort: cohort, excluding: excluding)
+            }
+        }
+        let unit: [Float]
+        do { unit = try UnitVector.normalized(vector) } catch { throw PersonalizationError(.invalidInput, "query vector: \(error.message)") }
+        guard unit.count == store.configuration.dimensions else {
+            throw PersonalizationError(.invalidInput, "the query has \(unit.count) dimensions; the index \(store.configuration.dimensions)")
+        }
+        return try await coalescer.search(query: unit, k: k, excluding: excluding)
+    }
+
+    /// As ``similarCreators(toUser:k:mode:cohort:excluding:)``, through ``nearestCreators(to:k:mode:cohort:excluding:)``.
+    public func nearestCreators(toUser userID: Int64, k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+                                excluding: Set<Int64> = []) async throws(PersonalizationError) -> [Neighbor] {
+        guard let vector = embedding(of: userID) else {
+            throw PersonalizationError(.unknownUser, "creator \(userID) has no embedding")
+        }
+        return try await nearestCreators(to: vector, k: k, mode: mode, cohort: cohort, excluding: excluding.union([userID]))
+    }
+
+    /// Searches answered and batches run by the coalescer since start (zero without one).
+    public var coalescedSearches: (searches: Int, batches: Int) {
+        coalescer.map { ($0.counters.searches, $0.counters.batches) } ?? (0, 0)
     }
 
     /// The `k` creators most similar to `userID`, leaving the creator out.

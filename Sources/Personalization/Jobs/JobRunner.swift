@@ -70,9 +70,10 @@ public struct JobRunner: Sendable {
         self.logger = logger
     }
 
-    /// Runs queued jobs until the task is cancelled.
-    public func run() async {
-        while !Task.isCancelled {
+    /// Runs queued jobs until the task is cancelled or `keepGoing` says no; both are read
+    /// between jobs only, so a job that started runs to its end (a rebuild never stops halfway).
+    public func run(while keepGoing: @Sendable () -> Bool = { true }) async {
+        while !Task.isCancelled, keepGoing() {
             let ran: Int
             do { ran = try await runQueued() } catch {
                 logger.warning("jobs: \(error.message)")

@@ -60,8 +60,8 @@ public struct PostRecord: Codable, Sendable, Equatable {
         reposts = try container.decodeIfPresent(Int64.self, forKey: .reposts) ?? 0
     }
 
-    /// The first field that breaks a rule, as (field, problem).
-    func problem() -> (field: String, message: String)? {
+    /// The first field that breaks a rule, as (field, problem), or nil when the record is valid.
+    public func problem() -> (field: String, message: String)? {
         if id <= 0 { return ("id", "must be positive") }
         if userID <= 0 { return ("user_id", "must be positive") }
         if let problem = RecordRules.text(text, maximum: 100_000) { return ("text", problem) }

@@ -46,3 +46,22 @@ extension ProfileStore {
         }
     }
 }
+
+extension ProfileStore {
+    /// How many users, posts and embeddings the store holds.
+    public struct TableCounts: Sendable, Equatable {
+        public var users: Int
+        public var posts: Int
+        public var embeddings: Int
+    }
+
+    /// Counts the users, posts and embeddings (one statement, one snapshot).
+    public func tableCounts() async throws(ProfileStoreError) -> TableCounts {
+        try await withTables { connection throws(ProfileStoreError) in
+            let counts = try connection.query("""
+                SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM posts), (SELECT count(*) FROM profile_embeddings)
+                """)
+            return TableCounts(users: Int(try counts.int64(0, 0)), posts: Int(try counts.int64(0, 1)), embeddings: Int(try counts.int64(0, 2)))
+        }
+    }
+}

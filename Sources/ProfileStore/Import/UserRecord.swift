@@ -28,8 +28,8 @@ public struct UserRecord: Codable, Sendable, Equatable {
         bio = try container.decodeIfPresent(String.self, forKey: .bio) ?? ""
     }
 
-    /// The first field that breaks a rule, as (field, problem).
-    func problem() -> (field: String, message: String)? {
+    /// The first field that breaks a rule, as (field, problem), or nil when the record is valid.
+    public func problem() -> (field: String, message: String)? {
         if id <= 0 { return ("id", "must be positive") }
         if let problem = RecordRules.text(handle, maximum: 64) { return ("handle", problem) }
         if handle.contains(where: \.isWhitespace) { return ("handle", "must not contain spaces") }

@@ -9,7 +9,7 @@ public struct Migration: Sendable {
     let sql: @Sendable (_ dimensions: Int) -> String
 
     /// Every migration this build knows, oldest first.
-    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress]
+    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
     ///
@@ -144,6 +144,37 @@ public struct Migration: Sendable {
         ALTER TABLE jobs ADD COLUMN heartbeat_at timestamptz;
         CREATE INDEX jobs_running ON jobs (kind) WHERE status = 'running';
         CREATE INDEX cohort_members_by_user ON cohort_members (user_id);
+        """
+    }
+
+    /// The generation rate limit's admissions and the trace of every generation.
+    ///
+    /// `generation_admissions` holds one row per admitted generation inside the limit's window
+    /// (older rows are deleted as the user's next request is admitted); every server process
+    /// reads and writes it under a lock on the user's row, so two processes enforce one limit.
+    static let generationLimitsAndTraces = Migration(version: 3, name: "generation rate limit, generation traces") { _ in
+        """
+        CREATE TABLE generation_admissions (
+            id bigserial PRIMARY KEY,
+            user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            admitted_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        CREATE INDEX generation_admissions_by_user ON generation_admissions (user_id, admitted_at);
+
+        CREATE TABLE generation_traces (
+            id bigserial PRIMARY KEY,
+            user_id bigint NOT NULL,
+            platform text NOT NULL,
+            provider text NOT NULL,
+            model text NOT NULL,
+            status text NOT NULL CHECK (status IN ('succeeded', 'failed', 'cancelled')),
+            started_at timestamptz NOT NULL,
+            duration_ms double precision NOT NULL CHECK (duration_ms >= 0),
+            first_token_ms double precision,
+            context_items text[] NOT NULL DEFAULT '{}',
+            error text
+        );
+        CREATE INDEX generation_traces_recent ON generation_traces (started_at DESC);
         """
     }
 }

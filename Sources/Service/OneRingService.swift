@@ -1,0 +1,140 @@
+internal import Foundation
+internal import Hummingbird
+internal import Logging
+internal import Personalization
+internal import ProfileStore
+internal import Synchronization
+internal import Writer
+
+/// What the routes share: the store, the engine, the authenticator, the metrics and the writer.
+final class OneRingService: Sendable {
+    let configuration: ServiceConfiguration
+    let store: ProfileStore
+    let engine: PersonalizationEngine
+    let authenticator: Authenticator
+    let metrics: ServiceMetrics
+    let startedAt = Date()
+    /// The dashboard's cohort map, drawn once per cohort run.
+    let mapCache = Mutex<(runID: Int64, svg: String)?>(nil)
+    /// The provider of every generation when it is not the offline drafter.
+    private let sharedProvider: (any LLMProvider)?
+
+    init(configuration: ServiceConfiguration, store: ProfileStore, engine: PersonalizationEngine, authenticator: Authenticator,
+         metrics: ServiceMetrics) throws(ServiceError) {
+        self.configuration = configuration
+        self.store = store
+        self.engine = engine
+        self.authenticator = authenticator
+        self.metrics = metrics
+        switch configuration.writer {
+        case .offline:
+            sharedProvider = nil
+        case .openAICompatible(let settings):
+            do { sharedProvider = try OpenAICompatibleProvider(configuration: settings, logger: configuration.logger) } catch {
+                throw ServiceError(.internalError, .internalServerError, "the LLM provider: \(error.message)")
+            }
+        }
+    }
+
+    /// The provider that writes a post for `context`.
+    func provider(context: PersonalizationContext, brief: String?, platform: Platform) -> any LLMProvider {
+        sharedProvider ?? OfflineProvider(context: context, brief: brief, platform: platform)
+    }
+
+    // MARK: Requests
+
+    /// The principal of `request`, which must be allowed `scope` on creator `userID`'s resources
+    /// (or, with no user, on shared ones).
+    @discardableResult
+    func authorize(_ request: Request, _ scope: Principal.Scope, userID: Int64? = nil, allowQueryToken: Bool = false) async throws(ServiceError) -> Principal {
+        let principal = try await authenticator.principal(of: request, allowQueryToken: allowQueryToken)
+        let allowed = userID.map { principal.may(scope, userID: $0) } ?? principal.may(scope)
+        guard allowed else {
+            if let userID {
+                throw ServiceError(.forbidden, .forbidden, "these credentials may not \(scope.rawValue) creator \(userID)'s resources")
+            }
+            throw ServiceError(.forbidden, .forbidden, "these credentials lack the \(scope.rawValue) scope")
+        }
+        return principal
+    }
+
+    /// The JSON body of `request` as `Body`: 413 beyond the size limit, 400 for anything that is not that JSON.
+    func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws(ServiceError) -> Body {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: configuration.maximumBodyBytes) } catch {
+            throw ServiceError.from(error)
+        }
+        return try Self.decode(type, from: Data(buffer: buffer))
+    }
+
+    /// `data` as `Body`, with the failing field named.
+    static func decode<Body: Decodable>(_ type: Body.Type, from data: Data) throws(ServiceError) -> Body {
+        guard !data.isEmpty else { throw ServiceError(.invalidJSON, .badRequest, "the request needs a JSON body") }
+        do {
+            return try jsonDecoder.decode(type, from: data)
+        } catch let error as ServiceError {
+            throw error
+        } catch let error as DecodingError {
+            throw ServiceError(.invalidJSON, .badRequest, Self.describe(error))
+        } catch {
+            throw ServiceError(.invalidJSON, .badRequest, "the body is not valid JSON: \(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return names.isEmpty ? "the body" : names.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context)): expected \(type), found null"
+        case .keyNotFound(let key, let context):
+            return "\(path(context) == "the body" ? "" : path(context) + ".")\(key.stringValue) is required"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "the body is not the expected JSON"
+        }
+    }
+
+    static let jsonDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// `value` as a JSON response.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws(ServiceError) -> Response {
+        let data: Data
+        do { data = try jsonEncoder.encode(value) } catch {
+            throw ServiceError(.internalError, .internalServerError, "cannot encode the response: \(error)")
+        }
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The positive user id in the path's `{id}`.
+    static func userID(in context: some RequestContext) throws(ServiceError) -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw ServiceError(.invalidInput, .badRequest, "the user id must be a positive integer")
+        }
+        return id
+    }
+
+    /// An integer query parameter in `range`, or `fallback` when absent.
+    static func integer(_ name: String, in request: Request, range: ClosedRange<Int>, default fallback: Int?) throws(ServiceError) -> Int? {
+        guard let text = request.uri.queryParameters.get(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw ServiceError(.invalidInput, .badRequest, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+}

@@ -1,0 +1,158 @@
+internal import Foundation
+internal import Hummingbird
+internal import Personalization
+internal import ProfileStore
+internal import Writer
+
+extension OneRingService {
+    /// `POST /v1/generate/content`'s body.
+    struct GenerateBody: Decodable {
+        var userID: Int64
+        var platform: String
+        var brief: String?
+        /// Similar creators the context searches (1…100). Default 10.
+        var k: Int?
+        /// Cohort-partitioned context search over `nprobe` cohorts; exact without it.
+        var nprobe: Int?
+        /// The most tokens the provider writes (16…4,000). Default 600.
+        var maxTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case userID = "user_id"
+            case platform, brief, k, nprobe
+            case maxTokens = "max_tokens"
+        }
+    }
+
+    /// The `error` event of a stream that failed after it started.
+    struct StreamError: Encodable {
+        var code: String
+        var message: String
+    }
+
+    /// A generation streamed as server-sent events: `token` events as the provider writes,
+    /// then one `done` event (the formatted post, provider, model, context items, timings), or
+    /// an `error` event. Errors found before the stream starts are ordinary JSON errors.
+    func addGenerateRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/generate/content") { request, _ in
+            let body = try await self.decode(GenerateBody.self, from: request)
+            guard body.userID > 0 else { throw ServiceError(.invalidInput, .badRequest, "user_id must be a positive integer") }
+            guard let platform = Platform(rawValue: body.platform) else {
+                throw ServiceError(.invalidInput, .badRequest, "platform must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(body.platform)\"")
+            }
+            if let brief = body.brief, brief.utf8.count > 4_000 { throw ServiceError(.invalidInput, .badRequest, "brief holds at most 4,000 bytes") }
+            let maximumTokens = body.maxTokens ?? 600
+            guard (16...4_000).contains(maximumTokens) else { throw ServiceError(.invalidInput, .badRequest, "max_tokens must be in 16...4000") }
+            var options = PersonalizationEngine.ContextOptions()
+            options.similarCreators = body.k ?? 10
+            guard (1...100).contains(options.similarCreators) else { throw ServiceError(.invalidInput, .badRequest, "k must be in 1...100") }
+            if let nprobe = body.nprobe {
+                guard (1...4_096).contains(nprobe) else { throw ServiceError(.invalidInput, .badRequest, "nprobe must be in 1...4096") }
+                options.mode = .partitioned(nprobe: nprobe)
+            }
+            try await self.authorize(request, .generate, userID: body.userID)
+            try await self.admitGeneration(userID: body.userID)
+
+            let startedAt = Date(), started = ContinuousClock.now
+            let personalization = try await self.engine.context(for: body.userID, options: options)
+            let agent: WriterAgent
+            let events: AsyncThrowingStream<WriterAgent.Event, any Error>
+            do {
+                agent = try WriterAgent(provider: self.provider(context: personalization, brief: body.brief, platform: platform))
+                events = try agent.generate(context: personalization, request: .init(brief: body.brief, platform: platform, maximumTokens: maximumTokens))
+            } catch {
+                throw ServiceError.from(error)
+            }
+            let trace = GenerationTrace(userID: body.userID, platform: platform.rawValue, provider: agent.provider.name, model: agent.provider.model,
+                                        status: .failed, startedAt: startedAt, durationMilliseconds: 0)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    await self.stream(events, to: &writer, trace: trace, started: started)
+                }
+            )
+        }
+    }
+
+    /// Counts the generation against the creator's limit: 404 for an unknown creator, 429 beyond the limit.
+    private func admitGeneration(userID: Int64) async throws(ServiceError) {
+        let limit = configuration.generationLimit
+        let admission: ProfileStore.Admission
+        do {
+            admission = try await store.admitGeneration(userID: userID, limit: limit.count, windowSeconds: limit.window.seconds)
+        } catch where error.code == .invalidInput {
+            throw ServiceError(.unknownUser, .notFound, "user \(userID) is not stored")
+        } catch {
+            throw ServiceError.from(error)
+        }
+        guard admission.admitted else {
+            let wait = max(1, Int(admission.retryAfterSeconds.rounded(.up)))
+            metrics.recordGeneration(status: "rate_limited")
+            throw ServiceError(.rateLimited, .tooManyRequests,
+                               "at most \(limit.count) generations per \(Int(limit.window.seconds)) s; retry in \(wait) s", retryAfterSeconds: wait)
+        }
+    }
+
+    /// Writes `events` as server-sent events and records the generation's trace. A write that
+    /// fails means the client left: the stream is dropped, which cancels the provider's request.
+    private func stream(_ events: AsyncThrowingStream<WriterAgent.Event, any Error>, to writer: inout any ResponseBodyWriter,
+                        trace: GenerationTrace, started: ContinuousClock.Instant) async {
+        var trace = trace
+        var firstToken: Duration?
+        var iterator = events.makeAsyncIterator()
+        do {
+            while true {
+                let event: WriterAgent.Event?
+                do { event = try await iterator.next() } catch {
+                    trace.status = .failed
+                    trace.error = (error as? WriterError)?.message ?? "\(error)"
+                    try await writer.write(Self.serverSentEvent("error", StreamError(code: ServiceError.Code.upstream.name, message: trace.error!)))
+                    break
+                }
+                guard let event else { break }
+                switch event {
+                case .token(let text):
+                    if firstToken == nil { firstToken = ContinuousClock.now - started }
+                    try await writer.write(Self.serverSentEvent("token", ["text": text]))
+                case .done(let result):
+                    trace.status = .succeeded
+                    trace.contextItems = result.contextItems
+                    try await writer.write(Self.serverSentEvent("done", result))
+                }
+            }
+            try await writer.finish(nil)
+        } catch {
+            trace.status = .cancelled
+            trace.error = "the client disconnected"
+        }
+        trace.durationMilliseconds = (ContinuousClock.now - started).milliseconds
+        trace.firstTokenMilliseconds = firstToken?.milliseconds
+        metrics.recordGeneration(status: trace.status.rawValue)
+        // Recorded apart from the request's task, which a disconnect may have cancelled.
+        let store = store, logger = configuration.logger, finished = trace
+        Task.detached {
+            do throws(ProfileStoreError) { try await store.recordGenerationTrace(finished) } catch { logger.warning("generation trace not recorded: \(error.message)") }
+        }
+    }
+
+    /// One server-sent event: `event: NAME` and its JSON on one `data:` line.
+    static func serverSentEvent(_ name: String, _ value: some Encodable) -> ByteBuffer {
+        let json = (try? jsonEncoder.encode(value)) ?? Data("{}".utf8)
+        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
+        buffer.writeBytes(json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    /// The duration in milliseconds, as a `Double`.
+    var milliseconds: Double { seconds * 1_000 }
+}

@@ -1,0 +1,131 @@
+internal import Foundation
+internal import Hummingbird
+internal import Personalization
+internal import ProfileStore
+
+extension OneRingService {
+    /// A creator's profile, as `PUT /v1/users/{id}/profile` takes it.
+    struct ProfileBody: Codable {
+        var handle: String
+        var name: String
+        var bio: String?
+    }
+
+    /// One post, as `POST /v1/users/{id}/posts` takes it (the author is the path's user).
+    struct PostBody: Codable {
+        var id: Int64
+        var text: String
+        var topics: [String]?
+        var hashtags: [String]?
+        var platform: String
+        var publishedAt: Date
+        var views: Int64?
+        var likes: Int64?
+        var reposts: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case id, text, topics, hashtags, platform, views, likes, reposts
+            case publishedAt = "published_at"
+        }
+    }
+
+    struct PostsBody: Codable {
+        var posts: [PostBody]
+    }
+
+    /// What a write did.
+    struct WriteCounts: Encodable {
+        var inserted: Int
+        var updated: Int
+        var unchanged: Int
+
+        init(_ counts: ProfileStore.ImportCounts) {
+            inserted = counts.inserted
+            updated = counts.updated
+            unchanged = counts.unchanged
+        }
+    }
+
+    struct RefreshAnswer: Encodable {
+        var userID: Int64
+        var embedded: Bool
+        var model: String
+    }
+
+    /// The most posts one request may write.
+    static let maximumPostsPerRequest = 1_000
+
+    /// A creator's profile, posts, embedding and context.
+    func addUserRoutes(to router: Router<BasicRequestContext>) {
+        router.put("/v1/users/{id}/profile") { request, context in
+            let userID = try Self.userID(in: context)
+            try await self.authorize(request, .write, userID: userID)
+            let body = try await self.decode(ProfileBody.self, from: request)
+            let user = UserRecord(id: userID, handle: body.handle, name: body.name, bio: body.bio ?? "")
+            if let problem = user.problem() { throw ServiceError(.invalidInput, .badRequest, "\(problem.field) \(problem.message)") }
+            let counts = try await self.store.importUsers([Numbered(line: 1, record: user)], source: "profile")
+            return try Self.json(WriteCounts(counts), status: counts.inserted > 0 ? .created : .ok)
+        }
+
+        router.post("/v1/users/{id}/posts") { request, context in
+            let userID = try Self.userID(in: context)
+            try await self.authorize(request, .write, userID: userID)
+            let body = try await self.decode(PostsBody.self, from: request)
+            guard (1...Self.maximumPostsPerRequest).contains(body.posts.count) else {
+                throw ServiceError(.invalidInput, .badRequest, "posts must hold 1 to \(Self.maximumPostsPerRequest) posts, got \(body.posts.count)")
+            }
+            var records: [Numbered<PostRecord>] = []
+            for (position, post) in body.posts.enumerated() {
+                let record = PostRecord(id: post.id, userID: userID, text: post.text, topics: post.topics ?? [], hashtags: post.hashtags ?? [],
+                                        platform: post.platform, publishedAt: post.publishedAt, views: post.views ?? 0,
+                                        likes: post.likes ?? 0, reposts: post.reposts ?? 0)
+                if let problem = record.problem() {
+                    throw ServiceError(.invalidInput, .badRequest, "posts[\(position)].\(problem.field) \(problem.message)")
+                }
+                records.append(Numbered(line: position, record: record))
+            }
+            guard Set(records.map(\.record.id)).count == records.count else {
+                throw ServiceError(.invalidInput, .badRequest, "two posts of the request share an id")
+            }
+            try await self.requireUser(userID)
+            let counts = try await self.store.importPosts(records, source: "posts")
+            return try Self.json(WriteCounts(counts), status: .created)
+        }
+
+        router.post("/v1/users/{id}/embedding/refresh") { request, context in
+            let userID = try Self.userID(in: context)
+            try await self.authorize(request, .write, userID: userID)
+            let force = request.uri.queryParameters.get("force") == "true"
+            let refresh = try await self.engine.refreshEmbedding(userID: userID, force: force)
+            return try Self.json(RefreshAnswer(userID: userID, embedded: refresh.embedded, model: self.engine.embedder.modelID))
+        }
+
+        router.get("/v1/users/{id}/context") { request, context in
+            let userID = try Self.userID(in: context)
+            try await self.authorize(request, .read, userID: userID)
+            let options = try Self.contextOptions(from: request)
+            let started = ContinuousClock.now
+            let personalization = try await self.engine.context(for: userID, options: options)
+            self.metrics.recordEngine("context", mode: personalization.search.mode, duration: ContinuousClock.now - started)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: personalization.jsonData())))
+        }
+    }
+
+    /// The context options of a request's query: `k`, `budget`, `nprobe`, `exemplars`.
+    static func contextOptions(from request: Request) throws(ServiceError) -> PersonalizationEngine.ContextOptions {
+        var options = PersonalizationEngine.ContextOptions()
+        options.similarCreators = try integer("k", in: request, range: 1...1_000, default: options.similarCreators)!
+        options.tokenBudget = try integer("budget", in: request, range: 100...100_000, default: options.tokenBudget)!
+        options.exemplars = try integer("exemplars", in: request, range: 0...50, default: options.exemplars)!
+        if let nprobe = try integer("nprobe", in: request, range: 1...4_096, default: nil) { options.mode = .partitioned(nprobe: nprobe) }
+        return options
+    }
+
+    /// 404 unless `userID` is stored.
+    func requireUser(_ userID: Int64) async throws(ServiceError) {
+        let profile: ProfileStore.ProfileWithPosts?
+        do { profile = try await store.profile(userID: userID, postLimit: 0) } catch { throw ServiceError.from(error) }
+        guard profile != nil else { throw ServiceError(.unknownUser, .notFound, "user \(userID) is not stored") }
+    }
+}

@@ -1,0 +1,80 @@
+public import Embedding
+public import Logging
+public import Personalization
+public import ProfileStore
+public import Writer
+
+/// Everything ``buildApplication(configuration:)`` needs: where to listen, the store, the
+/// engine, who may call, the generation limit and the LLM provider.
+public struct ServiceConfiguration: Sendable {
+    /// Which LLM writes the posts.
+    public enum WriterProvider: Sendable {
+        /// The offline drafter: no network, written from the context.
+        case offline
+        /// Groq or any OpenAI-compatible chat API.
+        case openAICompatible(OpenAICompatibleProvider.Configuration)
+    }
+
+    /// At most `count` generations per creator in any `window`.
+    public struct RateLimit: Sendable, Equatable {
+        public var count: Int
+        public var window: Duration
+
+        /// The platform's posting limit: 5 per 15 minutes.
+        public static let platformDefault = RateLimit(count: 5, window: .seconds(15 * 60))
+
+        public init(count: Int, window: Duration) {
+            self.count = count
+            self.window = window
+        }
+    }
+
+    /// The address to bind. Default 127.0.0.1.
+    public var host: String
+    /// The port; 0 picks a free one. Default 8080.
+    public var port: Int
+    /// The store's connection and schema.
+    public var store: ProfileStore.Configuration
+    /// Embeds profiles and search texts.
+    public var embedder: any Embedder
+    /// The engine's tuning (its `maximumSearchBatch` turns search coalescing on or off).
+    public var engine: PersonalizationEngine.Configuration
+    /// Who may call.
+    public var auth: AuthConfiguration
+    /// The generation limit per creator. Default 5 per 15 minutes.
+    public var generationLimit: RateLimit
+    /// The largest request body, in bytes; larger ones get 413. Default 1 MiB.
+    public var maximumBodyBytes: Int
+    /// Which LLM writes the posts. Default offline.
+    public var writer: WriterProvider
+    /// Whether this process runs queued jobs (cohort rebuilds, backfills). Default true.
+    public var runsJobs: Bool
+    /// How the job runner polls and beats. Default: `JobRunner.Configuration()`.
+    public var jobs: JobRunner.Configuration
+    /// The service's logger.
+    public var logger: Logger
+
+    /// A configuration with the defaults above.
+    public init(host: String = "127.0.0.1", port: Int = 8080, store: ProfileStore.Configuration, embedder: any Embedder,
+                engine: PersonalizationEngine.Configuration = .init(), auth: AuthConfiguration,
+                generationLimit: RateLimit = .platformDefault, maximumBodyBytes: Int = 1 << 20, writer: WriterProvider = .offline,
+                runsJobs: Bool = true, jobs: JobRunner.Configuration = .init(), logger: Logger = Logger(label: "onering.service")) {
+        self.host = host
+        self.port = port
+        self.store = store
+        self.embedder = embedder
+        self.engine = engine
+        self.auth = auth
+        self.generationLimit = generationLimit
+        self.maximumBodyBytes = maximumBodyBytes
+        self.writer = writer
+        self.runsJobs = runsJobs
+        self.jobs = jobs
+        self.logger = logger
+    }
+
+    /// Whether `host` is a loopback address (the only binds that may run without authentication).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

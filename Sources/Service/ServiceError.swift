@@ -1,0 +1,129 @@
+internal import Foundation
+public import Hummingbird
+internal import Personalization
+internal import ProfileStore
+internal import Writer
+
+/// Every error the service answers with: a stable code, an HTTP status and a message,
+/// sent as `{"error": {"code": "…", "message": "…"}}`.
+public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible {
+    /// A stable, machine-readable error code.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        init(_ name: String) { self.name = name }
+
+        /// The body is not JSON, or not the JSON the route takes.
+        public static let invalidJSON = Code("invalidJSON")
+        /// A value is out of range or malformed.
+        public static let invalidInput = Code("invalidInput")
+        /// The body is larger than the service accepts.
+        public static let bodyTooLarge = Code("bodyTooLarge")
+        /// No credentials, or credentials that do not verify.
+        public static let unauthenticated = Code("unauthenticated")
+        /// Valid credentials without the right to this resource.
+        public static let forbidden = Code("forbidden")
+        /// No such route, user, cohort or job.
+        public static let notFound = Code("notFound")
+        public static let unknownUser = Code("unknownUser")
+        public static let unknownCohort = Code("unknownCohort")
+        public static let unknownJob = Code("unknownJob")
+        /// The route exists but not with this method.
+        public static let methodNotAllowed = Code("methodNotAllowed")
+        /// Too many generations in the window; see `Retry-After`.
+        public static let rateLimited = Code("rateLimited")
+        /// A cohort rebuild is already running.
+        public static let conflict = Code("conflict")
+        /// The database or the index is not available now.
+        public static let unavailable = Code("unavailable")
+        /// An upstream provider (embedding, LLM) failed.
+        public static let upstream = Code("upstream")
+        /// A fault of the service itself.
+        public static let internalError = Code("internal")
+
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var status: HTTPResponse.Status
+    public var message: String
+    /// Seconds to wait, sent as `Retry-After` (429 and 503).
+    public var retryAfterSeconds: Int?
+
+    /// An error answered with `status`.
+    public init(_ code: Code, _ status: HTTPResponse.Status, _ message: String, retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.status = status
+        self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    /// The JSON body of an error.
+    struct Body: Codable {
+        struct Detail: Codable {
+            var code: String
+            var message: String
+        }
+
+        var error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        let body = try JSONEncoder().encode(Body(error: .init(code: code.name, message: message)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    // MARK: Errors of the layers below
+
+    /// The service's answer to an engine error.
+    static func from(_ error: PersonalizationError) -> ServiceError {
+        switch error.code {
+        case .unknownUser: ServiceError(.unknownUser, .notFound, error.message)
+        case .unknownCohort: ServiceError(.unknownCohort, .notFound, error.message)
+        case .invalidInput: ServiceError(.invalidInput, .badRequest, error.message)
+        case .notReady: ServiceError(.unavailable, .serviceUnavailable, error.message, retryAfterSeconds: 5)
+        case .rebuildInProgress: ServiceError(.conflict, .conflict, error.message)
+        case .store: (error.underlying as? ProfileStoreError).map(from) ?? ServiceError(.unavailable, .serviceUnavailable, error.message)
+        case .embedding: ServiceError(.upstream, .badGateway, error.message)
+        default: ServiceError(.internalError, .internalServerError, error.message)
+        }
+    }
+
+    /// The service's answer to a store error: bad input is the caller's, a lost database is a 503.
+    static func from(_ error: ProfileStoreError) -> ServiceError {
+        switch error.code {
+        case .invalidInput, .dimensionMismatch: ServiceError(.invalidInput, .badRequest, error.message)
+        case .connectionFailed, .connectionLost, .poolExhausted, .cancelled, .schemaNotMigrated:
+            ServiceError(.unavailable, .serviceUnavailable, "the database is not available: \(error.message)", retryAfterSeconds: 5)
+        default: ServiceError(.internalError, .internalServerError, error.message)
+        }
+    }
+
+    /// The service's answer to a writer error that comes before any byte is streamed.
+    static func from(_ error: WriterError) -> ServiceError {
+        switch error.code {
+        case .invalidInput: ServiceError(.invalidInput, .badRequest, error.message)
+        default: ServiceError(.upstream, .badGateway, error.message)
+        }
+    }
+
+    /// Any error as the service answers it.
+    static func from(_ error: any Error) -> ServiceError {
+        switch error {
+        case let error as ServiceError: error
+        case let error as PersonalizationError: from(error)
+        case let error as ProfileStoreError: from(error)
+        case let error as WriterError: from(error)
+        case let error as HTTPError where error.status == .contentTooLarge:
+            ServiceError(.bodyTooLarge, .contentTooLarge, "the request body is larger than the service accepts")
+        case let error as HTTPError where error.status == .notFound: ServiceError(.notFound, .notFound, "no such route")
+        case let error as HTTPError where error.status == .methodNotAllowed: ServiceError(.methodNotAllowed, .methodNotAllowed, "the route does not take this method")
+        case let error as HTTPError where (400..<500).contains(error.status.code):
+            ServiceError(.invalidInput, error.status, error.body ?? error.status.reasonPhrase)
+        default: ServiceError(.internalError, .internalServerError, "\(error)")
+        }
+    }
+}
