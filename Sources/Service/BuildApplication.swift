@@ -56,6 +56,7 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "onering"),
         services: services,
+        onServerRunning: { channel in await configuration.onListening?(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }

@@ -53,6 +53,8 @@ public struct ServiceConfiguration: Sendable {
     public var jobs: JobRunner.Configuration
     /// The service's logger.
     public var logger: Logger
+    /// Called once the server listens, with its port (the one picked when `port` is 0).
+    public var onListening: (@Sendable (_ port: Int) async -> Void)?
 
     /// A configuration with the defaults above.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: ProfileStore.Configuration, embedder: any Embedder,

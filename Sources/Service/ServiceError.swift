@@ -117,7 +117,7 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         case let error as PersonalizationError: from(error)
         case let error as ProfileStoreError: from(error)
         case let error as WriterError: from(error)
-        case let error as HTTPError where error.status == .contentTooLarge:
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
             ServiceError(.bodyTooLarge, .contentTooLarge, "the request body is larger than the service accepts")
         case let error as HTTPError where error.status == .notFound: ServiceError(.notFound, .notFound, "no such route")
         case let error as HTTPError where error.status == .methodNotAllowed: ServiceError(.methodNotAllowed, .methodNotAllowed, "the route does not take this method")

@@ -46,6 +46,9 @@ final class SearchCoalescer: Sendable {
 
     var counters: Counters { state.withLock { $0.counters } }
 
+    /// Searches waiting for the next batch.
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     /// The `k` nearest rows to the unit `query`, leaving out `excluding`, in the next batch.
     func search(query: [Float], k: Int, excluding: Set<Int64>) async throws(PersonalizationError) -> [Neighbor] {
         let result = await withCheckedContinuation { continuation in

@@ -58,7 +58,7 @@ public struct AuthConfiguration: Sendable {
     }
 
     /// No authentication (loopback binds only).
-    public static let none: AuthConfiguration = {
+    public static let disabledOnLoopback: AuthConfiguration = {
         var configuration = AuthConfiguration(sessionTokens: nil)
         configuration.disabled = true
         return configuration

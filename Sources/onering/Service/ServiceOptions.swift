@@ -46,7 +46,7 @@ struct ServiceOptions: ParsableArguments {
     /// The authentication: none, the given JWKS, or on a loopback bind without one, the
     /// development issuer (its tokens from `onering token`).
     func auth() throws -> (configuration: AuthConfiguration, development: DevelopmentIssuer?) {
-        if noAuth { return (.none, nil) }
+        if noAuth { return (.disabledOnLoopback, nil) }
         let keys = try serviceKeys.map { try ServiceKey.load(path: $0) } ?? []
         if let source = jwksFile.map(AuthConfiguration.KeySetSource.file) ?? jwksURL.map(AuthConfiguration.KeySetSource.url) {
             return (AuthConfiguration(sessionTokens: .init(keySet: source, issuer: issuer!, authorizedParties: Set(authorizedParties)),

@@ -1,0 +1,50 @@
+import Foundation
+@testable import Personalization
+import Synchronization
+import Testing
+import VectorMath
+
+@Suite("Search coalescing")
+struct SearchCoalescerTests {
+    @Test("searches that arrive while a batch runs go together in the next batch; an idle search goes alone")
+    func batching() async throws {
+        let sizes = Mutex<[Int]>([])
+        let firstBatchMayFinish = DispatchSemaphore(value: 0)
+        let coalescer = SearchCoalescer(maximumBatch: 8) { batch in
+            let isFirst = sizes.withLock { $0.append(batch.count); return $0.count == 1 }
+            if isFirst { firstBatchMayFinish.wait() }
+            return batch.map { .success([Neighbor(id: Int64($0.k), score: 1)]) }
+        }
+        async let first = coalescer.search(query: [1], k: 100, excluding: [])
+        while sizes.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(1)) }
+        // Twenty searches arrive while the first batch runs.
+        let waiting = Task {
+            try await withThrowingTaskGroup(of: (Int, [Neighbor]).self) { group in
+                for k in 1...20 { group.addTask { (k, try await coalescer.search(query: [1], k: k, excluding: [])) } }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+        }
+        while coalescer.waitingCount < 20 { try await Task.sleep(for: .milliseconds(1)) }
+        firstBatchMayFinish.signal()
+        #expect(try await first.map(\.id) == [100])
+        let answers = try await waiting.value
+        // Each search gets its own answer back.
+        #expect((1...20).allSatisfy { answers[$0]?.map(\.id) == [Int64($0)] })
+        #expect(sizes.withLock { $0 } == [1, 8, 8, 4])
+        #expect(coalescer.counters == .init(searches: 21, batches: 4))
+    }
+
+    @Test("coalesced exact searches give the ids of the single exact search")
+    func sameAnswers() async throws {
+        try await EngineFixture.with(creators: 200) { fixture in
+            let engine = try await fixture.engine()
+            let users = Array(fixture.creators.prefix(48).map(\.user.id))
+            let coalesced = try await withThrowingTaskGroup(of: (Int64, [Int64]).self) { group in
+                for user in users { group.addTask { (user, try await engine.nearestCreators(toUser: user, k: 7).map(\.id)) } }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for user in users { #expect(coalesced[user] == (try engine.similarCreators(toUser: user, k: 7)).map(\.id)) }
+            #expect(engine.coalescedSearches.searches == users.count)
+        }
+    }
+}

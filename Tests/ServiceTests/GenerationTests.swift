@@ -1,0 +1,196 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ProfileStore
+import Service
+import ServiceLifecycle
+import Testing
+import Writer
+import _TestSupport
+
+@Suite("Streamed generation: server-sent events, the rate limit, disconnects, shutdown")
+struct GenerationTests {
+    /// One OpenAI-style streamed chunk.
+    static func chunk(_ content: String) -> String {
+        #"data: {"choices":[{"index":0,"delta":{"content":"\#(content)"}}]}"# + "\n\n"
+    }
+
+    /// The writer configured for a local OpenAI-compatible server.
+    static func localProvider(_ server: LocalHTTPServer) -> ServiceConfiguration.WriterProvider {
+        .openAICompatible(.init(name: "local", baseURL: "http://127.0.0.1:\(server.port)", apiKey: "test-key", model: "local-model",
+                                connectTimeout: 2, idleTimeout: 10, maximumRetries: 0))
+    }
+
+    @Test("token events as they come, then one done event with the formatted post, and a trace")
+    func framing() async throws {
+        try await ServiceFixture.with { fixture in
+            try await fixture.withApplication { client in
+                let token = try await fixture.token(fixture.firstUser)
+                let response = try await client.send(.post, "/v1/generate/content", token: token,
+                                                     json: #"{"user_id": \#(fixture.firstUser), "platform": "instagram", "brief": "my recovery weeks"}"#)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+                let events = serverSentEvents(response.text)
+                #expect(events.count > 2)
+                #expect(events.dropLast().allSatisfy { $0.name == "token" })
+                let done = try #require(events.last)
+                #expect(done.name == "done")
+                let text = events.dropLast().compactMap { $0.data["text"] as? String }.joined()
+                #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == done.data["text"] as? String)
+                #expect((done.data["post"] as? [String: Any])?["platform"] as? String == "instagram")
+                #expect((done.data["contextItems"] as? [String])?.first == "creator:\(fixture.firstUser)")
+                #expect(done.data["provider"] as? String == "offline")
+                #expect(done.data["timings"] != nil)
+                var traces: [GenerationTrace] = []
+                for _ in 0..<50 where traces.isEmpty {
+                    try await Task.sleep(for: .milliseconds(20))
+                    traces = try await fixture.store.generationTraces()
+                }
+                #expect(traces.first?.status == .succeeded)
+                #expect(traces.first?.userID == fixture.firstUser)
+                #expect(traces.first?.platform == "instagram")
+            }
+        }
+    }
+
+    @Test("a provider that fails mid-stream ends the stream with an error event")
+    func providerFailure() async throws {
+        let server = try LocalHTTPServer { _, _ in
+            .init(status: 200, chunks: [(0, Data((Self.chunk("Half a") + #"data: {"error":{"message":"model overloaded"}}"# + "\n\n").utf8))])
+        }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            try await fixture.withApplication(try fixture.configuration { $0.writer = Self.localProvider(server) }) { client in
+                let response = try await client.send(.post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser),
+                                                     json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#)
+                let events = serverSentEvents(response.text)
+                #expect(events.first?.name == "token")
+                #expect(events.last?.name == "error")
+                #expect((events.last?.data["message"] as? String)?.contains("model overloaded") == true)
+                #expect(!events.contains { $0.name == "done" })
+            }
+        }
+    }
+
+    @Test("the limit holds across two server processes on one database: 429 with Retry-After")
+    func rateLimitShared() async throws {
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let limited = try fixture.configuration { $0.generationLimit = .init(count: 2, window: .seconds(900)) }
+            let body = #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#
+            let token = try await fixture.token(fixture.firstUser)
+            try await fixture.withApplication(limited) { first in
+                try await fixture.withApplication(limited) { second in
+                    #expect(try await first.send(.post, "/v1/generate/content", token: token, json: body).status == .ok)
+                    #expect(try await second.send(.post, "/v1/generate/content", token: token, json: body).status == .ok)
+                    let refused = try await first.send(.post, "/v1/generate/content", token: token, json: body)
+                    #expect(refused.status == .tooManyRequests)
+                    #expect(refused.errorCode == "rateLimited")
+                    let wait = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
+                    #expect((1...900).contains(wait))
+                    #expect(try await second.send(.post, "/v1/generate/content", token: token, json: body).status == .tooManyRequests)
+                    // Another creator has a limit of their own.
+                    let other = try await fixture.token(fixture.secondUser)
+                    #expect(try await second.send(.post, "/v1/generate/content", token: other,
+                                                  json: #"{"user_id": \#(fixture.secondUser), "platform": "x", "brief": "b"}"#).status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test("a client that disconnects cancels the provider's request; the trace says cancelled")
+    func disconnectCancelsUpstream() async throws {
+        let chunks = (0..<600).map { (pause: 0.05, bytes: Data(Self.chunk("t\($0) ").utf8)) }
+        let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let listening = Listening()
+            let application = try await buildApplication(configuration: try fixture.configuration {
+                $0.writer = Self.localProvider(server)
+                $0.onListening = { await listening.record($0) }
+            })
+            try await Self.running(application) {
+                let port = await listening.port()
+                let connection = try await Self.connect(port: port)
+                connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
+                                token: try await fixture.token(fixture.firstUser))
+                #expect(await connection.read(until: "event: token"), "\(connection.text)")
+                connection.disconnect()
+                var abandoned = 0
+                for _ in 0..<200 where abandoned == 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    abandoned = server.abandonedResponses
+                }
+                #expect(abandoned == 1)
+                var traces: [GenerationTrace] = []
+                for _ in 0..<100 where traces.isEmpty {
+                    try await Task.sleep(for: .milliseconds(50))
+                    traces = try await fixture.store.generationTraces()
+                }
+                #expect(traces.first?.status == .cancelled)
+            }
+        }
+    }
+
+    @Test("a graceful shutdown lets a streaming request finish")
+    func gracefulShutdown() async throws {
+        let chunks = (0..<20).map { (pause: 0.05, bytes: Data(Self.chunk("t\($0) ").utf8)) } + [(0.0, Data("data: [DONE]\n\n".utf8))]
+        let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let listening = Listening()
+            let application = try await buildApplication(configuration: try fixture.configuration {
+                $0.writer = Self.localProvider(server)
+                $0.onListening = { await listening.record($0) }
+            })
+            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+            async let running: Void = group.run()
+            let port = await listening.port()
+            let connection = try await Self.connect(port: port)
+            connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
+                            token: try await fixture.token(fixture.firstUser))
+            #expect(await connection.read(until: "event: token"), "\(connection.text)")
+            await group.triggerGracefulShutdown()
+            #expect(await connection.read(until: "event: done"))
+            try await running
+            #expect(connection.text.contains("t19"))
+        }
+    }
+
+    /// Runs `body` while `application` serves, then shuts it down.
+    static func running(_ application: some ApplicationProtocol, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+        async let running: Void = group.run()
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await running
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running
+    }
+
+    /// A connection to the server on `port`.
+    static func connect(port: Int) async throws -> RawHTTPConnection {
+        try RawHTTPConnection(port: port)
+    }
+
+    /// The port a server reports once it listens.
+    actor Listening {
+        private var value: Int?
+        private var waiting: [CheckedContinuation<Int, Never>] = []
+
+        func record(_ port: Int) {
+            value = port
+            for continuation in waiting { continuation.resume(returning: port) }
+            waiting = []
+        }
+
+        func port() async -> Int {
+            if let value { return value }
+            return await withCheckedContinuation { waiting.append($0) }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One HTTP/1.1 request over a plain socket to 127.0.0.1, read as it arrives: what the
+/// test client cannot do, such as leaving in the middle of a streamed response.
+final class RawHTTPConnection: @unchecked Sendable {
+    private let socket: Int32
+    private(set) var received = Data()
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    deinit { close(socket) }
+
+    /// Sends a POST of `json` to `path` with `token`.
+    func post(_ path: String, json: String, token: String?) {
+        var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n"
+        if let token { request += "Authorization: Bearer \(token)\r\n" }
+        request += "Connection: close\r\n\r\n" + json
+        _ = request.utf8CString.withUnsafeBufferPointer { send(socket, $0.baseAddress, $0.count - 1, 0) }
+    }
+
+    /// Reads until `marker` arrives or the peer closes; false when it never came. The blocking
+    /// reads run on a dispatch queue: a cooperative thread blocked here could be one the server needs.
+    func read(until marker: String, timeout: Double = 30) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.blockingRead(until: marker, timeout: timeout)) }
+        }
+    }
+
+    private func blockingRead(until marker: String, timeout: Double) -> Bool {
+        var timeval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while !text.contains(marker) {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else { return false }
+            received.append(contentsOf: buffer[0..<count])
+        }
+        return true
+    }
+
+    /// Leaves: both directions of the connection shut, as a client that goes away.
+    func disconnect() {
+        shutdown(socket, Int32(SHUT_RDWR))
+    }
+
+    /// Everything received so far, as text.
+    var text: String { String(decoding: received, as: UTF8.self) }
+}

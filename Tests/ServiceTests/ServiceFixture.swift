@@ -1,0 +1,121 @@
+import Embedding
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Personalization
+import ProfileStore
+import SampleData
+import Service
+import _TestSupport
+
+/// A store in a schema of its own with generated, embedded creators (and a cohort run), the
+/// development issuer's key set in a temporary folder, and two service keys.
+struct ServiceFixture: Sendable {
+    static let dimensions = 64
+    /// One RSA key for every test (making one takes a while).
+    static let issuer: DevelopmentIssuer = try! DevelopmentIssuer.generate(keyID: "test-key")
+    /// A second issuer signing with the same `kid`: its tokens are forgeries.
+    static let forger: DevelopmentIssuer = try! DevelopmentIssuer.generate(keyID: "test-key")
+
+    let store: ProfileStore
+    let creators: [CreatorGenerator.Creator]
+    let folder: String
+    /// Service keys: the writer agent's (read, generate) and a read-only one.
+    let writerKey: (secret: String, key: ServiceKey)
+    let readerKey: (secret: String, key: ServiceKey)
+
+    var keySetPath: String { folder + "/jwks.json" }
+
+    static func make(creators count: Int, cohorts: Int?) async throws -> ServiceFixture {
+        let store = try await TestDatabase.store(dimensions: dimensions)
+        let creators = CreatorGenerator(configuration: .init(creators: count, postsPerCreator: 6...10)).generate()
+        _ = try await store.importUsers(creators.map { Numbered(line: Int($0.user.id), record: $0.user) })
+        _ = try await store.importPosts(creators.flatMap(\.posts).map { Numbered(line: 1, record: $0) })
+        try await EmbeddingBackfill(store: store, embedder: try HashingEmbedder(configuration: .init(dimensions: dimensions))).run()
+        if let cohorts { _ = try await CohortRebuild(store: store, parameters: .init(k: .fixed(cohorts))).run() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onering-service-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data(issuer.keySetJSON.utf8).write(to: URL(fileURLWithPath: folder + "/jwks.json"))
+        return ServiceFixture(store: store, creators: creators, folder: folder,
+                              writerKey: ServiceKey.generate(name: "writer-agent", scopes: [.read, .generate]),
+                              readerKey: ServiceKey.generate(name: "analytics", scopes: [.read]))
+    }
+
+    /// Runs `body` with a fixture, and drops its schema and folder afterwards whether `body` threw or not.
+    static func with(creators count: Int = 40, cohorts: Int? = 4, _ body: (ServiceFixture) async throws -> Void) async throws {
+        let fixture = try await make(creators: count, cohorts: cohorts)
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        do {
+            try await body(fixture)
+        } catch {
+            try? await fixture.store.dropSchema()
+            throw error
+        }
+        try await fixture.store.dropSchema()
+    }
+
+    /// The service's configuration on this fixture's store, with its keys; `change` adjusts it.
+    func configuration(_ change: (inout ServiceConfiguration) -> Void = { _ in }) throws -> ServiceConfiguration {
+        var logger = Logger(label: "test.service", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger.logLevel = .critical
+        var sessionTokens = Self.issuer.sessionTokens(keySet: .file(keySetPath))
+        sessionTokens.minimumRefreshInterval = .zero
+        var configuration = ServiceConfiguration(
+            port: 0, store: store.configuration, embedder: try HashingEmbedder(configuration: .init(dimensions: Self.dimensions)),
+            engine: .init(pollInterval: .milliseconds(50)),
+            auth: AuthConfiguration(sessionTokens: sessionTokens, serviceKeys: [writerKey.key, readerKey.key]),
+            jobs: .init(pollInterval: .milliseconds(100)), logger: logger
+        )
+        change(&configuration)
+        return configuration
+    }
+
+    /// A session token of `userID` from the test issuer.
+    func token(_ userID: Int64, admin: Bool = false, overrides: [String: SessionClaims.Value] = [:]) async throws -> String {
+        try await Self.issuer.token(userID: userID, admin: admin, overrides: overrides)
+    }
+
+    /// Runs `body` against the live application built from `configuration`.
+    func withApplication(_ configuration: ServiceConfiguration? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let application = try await buildApplication(configuration: configuration ?? self.configuration())
+        try await application.test(.live) { client in try await body(client) }
+    }
+
+    var firstUser: Int64 { creators[0].user.id }
+    var secondUser: Int64 { creators[1].user.id }
+}
+
+extension TestClientProtocol {
+    /// Sends `body` (JSON text) with `token` as the bearer.
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json body: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    /// The body as text.
+    var text: String { body.getString(at: body.readerIndex, length: body.readableBytes) ?? "" }
+
+    /// The body as a JSON object (empty when it is not one).
+    var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+
+    /// The error code of a JSON error body.
+    var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
+}
+
+/// The events of a server-sent event stream, in order.
+func serverSentEvents(_ text: String) -> [(name: String, data: [String: Any])] {
+    text.components(separatedBy: "\n\n").compactMap { block in
+        var name = "message", data = ""
+        for line in block.split(separator: "\n") {
+            if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+            if line.hasPrefix("data: ") { data += line.dropFirst(6) }
+        }
+        guard !data.isEmpty else { return nil }
+        return (name, (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:])
+    }
+}
