@@ -1,5 +1,5 @@
 # The two entry points of the README: `make demo` and `make test`.
-.PHONY: setup build demo test doctor portable-check
+.PHONY: setup build demo tour bench-service test doctor portable-check
 
 setup:
 	@./scripts/setup.sh
@@ -7,7 +7,12 @@ setup:
 build: setup
 	swift build -c release --product onering
 
+# The main job: the sample creators set up once, then served on 127.0.0.1:8080 until Ctrl-C.
 demo: build
+	.build/release/onering demo
+
+# The command-line walk-through: benchmarks, import, embed, cohorts, map, search, context, generation.
+tour: build
 	.build/release/onering doctor
 	.build/release/onering bench similarity
 	.build/release/onering db start
@@ -24,6 +29,11 @@ demo: build
 	.build/release/onering generate 4 --platform x
 	.build/release/onering generate 4 --platform instagram --brief "my recovery weeks between marathon blocks"
 	.build/release/onering bench engine --reuse
+
+# The service under load from wrk (loopback): contexts, searches with and without coalescing, first byte.
+bench-service: build
+	mkdir -p bench-out
+	./scripts/bench-service.sh
 
 doctor: build
 	.build/release/onering doctor

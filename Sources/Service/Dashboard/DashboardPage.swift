@@ -95,9 +95,9 @@ struct DashboardPage {
         guard !jobs.isEmpty else { return "<p class=\"muted\">No job yet.</p>" }
         let rows = jobs.map { job in
             "<tr><td class=\"n\">\(job.id)</td><td>\(escape(job.kind))</td><td class=\"\(job.status.rawValue)\">\(job.status.rawValue)</td>"
-                + "<td>\(Self.time(job.createdAt))</td><td>\(job.finishedAt.map(Self.time) ?? "–")</td><td>\(escape(job.error ?? job.progressJSON))</td></tr>"
+                + "<td>\(Self.time(job.createdAt))</td><td>\(job.finishedAt.map(Self.time) ?? "–")</td><td>\(escape(job.error ?? (job.status == .running ? job.progressJSON : "–")))</td></tr>"
         }
-        return "<table><tr><th>#</th><th>kind</th><th>status</th><th>queued</th><th>finished</th><th>progress / error</th></tr>\(rows.joined())</table>"
+        return "<table><tr><th>#</th><th>kind</th><th>status</th><th>queued</th><th>finished</th><th>progress or error</th></tr>\(rows.joined())</table>"
     }
 
     private static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

@@ -28,7 +28,7 @@ extension OneRingService {
     private func cohortMapSVG(runID: Int64?) async -> String? {
         guard let runID else { return nil }
         if let cached = mapCache.withLock({ $0?.runID == runID ? $0?.svg : nil }) { return cached }
-        guard let map = try? await CohortMap.build(store: store, parameters: .init(sampleSize: 3_000, width: 900, height: 600)) else { return nil }
+        guard let map = try? await CohortMap.build(store: store, parameters: .init(sampleSize: 3_000)) else { return nil }
         let svg = map.svg()
         mapCache.withLock { $0 = (runID, svg) }
         return svg
