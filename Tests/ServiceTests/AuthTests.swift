@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Service
 import Testing
+import _TestSupport
 
 @Suite("Authentication and authorization: session tokens, service keys, the auth matrix")
 struct AuthTests {
@@ -85,6 +86,27 @@ struct AuthTests {
                 #expect(try await client.send(.get, "/v1/users/\(fixture.firstUser)/context", token: token).status == .ok)
                 #expect(try await client.send(.get, "/v1/users/\(fixture.firstUser)/context", token: try await fixture.token(fixture.firstUser)).status == .ok)
             }
+        }
+    }
+
+    @Test("the key set can come from a URL (as Clerk publishes it); an unreachable one fails at start")
+    func keySetFromURL() async throws {
+        let server = try LocalHTTPServer { request, _ in
+            request.path == "/.well-known/jwks.json"
+                ? .init(status: 200, headers: ["Content-Type": "application/json"], body: Data(ServiceFixture.issuer.keySetJSON.utf8))
+                : .init(status: 404, body: Data())
+        }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let fromURL = try fixture.configuration {
+                $0.auth.sessionTokens?.keySet = .url("http://127.0.0.1:\(server.port)/.well-known/jwks.json")
+            }
+            try await fixture.withApplication(fromURL) { client in
+                let response = try await client.send(.get, "/v1/users/\(fixture.firstUser)/context", token: try await fixture.token(fixture.firstUser))
+                #expect(response.status == .ok)
+            }
+            let missing = try fixture.configuration { $0.auth.sessionTokens?.keySet = .url("http://127.0.0.1:\(server.port)/nothing.json") }
+            await #expect(throws: ServiceError.self) { _ = try await buildApplication(configuration: missing) }
         }
     }
 
