@@ -55,6 +55,12 @@ extension VectorIndex {
         var parameters = configuration.search
         // One more, so that the query's own row can be dropped.
         parameters.k = k + (excluded == nil ? 0 : 1)
+        if int8 != nil, filter == nil {
+            // Exact through the int8 codes: every row scored in int8, the candidates re-ranked in float32.
+            let results = int8Search(queries: queries, queryCount: queryCount, k: parameters.k).map(\.neighbors)
+            guard let excluded else { return results }
+            return results.map { hits in Array(hits.filter { $0.id != excluded }.prefix(k)) }
+        }
         let outcome: Result<[[Neighbor]], VectorMathError> = queries.withUnsafeBufferPointer { queryBuffer in
             ids.withUnsafeBufferPointer { idBuffer in
                 let labels = ExactSearch.Labels.ids(idBuffer, skipped: Self.tombstone)
@@ -73,6 +79,31 @@ extension VectorIndex {
         }
         guard let excluded else { return results }
         return results.map { hits in Array(hits.filter { $0.id != excluded }.prefix(k)) }
+    }
+
+    /// As ``search(batch:k:filter:)`` without a filter on int8 storage, with the number of rows each
+    /// query re-ranked in float32.
+    ///
+    /// - Throws: as ``search(batch:k:filter:)``; ``VectorIndexError/Code/invalidK`` when the storage is not int8.
+    public func searchReportingReranks(batch queries: Matrix<Float>, k: Int) throws(VectorIndexError) -> [Int8Search.Result] {
+        guard int8 != nil else { throw VectorIndexError(.invalidK, "re-rank counts exist for int8 storage only") }
+        guard queries.columns == dims else {
+            throw VectorIndexError(.dimensionMismatch, "queries have dimension \(queries.columns), the index \(dims)")
+        }
+        guard !isEmpty else { throw VectorIndexError(.emptyIndex, "the index is empty") }
+        guard k > 0, k <= count else { throw VectorIndexError(.invalidK, "k must be in 1...\(count), got \(k)") }
+        var units = queries
+        do { try units.normalizeRows() } catch { throw VectorIndexError(.invalidVector, "query \(error.message)", underlying: error) }
+        return units.withUnsafeBufferPointer { int8Search(queries: Array($0), queryCount: units.rows, k: k) }
+    }
+
+    private func int8Search(queries: [Float], queryCount: Int, k: Int) -> [Int8Search.Result] {
+        queries.withUnsafeBufferPointer { queryBuffer in
+            ids.withUnsafeBufferPointer { idBuffer in
+                Int8Search.search(queries: queryBuffer, queryCount: queryCount, k: k, codes: int8!, exact: float32!,
+                                  labels: .ids(idBuffer, skipped: Self.tombstone), threads: configuration.search.threads, backend: backend)
+            }
+        }
     }
 
     /// Live rows that pass `filter`, ascending.

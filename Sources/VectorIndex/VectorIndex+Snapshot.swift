@@ -8,7 +8,7 @@ import VectorMath
 ///     magic      8 bytes  "ONRGVIX\0"
 ///     version    u32      1
 ///     dims       u32
-///     storage    u32      1 = float32, 2 = float16
+///     storage    u32      1 = float32, 2 = float16, 3 = int8 (float32 rows, quantised on load)
 ///     reserved   u32      0
 ///     count      u64      live vectors
 ///     ids        count × i64
@@ -30,7 +30,7 @@ extension VectorIndex {
         var header = Self.snapshotMagic
         header.appendLittleEndian(Self.snapshotVersion)
         header.appendLittleEndian(UInt32(dims))
-        header.appendLittleEndian(UInt32(configuration.storage == .float32 ? 1 : 2))
+        header.appendLittleEndian(UInt32(Self.storageCodes[configuration.storage]!))
         header.appendLittleEndian(UInt32(0))
         header.appendLittleEndian(UInt64(index.count))
         let temporary = path + ".tmp-\(getpid())"
@@ -76,14 +76,14 @@ extension VectorIndex {
         let dims = Int(header.littleEndian(at: 12, as: UInt32.self))
         let storageCode = header.littleEndian(at: 16, as: UInt32.self)
         let count = header.littleEndian(at: 24, as: UInt64.self)
-        guard dims > 0, storageCode == 1 || storageCode == 2, count < 1 << 40 else {
+        guard dims > 0, Self.storageCodes.values.contains(storageCode), count < 1 << 40 else {
             throw VectorIndexError(.corruptSnapshot, "\(path) has a bad header (dims \(dims), storage \(storageCode), count \(count))")
         }
         if let expectedDims, expectedDims != dims {
             throw VectorIndexError(.corruptSnapshot, "\(path) holds \(dims)-dim vectors, expected \(expectedDims)")
         }
         var configuration = configuration
-        configuration.storage = storageCode == 1 ? .float32 : .float16
+        configuration.storage = Self.storageCodes.first { $0.value == storageCode }!.key
         let rows = Int(count)
         // In checked arithmetic: a crafted header must not overflow into a plausible size.
         let (rowBytes, rowOverflow) = dims.multipliedReportingOverflow(by: configuration.storage.elementSize)
@@ -106,6 +106,7 @@ extension VectorIndex {
         try index.float16?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
             try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 2), "vectors")
         }
+        if index.int8 != nil, let float32 = index.float32 { index.int8 = Int8Rows(float32) }
         let computed = reader.checksum
         let stored = try reader.bytes(8, "checksum").littleEndian(at: 0, as: UInt64.self)
         guard computed == stored else {
@@ -119,6 +120,9 @@ extension VectorIndex {
         }
         return index
     }
+
+    /// The header's code of each storage.
+    static let storageCodes: [Storage: UInt32] = [.float32: 1, .float16: 2, .int8: 3]
 
     private func withVectorBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         if let float32 { return float32.withUnsafeBufferPointer { body(UnsafeRawBufferPointer($0)) } }

@@ -31,6 +31,7 @@ struct Doctor: ParsableCommand {
         print("blas threads: 1 per call; the engine runs \(threads) workers over row blocks")
         print("lapacke: \(backend.hasLAPACK ? "available" : "missing (install liblapacke-dev)")")
         print("float16 kernel: \(HalfKernel.best.rawValue)")
+        print("int8 kernel: \(Int8Kernel.best.rawValue) for single queries; batches: \(OneDNNGemm.shared.map { "oneDNN dnnl_gemm_u8s8s32 (\($0.path))" } ?? "the same kernel (libdnnl2 not installed)")")
 
         // Square-ish GEMM (the batched-search shape) and a GEMV that misses cache.
         let dims = 1536

@@ -23,6 +23,7 @@ struct SimilarityBench: ParsableCommand {
     @Option(help: "Worker threads (default: every core).") var threads: Int = CPUFeatures.current.activeCores
     @Option(help: "Seconds to spend on each timed run.") var seconds: Double = 3
     @Flag(inversion: .prefixedNo, help: "Also run the float16 storage mode.") var float16 = true
+    @Flag(inversion: .prefixedNo, help: "Also run the int8 storage mode (int8 scores, exact float32 re-rank).") var int8 = true
     @Option(name: .customLong("ids-out"), help: "Write the top-k row numbers (queries × k, int64, best first) to this .npy.")
     var idsOut: String?
 
@@ -59,6 +60,15 @@ struct SimilarityBench: ParsableCommand {
         let gemmLimit = measureGEMMLimit(index: index, queries: normalizedQueries, backend: backend)
         print("limit sgemm: \((gemmLimit.secondsPerCall * 1e3).fixed(1)) ms per \(min(batch, normalizedQueries.rows)) × \(rows) × \(dims), \(gemmLimit.gigaflops.fixed(1)) GFLOP/s")
 
+        var quantized: VectorIndex?
+        if int8 {
+            let before = ResidentMemory.bytes
+            var index8 = try VectorIndex(dims: dims, configuration: .init(storage: .int8, search: parameters))
+            try index8.upsert(ids: (0..<Int64(rows)).map { $0 }, vectors: baseMatrix)
+            let bytes = ResidentMemory.bytes - before
+            print("memory: int8 index resident \(mebibytes(bytes)) MiB (\((Double(bytes) / Double(dataBytes)).fixed(3)) × the float32 data; float32 rows kept for the re-rank), kernel \(Int8Kernel.best.rawValue)")
+            quantized = index8
+        }
         var half: VectorIndex?
         if float16 {
             var index16 = try VectorIndex(dims: dims, configuration: .init(storage: .float16, search: parameters))
@@ -69,8 +79,8 @@ struct SimilarityBench: ParsableCommand {
         // slow whatever runs next, so the sgemv limit is timed on its own, before.
         let gemvLimit = measureGEMVLimit(index: index, queries: normalizedQueries, backend: backend)
         print("limit sgemv: \((gemvLimit.secondsPerCall * 1e3).fixed(2)) ms per \(rows) × \(dims), \(gemvLimit.gigabytesPerSecond.fixed(1)) GB/s")
-        // float32 and float16 queries alternate, so that both see the same machine.
-        let searches = [index] + (half.map { [$0] } ?? [])
+        // float32, float16 and int8 queries alternate, so that all see the same machine.
+        let searches = [index] + (half.map { [$0] } ?? []) + (quantized.map { [$0] } ?? [])
         let singles = try runSingle(searches.map { index in { try index.search(vector: $0, k: k) } }, queries: normalizedQueries)
         let single32 = singles[0]
         report("single", "float32", single32, rows: rows, dims: dims, elementSize: 4, queriesPerCall: 1)
@@ -89,6 +99,19 @@ struct SimilarityBench: ParsableCommand {
             let ratio = single16.latencies.percentile(50) / single32.latencies.percentile(50)
             let recall = recallAtK(truth: batch32.results, found: batch16.results)
             print("float16: single p50 / float32 = \(ratio.fixed(3)) (target ≤ 0.6), recall@\(k) against float32 = \(recall.fixed(4))")
+        }
+
+        if let quantized {
+            let single8 = singles[searches.count - 1]
+            report("single", "int8", single8, rows: rows, dims: dims, elementSize: 1, queriesPerCall: 1)
+            print("single int8: p50 / float32 = \((single8.latencies.percentile(50) / single32.latencies.percentile(50)).fixed(3)), p50 / sgemv = \((single8.latencies.percentile(50) / gemvLimit.secondsPerCall).fixed(3)) (target ≤ 0.4), ids equal to float32 exact: \(sameIDs(single32.results, single8.results))")
+            let batch8 = try runBatch(quantized, queries: normalizedQueries)
+            report("batch", "int8", batch8, rows: rows, dims: dims, elementSize: 1, queriesPerCall: min(batch, normalizedQueries.rows))
+            let qps8 = Double(min(batch, normalizedQueries.rows)) / batch8.latencies.percentile(50)
+            let sgemmQPS = Double(min(batch, normalizedQueries.rows)) / gemmLimit.secondsPerCall
+            let firstBatch = Matrix(columns: dims, values: (0..<min(batch, normalizedQueries.rows)).flatMap { normalizedQueries.row($0) })
+            let reranked = try quantized.searchReportingReranks(batch: firstBatch, k: k).map(\.reranked)
+            print("batch int8: q/s / sgemm-bound q/s = \((qps8 / sgemmQPS).fixed(3)) (target ≥ 2.5), ids equal to float32 exact: \(sameIDs(batch32.results, batch8.results)), rows re-ranked per query: mean \((Double(reranked.reduce(0, +)) / Double(reranked.count)).fixed(1)), max \(reranked.max() ?? 0)")
         }
 
         if let idsOut {
@@ -218,6 +241,17 @@ struct SimilarityBench: ParsableCommand {
         let gigaflops = 2 * Double(queriesPerCall) * Double(rows) * Double(dims) / p50 / 1e9
         let unit = queriesPerCall == 1 ? "per query" : "per batch of \(queriesPerCall)"
         print("\(mode) \(storage): \(qps.fixed(1)) q/s, p50 \((p50 * 1e3).fixed(2)) ms, p99 \((p99 * 1e3).fixed(2)) ms \(unit), \(gigabytes.fixed(1)) GB/s, \(gigaflops.fixed(1)) GFLOP/s")
+    }
+
+    /// How many queries have the same ids in both: "identical n/m", and "equal up to ties" where
+    /// every position that differs holds scores within float32 rounding (2e-6) of each other.
+    private func sameIDs(_ truth: [[Neighbor]], _ found: [[Neighbor]]) -> String {
+        let count = min(truth.count, found.count)
+        let identical = zip(truth, found).filter { $0.map(\.id) == $1.map(\.id) }.count
+        let upToTies = zip(truth, found).filter { expected, got in
+            expected.count == got.count && zip(expected, got).allSatisfy { $0.id == $1.id || abs($0.score - $1.score) <= 2e-6 }
+        }.count
+        return "identical \(identical)/\(count), equal up to rounding ties \(upToTies)/\(count) = \((Double(upToTies) / Double(max(1, count))).fixed(3))"
     }
 
     private func recallAtK(truth: [[Neighbor]], found: [[Neighbor]]) -> Double {
