@@ -3,7 +3,7 @@
 # all there already. Idempotent, so `make demo` and `make test` run it every time.
 set -euo pipefail
 
-packages=(libopenblas-dev libblas-dev liblapacke-dev libpq-dev libcurl4-openssl-dev)
+packages=(libopenblas-dev libblas-dev liblapacke-dev libpq-dev libcurl4-openssl-dev libdnnl-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -223,7 +223,9 @@ public final class PersonalizationEngine: Sendable {
                     throw PersonalizationError(.unknownCohort, "cohort \(cohort) is not in run \(run.record.id) (0..<\(run.partition.k))")
                 }
             }
-            if let run = state.run {
+            // Exact searches of every creator go to the int8 index when it has codes (fewer bytes
+            // than the float16 partition); a cohort filter or a partitioned search needs the partition.
+            if let run = state.run, cohort != nil || mode != .exact || !configuration.int8Scoring {
                 let scan = { (shortlist: Int, nprobe: Int) in
                     unit.withUnsafeBufferPointer { query in
                         run.partition.search(query: query, k: shortlist, nprobe: nprobe, cohort: cohort, excluded: excluding,

@@ -49,7 +49,7 @@ struct EngineBench: AsyncParsableCommand {
         let exact = try time(users) { user in
             exactHits[user] = Set(try engine.similarCreators(toUser: user, k: 10).map(\.id))
         }
-        print("search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; float16 scan of every cohort, shortlist re-ranked in float32 until provably exact)")
+        print("search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; \(engine.configuration.int8Scoring ? "int8 scan of every creator" : "float16 scan of every cohort"), shortlist re-ranked until provably exact)")
 
         var chosen = k
         for nprobe in [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128].filter({ $0 <= k }) {
