@@ -5,8 +5,9 @@ internal import Personalization
 internal import VectorMath
 
 extension OneRingService {
-    /// `POST /v1/search`: similar creators to a stored creator, a text or a vector.
-    struct SearchBody: Decodable {
+    /// `POST /v1/search`: similar creators to a stored creator, a text or a vector. Parsed with
+    /// `JSONValueParser`: a 1,536-number vector through `JSONDecoder` cost more than the search.
+    struct SearchBody {
         /// Exactly one of these three.
         var userID: Int64?
         var text: String?
@@ -18,9 +19,62 @@ extension OneRingService {
         var cohort: Int?
         var exclude: [Int64]?
 
-        enum CodingKeys: String, CodingKey {
-            case userID = "user_id"
-            case text, vector, k, mode, nprobe, cohort, exclude
+        /// The body's fields, each checked for its type; unknown fields are ignored.
+        init(_ json: JSONValueParser.Value) throws(ServiceError) {
+            guard case .object(let members) = json else { throw Self.mismatch("the body", "an object") }
+            for (key, value) in members {
+                switch key {
+                case "user_id": userID = try Self.integer(value, key).map(Int64.init)
+                case "text": text = try Self.string(value, key)
+                case "vector": vector = try Self.numbers(value, key)?.map(Float.init)
+                case "k": k = try Self.integer(value, key)
+                case "mode": mode = try Self.string(value, key)
+                case "nprobe": nprobe = try Self.integer(value, key)
+                case "cohort": cohort = try Self.integer(value, key)
+                case "exclude": exclude = try Self.numbers(value, key)?.map { number throws(ServiceError) -> Int64 in
+                    guard let id = Int64(exactly: number) else { throw Self.mismatch(key, "an array of integers") }
+                    return id
+                }
+                default: continue
+                }
+            }
+        }
+
+        private static func mismatch(_ key: String, _ expected: String) -> ServiceError {
+            ServiceError(.invalidJSON, .badRequest, "\(key): expected \(expected)")
+        }
+
+        private static func integer(_ value: JSONValueParser.Value, _ key: String) throws(ServiceError) -> Int? {
+            switch value {
+            case .null: return nil
+            case .number(let number):
+                guard let integer = Int(exactly: number) else { throw mismatch(key, "an integer") }
+                return integer
+            default: throw mismatch(key, "an integer")
+            }
+        }
+
+        private static func string(_ value: JSONValueParser.Value, _ key: String) throws(ServiceError) -> String? {
+            switch value {
+            case .null: return nil
+            case .string(let text): return text
+            default: throw mismatch(key, "a string")
+            }
+        }
+
+        private static func numbers(_ value: JSONValueParser.Value, _ key: String) throws(ServiceError) -> [Double]? {
+            switch value {
+            case .null: return nil
+            case .array(let elements):
+                var numbers: [Double] = []
+                numbers.reserveCapacity(elements.count)
+                for element in elements {
+                    guard case .number(let number) = element else { throw mismatch(key, "an array of numbers") }
+                    numbers.append(number)
+                }
+                return numbers
+            default: throw mismatch(key, "an array of numbers")
+            }
         }
     }
 
@@ -41,7 +95,12 @@ extension OneRingService {
 
     func addSearchRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/search") { request, _ in
-            let body = try await self.decode(SearchBody.self, from: request)
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: self.configuration.maximumBodyBytes) } catch { throw ServiceError.from(error) }
+            guard buffer.readableBytes > 0 else { throw ServiceError(.invalidJSON, .badRequest, "the request needs a JSON body") }
+            let body = try buffer.withUnsafeReadableBytes { bytes throws(ServiceError) in
+                try SearchBody(JSONValueParser.parse(bytes.bindMemory(to: UInt8.self)))
+            }
             let k = body.k ?? 10
             guard (1...Self.maximumK).contains(k) else { throw ServiceError(.invalidInput, .badRequest, "k must be in 1...\(Self.maximumK), got \(k)") }
             guard [body.userID != nil, body.text != nil, body.vector != nil].count(where: { $0 }) == 1 else {
@@ -58,6 +117,9 @@ extension OneRingService {
                 mode = .partitioned(nprobe: nprobe)
             case let other:
                 throw ServiceError(.invalidInput, .badRequest, "mode must be \"exact\" or \"partitioned\", got \"\(other)\"")
+            }
+            if let vector = body.vector, vector.contains(where: { !$0.isFinite }) {
+                throw ServiceError(.invalidInput, .badRequest, "vector holds a number beyond float32's range")
             }
             guard (body.exclude?.count ?? 0) <= Self.maximumK else {
                 throw ServiceError(.invalidInput, .badRequest, "exclude holds at most \(Self.maximumK) ids")

@@ -1,0 +1,33 @@
+import Foundation
+@testable import Service
+import Testing
+
+@Suite("The search body's JSON parser")
+struct JSONValueParserTests {
+    static func parse(_ text: String) throws(ServiceError) -> JSONValueParser.Value {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { buffer throws(ServiceError) in try JSONValueParser.parse(buffer) }
+    }
+
+    @Test("a search body: numbers, strings with escapes, nulls, nesting; same values as JSONSerialization")
+    func parses() throws {
+        let text = #"{"vector": [0.25, -1e-3, 3E2, 0, -0.0], "text": "caf\u00e9 \"run\"\n\ud83c\udfc3", "k": 12, "exclude": [], "cohort": null, "x": {"y": [true, false]}}"#
+        let body = try OneRingService.SearchBody(Self.parse(text))
+        #expect(body.vector == [0.25, -1e-3, 300, 0, -0.0])
+        #expect(body.text == "café \"run\"\n🏃")
+        #expect(body.k == 12)
+        #expect(body.exclude == [])
+        #expect(body.cohort == nil)
+        let reference = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        #expect(reference["text"] as? String == body.text)
+    }
+
+    @Test("malformed JSON and wrong types are invalidJSON", arguments: [
+        "", "{", "[1, 2", #"{"k": 1,}"#, #"{"k" 1}"#, "{'k': 1}", #"{"k": 01x}"#, #"{"vector": [1e999]}"#, #"{"k": tru}"#,
+        #"{"text": "\ud800"}"#, "{\"text\": \"a\u{01}\"}", #"{"k": 1} extra"#, #"{"k": "ten"}"#, #"{"k": 1.5}"#,
+        #"{"vector": "1,2"}"#, #"{"vector": [1, "2"]}"#, #"{"exclude": [1.5]}"#, "[]",
+    ])
+    func faults(text: String) {
+        #expect(throws: ServiceError.self) { _ = try OneRingService.SearchBody(Self.parse(text)) }
+    }
+}
