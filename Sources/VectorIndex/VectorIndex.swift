@@ -129,6 +129,12 @@ public struct VectorIndex: Sendable {
         rowOfID = rows
     }
 
+    /// Bytes of the vectors, codes and ids that are resident in RAM (`mincore`).
+    public var residentBytes: Int {
+        (float32.map { ResidentPages.bytes(of: $0.allocation) } ?? 0) + (float16.map { ResidentPages.bytes(of: $0.allocation) } ?? 0)
+            + (int8?.residentBytes ?? 0) + ids.withUnsafeBytes(ResidentPages.bytes)
+    }
+
     /// Live vectors.
     public var count: Int { ids.count - tombstones }
     /// Rows including tombstones not yet compacted.

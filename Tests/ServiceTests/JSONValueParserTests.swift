@@ -22,6 +22,20 @@ struct JSONValueParserTests {
         #expect(reference["text"] as? String == body.text)
     }
 
+    @Test("numbers equal strtod's, on the fast path and off it")
+    func numbers() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "1e22", "1e23", "123456789012345", "1234567890123456789", "0.1", "-2.5e-7", "4.9e-324", "1.7976931348623157e308"]
+        for _ in 0..<2_000 { texts.append(String(format: "%.*g", Int.random(in: 1...17, using: &generator), Double.random(in: -3...3, using: &generator))) }
+        for text in texts {
+            guard case .array(let values) = try Self.parse("[\(text)]"), case .number(let value) = values[0] else {
+                Issue.record("\(text) did not parse")
+                continue
+            }
+            #expect(value.bitPattern == strtod(text, nil).bitPattern, "\(text)")
+        }
+    }
+
     @Test("malformed JSON and wrong types are invalidJSON", arguments: [
         "", "{", "[1, 2", #"{"k": 1,}"#, #"{"k" 1}"#, "{'k': 1}", #"{"k": 01x}"#, #"{"vector": [1e999]}"#, #"{"k": tru}"#,
         #"{"text": "\ud800"}"#, "{\"text\": \"a\u{01}\"}", #"{"k": 1} extra"#, #"{"k": "ten"}"#, #"{"k": 1.5}"#,

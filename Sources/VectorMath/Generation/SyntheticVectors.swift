@@ -19,26 +19,37 @@ public struct SyntheticVectors: Sendable {
         self.seed = seed
     }
 
-    /// `count` unit vectors, row-major; `stream` selects an independent sequence
-    /// (base vectors and queries come from different streams of one seed).
-    public func generate(count: Int, stream: UInt64 = 0) -> Matrix<Float> {
+    /// Rows per block of generation: each block draws from a generator of its own, seeded
+    /// from the seed, the stream and the block's number, so the vectors are the same bits
+    /// whatever the number of threads.
+    static let blockRows = 4_096
+
+    /// `count` unit vectors, row-major; `stream` selects an independent sequence (base vectors
+    /// and queries come from different streams of one seed). Blocks of rows are generated on
+    /// `threads` workers (default: every core).
+    public func generate(count: Int, stream: UInt64 = 0, threads: Int = CPUFeatures.current.activeCores) -> Matrix<Float> {
+        let (dims, clusters) = (self.dims, self.clusters)
         var centreGenerator = SplitMix64(seed: seed)
         let centres = (0..<clusters).map { _ in (0..<dims).map { _ in centreGenerator.nextGaussian() } }
-        var generator = SplitMix64(seed: seed ^ (0x9E37_79B9 &* (stream &+ 1)))
+        let streamSeed = seed ^ (0x9E37_79B9 &* (stream &+ 1))
         var matrix = Matrix<Float>(columns: dims, capacity: count)
         let noise = clusters == 0 ? Float(1) : spread
         matrix.appendRows(count: count) { destination in
-            for r in 0..<count {
-                let row = destination + r * dims
-                let centre = clusters == 0 ? nil : centres[Int(generator.next() % UInt64(clusters))]
-                var norm: Float = 0
-                for j in 0..<dims {
-                    let value = (centre?[j] ?? 0) + noise * generator.nextGaussian()
-                    row[j] = value
-                    norm += value * value
+            nonisolated(unsafe) let destination = destination
+            ParallelBlocks.forEach(count: count, blockSize: Self.blockRows, threads: threads) { _, range in
+                var generator = SplitMix64(seed: streamSeed ^ (UInt64(range.lowerBound / Self.blockRows) &* 0xD1B5_4A32_D192_ED03))
+                for r in range {
+                    let row = destination + r * dims
+                    let centre = clusters == 0 ? nil : centres[Int(generator.next() % UInt64(clusters))]
+                    var norm: Float = 0
+                    for j in 0..<dims {
+                        let value = (centre?[j] ?? 0) + noise * generator.nextGaussian()
+                        row[j] = value
+                        norm += value * value
+                    }
+                    let scale = 1 / max(norm.squareRoot(), .leastNormalMagnitude)
+                    for j in 0..<dims { row[j] *= scale }
                 }
-                let scale = 1 / max(norm.squareRoot(), .leastNormalMagnitude)
-                for j in 0..<dims { row[j] *= scale }
             }
         }
         return matrix

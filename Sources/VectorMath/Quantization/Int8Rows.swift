@@ -57,6 +57,12 @@ public struct Int8Rows: Sendable {
     /// Bytes held (codes and per-row figures).
     public var allocatedBytes: Int { codes.capacity + scales.capacity * 4 + errorNorms.capacity * 4 + sums.capacity * 4 }
 
+    /// Bytes of its arrays that are resident in RAM.
+    public var residentBytes: Int {
+        codes.withUnsafeBytes(ResidentPages.bytes) + scales.withUnsafeBytes(ResidentPages.bytes)
+            + errorNorms.withUnsafeBytes(ResidentPages.bytes) + sums.withUnsafeBytes(ResidentPages.bytes)
+    }
+
     /// The largest error norm of any row (0 without rows).
     public var largestErrorNorm: Float { errorNorms.max() ?? 0 }
 

@@ -49,12 +49,11 @@ struct SimilarityBench: ParsableCommand {
 
         var parameters = ExactSearch.Parameters(k: k, threads: threads)
         parameters.queryBlock = batch
-        let memoryBefore = ResidentMemory.bytes
         var index = try VectorIndex(dims: dims, configuration: .init(storage: .float32, search: parameters))
         try index.upsert(ids: (0..<Int64(rows)).map { $0 }, vectors: baseMatrix)
-        let indexBytes = ResidentMemory.bytes - memoryBefore
+        let indexBytes = index.residentBytes
         let dataBytes = rows * dims * 4
-        print("memory: index resident \(mebibytes(indexBytes)) MiB for \(mebibytes(dataBytes)) MiB of vectors (\((Double(indexBytes) / Double(dataBytes)).fixed(3)) ×, limit 1.1 × + 32 MiB)")
+        print("memory: index resident (mincore of its buffers) \(mebibytes(indexBytes)) MiB for \(mebibytes(dataBytes)) MiB of vectors (\((Double(indexBytes) / Double(dataBytes)).fixed(3)) ×, limit 1.1 × + 32 MiB)")
 
         let normalizedQueries = try normalized(queryMatrix)
         let gemmLimit = measureGEMMLimit(index: index, queries: normalizedQueries, backend: backend)
@@ -62,10 +61,9 @@ struct SimilarityBench: ParsableCommand {
 
         var quantized: VectorIndex?
         if int8 {
-            let before = ResidentMemory.bytes
             var index8 = try VectorIndex(dims: dims, configuration: .init(storage: .int8, search: parameters))
             try index8.upsert(ids: (0..<Int64(rows)).map { $0 }, vectors: baseMatrix)
-            let bytes = ResidentMemory.bytes - before
+            let bytes = index8.residentBytes
             print("memory: int8 index resident \(mebibytes(bytes)) MiB (\((Double(bytes) / Double(dataBytes)).fixed(3)) × the float32 data; float32 rows kept for the re-rank), kernel \(Int8Kernel.best.rawValue)")
             quantized = index8
         }
