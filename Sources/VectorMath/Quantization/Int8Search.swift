@@ -174,9 +174,16 @@ public enum Int8Search {
         let slack: Float = 1e-5
         // The largest bound first (one comparison a row), each row's own bound for those that pass.
         let widest = encoded.codeNorm * largestErrorNorm + encoded.errorNorm + slack
-        for row in approximate.indices where approximate[row] + widest >= tau {
-            let bound = encoded.codeNorm * errorNorms[row] + encoded.errorNorm + slack
-            if approximate[row] + bound >= tau, !chosen.contains(row), label(row) != nil { more.append(row) }
+        let scales = codes.scales
+        codes.withCodes { allCodes in
+            for row in approximate.indices where approximate[row] + widest >= tau {
+                let bound = encoded.codeNorm * errorNorms[row] + encoded.errorNorm + slack
+                guard approximate[row] + bound >= tau, !chosen.contains(row), label(row) != nil else { continue }
+                // 3. A second estimate without the query's rounding: the float query against the
+                // row's codes (in double precision), off by q·f only, at most the row's error norm.
+                let refined = Double(scales[row]) * dot(query.baseAddress!, allCodes.baseAddress! + row * codes.stride, count: query.count)
+                if Float(refined) + errorNorms[row] + slack >= tau { more.append(row) }
+            }
         }
         rescore(more, query: query, exact: exact, into: &best, label: label, backend: backend)
         chosen.formUnion(more)
@@ -195,6 +202,24 @@ public enum Int8Search {
                 best.offer(Neighbor(id: id, score: dot(all.baseAddress! + row * dims, query.baseAddress!, count: dims)))
             }
         }
+    }
+
+    /// ⟨query, codes⟩ in double precision (each product exact).
+    static func dot(_ query: UnsafePointer<Float>, _ codes: UnsafePointer<Int8>, count: Int) -> Double {
+        var lanes = SIMD8<Double>()
+        var j = 0
+        while j + 8 <= count {
+            let x = UnsafeRawPointer(query + j).loadUnaligned(as: SIMD8<Float>.self)
+            let y = UnsafeRawPointer(codes + j).loadUnaligned(as: SIMD8<Int8>.self)
+            lanes += SIMD8<Double>(x) * SIMD8<Double>(SIMD8<Int32>(truncatingIfNeeded: y))
+            j += 8
+        }
+        var sum = lanes.sum()
+        while j < count {
+            sum += Double(query[j]) * Double(codes[j])
+            j += 1
+        }
+        return sum
     }
 
     /// ⟨a, b⟩ summed in double precision in a fixed order, rounded to float.
