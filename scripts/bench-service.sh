@@ -31,24 +31,23 @@ serve() { # serve ARGS…: starts the service on the benchmark schema and waits 
 stop() { kill -INT "$server"; wait "$server" || true; }
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
 
-load() { # load NAME SCRIPT: one wrk run; prints requests/s, p50, p99 and errors.
+load() { # load NAME SCRIPT: one wrk run; prints requests/s, p50, p99 and errors; leaves requests/s in $rps.
   local name=$1 script=$2 out
   out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$script" "http://127.0.0.1:$PORT" 2>&1)
-  local rps p50 p99 errors
+  local p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
   printf '%-44s %9s req/s  p50 %8s  p99 %8s  errors %s\n' "$name" "$rps" "$p50" "$p99" "$errors"
-  echo "$rps"
 }
 
 echo "service benchmark: $CREATORS creators, $CONNECTIONS connections, ${DURATION}s per load, $(nproc) cores"
 serve
-load "context, exact (k=10)" Benchmarks/service/context.lua | head -1
-CONTEXT_QUERY="k=10&nprobe=3" load "context, partitioned nprobe=3 (k=10)" Benchmarks/service/context.lua | head -1
-coalesced=$(load "search by vector, exact, coalesced" Benchmarks/service/search.lua)
-head -1 <<<"$coalesced"
+load "context, exact (k=10)" Benchmarks/service/context.lua
+CONTEXT_QUERY="k=10&nprobe=3" load "context, partitioned nprobe=3 (k=10)" Benchmarks/service/context.lua
+load "search by vector, exact, coalesced" Benchmarks/service/search.lua
+coalesced=$rps
 # Time to the first streamed byte of a generation (offline provider): 50 runs, median and worst.
 ttfb=()
 for user in $(seq 1 50); do
@@ -59,8 +58,8 @@ printf '%s\n' "${ttfb[@]}" | sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "
 stop
 
 serve --max-search-batch 1
-single=$(load "search by vector, exact, not coalesced" Benchmarks/service/search.lua)
-head -1 <<<"$single"
+load "search by vector, exact, not coalesced" Benchmarks/service/search.lua
+single=$rps
 stop
-awk -v a="$(tail -1 <<<"$coalesced")" -v b="$(tail -1 <<<"$single")" 'BEGIN { printf "%-44s %.2f x\n", "coalescing gain (search throughput)", a / b }'
+awk -v a="$coalesced" -v b="$single" 'BEGIN { printf "%-44s %.2f x\n", "coalescing gain (search throughput)", a / b }'
 grep -E "recall" bench-out/bench-engine-for-service.txt | head -3 || true
