@@ -121,7 +121,7 @@ struct Demo: AsyncParsableCommand {
 
             # cohorts, and a rebuild as a job (admin)
             curl -s\(header) '\(base)/v1/cohorts'
-            curl -s\(adminHeader) -X POST '\(base)/v1/cohorts/rebuild'
+            curl -s\(adminHeader) -H 'Content-Type: application/json' -d '{"k": "auto"}' '\(base)/v1/cohorts/rebuild'
 
             # the dashboard (open in a browser), metrics, the OpenAPI document
             \(dashboard)
