@@ -72,7 +72,7 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        let body = try JSONEncoder().encode(Body(error: .init(code: code.name, message: message)))
+        let body = try OneRingService.jsonEncoder.encode(Body(error: .init(code: code.name, message: message)))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

@@ -275,7 +275,8 @@ public final class PersonalizationEngine: Sendable {
         return top.sorted()
     }
 
-    /// Answers a batch of exact searches with one GEMM over the float32 index.
+    /// Answers a batch of exact searches with one batched search of the index (an int8 GEMM and
+    /// an exact re-rank with int8 codes, a float32 GEMM otherwise).
     static func searchBatch(_ requests: [SearchCoalescer.Request], in state: ReadWriteLock<State>) -> [Result<[Neighbor], PersonalizationError>] {
         let dimensions = requests[0].query.count
         let queries = Matrix(columns: dimensions, values: requests.flatMap(\.query))

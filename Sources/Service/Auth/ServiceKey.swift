@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 internal import Crypto
 
 /// A static key of a service-to-service caller (the writer agent, the analytics job), as

@@ -42,6 +42,8 @@ public enum Int8Kernel: String, Sendable {
     func dots(rows: UnsafePointer<Int8>, count: Int, stride: Int, queries: UnsafePointer<UInt8>, m: Int,
               out: UnsafeMutablePointer<Int32>, ldo: Int) {
         switch self {
+        case .vnni where m == 1:
+            dots(rows: rows, count: count, stride: stride, query: queries, out: out)
         case .vnni:
             #if arch(x86_64) && !ONERING_PORTABLE_ONLY
             onering_int8_gemm_vnni(rows, count, stride, queries, m, out, ldo)

@@ -24,7 +24,7 @@ struct Demo: AsyncParsableCommand {
         try await embedIfNeeded(store)
         if try await store.activeCohortRunID() == nil {
             print("== cohorts: none yet, rebuilding with k chosen by silhouette")
-            var rebuild = try CohortsRebuild.parse(["-k", "auto"] + storeArguments)
+            let rebuild = try CohortsRebuild.parse(["-k", "auto"] + storeArguments)
             try await rebuild.run()
         } else {
             print("== cohorts: run \(try await store.activeCohortRunID()!) is active, reused")
@@ -64,7 +64,7 @@ struct Demo: AsyncParsableCommand {
             return
         }
         print("== import: \(users), \(posts)")
-        var command = try Import.parse(["--users", users, "--posts", posts] + storeArguments)
+        let command = try Import.parse(["--users", users, "--posts", posts] + storeArguments)
         try await command.run()
     }
 
@@ -75,7 +75,7 @@ struct Demo: AsyncParsableCommand {
             return
         }
         print("== embed: \(counts.users - counts.embeddings) creators without an embedding")
-        var command = try Embed.parse(storeArguments)
+        let command = try Embed.parse(storeArguments)
         try await command.run()
     }
 
