@@ -101,7 +101,7 @@ extension VectorIndex {
         queries.withUnsafeBufferPointer { queryBuffer in
             ids.withUnsafeBufferPointer { idBuffer in
                 Int8Search.search(queries: queryBuffer, queryCount: queryCount, k: k, codes: int8!, exact: float32!,
-                                  labels: .ids(idBuffer, skipped: Self.tombstone), threads: configuration.search.threads, backend: backend)
+                                  labels: .ids(idBuffer, skipped: Self.tombstone), threads: configuration.search.threads)
             }
         }
     }

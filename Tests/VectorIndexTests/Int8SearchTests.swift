@@ -112,12 +112,11 @@ struct Int8SearchTests {
     func portableSearch() throws {
         let rows = Self.adversarial(dims: 96, seed: 4)
         let codes = Int8Rows(rows)
-        let backend = try BLASBackend.shared()
         let queries = (0..<10).flatMap { rows.row($0 * 97) }
         let found = queries.withUnsafeBufferPointer { buffer in
             [Int8Kernel.portable, .best].map { kernel in
                 Int8Search.search(queries: buffer, queryCount: 10, k: 10, codes: codes, exact: rows, labels: .rowNumbers,
-                                  threads: 2, backend: backend, kernel: kernel).map { $0.neighbors.map(\.id) }
+                                  threads: 2, kernel: kernel).map { $0.neighbors.map(\.id) }
             }
         }
         #expect(found[0] == found[1])

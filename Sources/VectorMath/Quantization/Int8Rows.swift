@@ -66,6 +66,13 @@ public struct Int8Rows: Sendable {
     /// The largest error norm of any row (0 without rows).
     public var largestErrorNorm: Float { errorNorms.max() ?? 0 }
 
+    /// The int8 estimate of ⟨query, row⟩ from a kernel's sum Σ (c + 128)·d over the query's codes c
+    /// (scale `queryScale`) and the row's codes d.
+    @inline(__always)
+    func estimate(_ sum: Int32, row: Int, queryScale: Float) -> Float {
+        queryScale * scales[row] * Float(sum &- 128 &* sums[row])
+    }
+
     /// Makes room for `rows` rows.
     public mutating func reserveCapacity(rows wanted: Int) {
         codes.reserveCapacity(wanted * stride)

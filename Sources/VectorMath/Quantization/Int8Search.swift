@@ -50,7 +50,7 @@ public enum Int8Search {
     public static func search(
         queries: UnsafeBufferPointer<Float>, queryCount: Int, k: Int,
         codes: borrowing Int8Rows, exact: borrowing Matrix<Float>, labels: ExactSearch.Labels,
-        threads: Int, backend: BLASBackend, kernel: Int8Kernel = .best
+        threads: Int, kernel: Int8Kernel = .best
     ) -> [Result] {
         let dims = codes.dims, stride = codes.stride, rows = codes.rows
         precondition(queries.count == queryCount * dims && exact.rows == rows && exact.columns == dims, "queries, codes and rows disagree")
@@ -80,7 +80,7 @@ public enum Int8Search {
                             let unit = UnsafeBufferPointer(rebasing: queries[(first + query) * dims ..< (first + query + 1) * dims])
                             slots[query] = select(k: k, approximate: UnsafeBufferPointer(rebasing: scores[query * rows ..< (query + 1) * rows]),
                                                   query: unit, encoded: encoded[first + query], codes: codes, largestErrorNorm: largestErrorNorm,
-                                                  exact: exact, labels: labels, backend: backend)
+                                                  exact: exact, labels: labels)
                         }
                     }
                 }
@@ -94,13 +94,14 @@ public enum Int8Search {
     private static func score(packed: [UInt8], queries: [EncodedQuery], codes: borrowing Int8Rows, into scores: UnsafeMutablePointer<Float>,
                               threads: Int, kernel: Int8Kernel) {
         let rows = codes.rows, stride = codes.stride, m = queries.count
-        if m > 1, kernel == .vnni, let oneDNN = OneDNNGemm.shared, score(packed: packed, queries: queries, codes: codes, into: scores, with: oneDNN) {
+        if m > 1, kernel == .vnni, let oneDNN = OneDNNGemm.shared,
+           score(packed: packed, queries: queries, codes: codes, into: scores, with: oneDNN, threads: threads) {
             return
         }
         let blockSize = m == 1 ? 4_096 : 256
         let scratch = WorkerScratch(workers: ParallelBlocks.workers(count: rows, blockSize: blockSize, threads: threads), floats: m * blockSize)
         defer { scratch.deallocate() }
-        let sums = codes.sums, scales = codes.scales
+        let rowCodes = copy codes
         nonisolated(unsafe) let output = scores
         codes.withCodes { allCodes in
             packed.withUnsafeBufferPointer { packedQueries in
@@ -111,8 +112,7 @@ public enum Int8Search {
                     for query in 0..<m {
                         let scale = queries[query].scale
                         for (offset, row) in range.enumerated() {
-                            let dot = raw[query * range.count + offset] &- 128 &* sums[row]
-                            output[query * rows + row] = scale * scales[row] * Float(dot)
+                            output[query * rows + row] = rowCodes.estimate(raw[query * range.count + offset], row: row, queryScale: scale)
                         }
                     }
                     }
@@ -123,7 +123,7 @@ public enum Int8Search {
 
     /// As the other `score`, through oneDNN's int8 GEMM over every row at once; false when it failed.
     private static func score(packed: [UInt8], queries: [EncodedQuery], codes: borrowing Int8Rows, into scores: UnsafeMutablePointer<Float>,
-                              with oneDNN: OneDNNGemm) -> Bool {
+                              with oneDNN: OneDNNGemm, threads: Int) -> Bool {
         let rows = codes.rows, stride = codes.stride, m = queries.count
         let done = scores.withMemoryRebound(to: Int32.self, capacity: m * rows) { raw in
             codes.withCodes { allCodes in
@@ -135,15 +135,15 @@ public enum Int8Search {
         }
         guard done else { return false }
         // In place: each int32 becomes its float estimate, one query per block.
-        let sums = codes.sums, scales = codes.scales
+        let rowCodes = copy codes
         nonisolated(unsafe) let raw = UnsafeMutableRawPointer(scores)
-        ParallelBlocks.forEach(count: m, blockSize: 1, threads: CPUFeatures.current.activeCores) { _, range in
+        ParallelBlocks.forEach(count: m, blockSize: 1, threads: threads) { _, range in
             for query in range {
                 let scale = queries[query].scale
                 for row in 0..<rows {
                     let offset = (query * rows + row) * 4
-                    let dot = raw.load(fromByteOffset: offset, as: Int32.self) &- 128 &* sums[row]
-                    raw.storeBytes(of: scale * scales[row] * Float(dot), toByteOffset: offset, as: Float.self)
+                    let estimate = rowCodes.estimate(raw.load(fromByteOffset: offset, as: Int32.self), row: row, queryScale: scale)
+                    raw.storeBytes(of: estimate, toByteOffset: offset, as: Float.self)
                 }
             }
         }
@@ -152,8 +152,7 @@ public enum Int8Search {
 
     /// The exact top k of one query from its int8 estimates.
     private static func select(k: Int, approximate: UnsafeBufferPointer<Float>, query: UnsafeBufferPointer<Float>, encoded: EncodedQuery,
-                               codes: borrowing Int8Rows, largestErrorNorm: Float, exact: borrowing Matrix<Float>, labels: ExactSearch.Labels,
-                               backend: BLASBackend) -> Result {
+                               codes: borrowing Int8Rows, largestErrorNorm: Float, exact: borrowing Matrix<Float>, labels: ExactSearch.Labels) -> Result {
         func label(_ row: Int) -> Int64? {
             switch labels {
             case .rowNumbers: Int64(row)
@@ -165,7 +164,7 @@ public enum Int8Search {
         shortlist.offer(scores: approximate.baseAddress!, count: approximate.count) { label($0) == nil ? nil : Int64($0) }
         var chosen = Set(shortlist.sorted().map { Int($0.id) })
         var best = TopK(k: k)
-        rescore(Array(chosen), query: query, exact: exact, into: &best, label: label, backend: backend)
+        rescore(Array(chosen), query: query, exact: exact, into: &best, label: label)
         // 2. Every other row whose estimate plus its bound reaches the k-th exact score.
         let tau = best.threshold
         var more: [Int] = []
@@ -185,7 +184,7 @@ public enum Int8Search {
                 if Float(refined) + errorNorms[row] + slack >= tau { more.append(row) }
             }
         }
-        rescore(more, query: query, exact: exact, into: &best, label: label, backend: backend)
+        rescore(more, query: query, exact: exact, into: &best, label: label)
         chosen.formUnion(more)
         return Result(neighbors: best.sorted(), reranked: chosen.count)
     }
@@ -194,7 +193,7 @@ public enum Int8Search {
     /// precision (every float product is exact in a double) and rounded once to float, so a row's
     /// score never depends on which other rows are re-ranked with it, and duplicates tie exactly.
     private static func rescore(_ rows: [Int], query: UnsafeBufferPointer<Float>, exact: borrowing Matrix<Float>, into best: inout TopK,
-                                label: (Int) -> Int64?, backend: BLASBackend) {
+                                label: (Int) -> Int64?) {
         let dims = exact.columns
         exact.withUnsafeBufferPointer { all in
             for row in rows {
