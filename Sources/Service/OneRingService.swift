@@ -58,13 +58,16 @@ final class OneRingService: Sendable {
         return principal
     }
 
-    /// The JSON body of `request` as `Body`: 413 beyond the size limit, 400 for anything that is not that JSON.
-    func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws(ServiceError) -> Body {
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: configuration.maximumBodyBytes) } catch {
+    /// The body of `request`, empty when it has none: 413 beyond the size limit.
+    func body(of request: Request) async throws(ServiceError) -> ByteBuffer {
+        do { return try await request.body.collect(upTo: configuration.maximumBodyBytes) } catch {
             throw ServiceError.from(error)
         }
-        return try Self.decode(type, from: Data(buffer: buffer))
+    }
+
+    /// The JSON body of `request` as `Body`: 413 beyond the size limit, 400 for anything that is not that JSON.
+    func decode<Body: Decodable>(_ type: Body.Type, from request: Request) async throws(ServiceError) -> Body {
+        try Self.decode(type, from: Data(buffer: try await body(of: request)))
     }
 
     /// `data` as `Body`, with the failing field named.
@@ -121,10 +124,10 @@ final class OneRingService: Sendable {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// The positive user id in the path's `{id}`.
-    static func userID(in context: some RequestContext) throws(ServiceError) -> Int64 {
+    /// The positive id in the path's `{id}`; `what` names it in the error ("user", "job").
+    static func pathID(in context: some RequestContext, of what: String) throws(ServiceError) -> Int64 {
         guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
-            throw ServiceError(.invalidInput, .badRequest, "the user id must be a positive integer")
+            throw ServiceError(.invalidInput, .badRequest, "the \(what) id must be a positive integer")
         }
         return id
     }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("The search body's JSON parser")
 struct JSONValueParserTests {
-    static func parse(_ text: String) throws(ServiceError) -> JSONValueParser.Value {
+    static func parse(_ text: String) throws(ServiceError) -> JSONValue {
         let bytes = Array(text.utf8)
         return try bytes.withUnsafeBufferPointer { buffer throws(ServiceError) in try JSONValueParser.parse(buffer) }
     }

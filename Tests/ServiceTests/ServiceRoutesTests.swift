@@ -126,6 +126,9 @@ struct ServiceRoutesTests {
                 #expect(cohorts == 3)
                 #expect(try await client.send(.get, "/v1/cohorts", token: token).object["runID"] as? Int != runID)
                 #expect((try await client.send(.get, "/v1/jobs", token: admin).object["jobs"] as? [Any])?.count == 1)
+                let metrics = try await client.send(.get, "/metrics").text
+                #expect(metrics.contains(#"onering_jobs{status="succeeded"} 1.0"#))
+                #expect(metrics.contains(#"onering_jobs{status="queued"} 0.0"#))
                 #expect(try await client.send(.get, "/v1/jobs/999", token: admin).errorCode == "unknownJob")
                 #expect(try await client.send(.get, "/v1/traces", token: admin).status == .ok)
             }

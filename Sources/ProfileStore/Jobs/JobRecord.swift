@@ -3,7 +3,7 @@ public import struct Foundation.Date
 /// A queued unit of background work (a cohort rebuild, an embedding backfill) in the `jobs` table.
 public struct JobRecord: Sendable, Equatable {
     /// Where a job stands.
-    public enum Status: String, Sendable, Codable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
         case queued, running, succeeded, failed
     }
 

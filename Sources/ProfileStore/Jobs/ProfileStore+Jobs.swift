@@ -27,6 +27,22 @@ extension ProfileStore {
         }
     }
 
+    /// How many jobs are in each status (every status, zero when none).
+    public func jobCounts() async throws(ProfileStoreError) -> [JobRecord.Status: Int] {
+        try await withTables { connection throws(ProfileStoreError) in
+            let rows = try connection.query("SELECT status, count(*) FROM jobs GROUP BY status")
+            var counts = Dictionary(uniqueKeysWithValues: JobRecord.Status.allCases.map { ($0, 0) })
+            for row in 0..<rows.rowCount {
+                let status = try rows.string(row, 0)
+                guard let parsed = JobRecord.Status(rawValue: status) else {
+                    throw ProfileStoreError(.decoding, "a job has status \(status)")
+                }
+                counts[parsed] = Int(try rows.int64(row, 1))
+            }
+            return counts
+        }
+    }
+
     /// Claims the oldest queued job of one of `kinds` for this runner (`FOR UPDATE SKIP LOCKED`,
     /// so concurrent runners never claim the same job), or returns nil.
     ///

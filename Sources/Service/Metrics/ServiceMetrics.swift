@@ -74,10 +74,3 @@ struct RequestRates: Sendable {
         return totals.map { ($0.key, Double($0.value) / Double(Self.seconds)) }.sorted { $0.perSecond > $1.perSecond }
     }
 }
-
-private extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

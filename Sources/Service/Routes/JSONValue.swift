@@ -1,7 +1,6 @@
-internal import Foundation
-
-/// Any JSON value, to pass stored JSON (job payloads, progress, results) through as JSON.
-enum JSONValue: Codable, Equatable {
+/// Any JSON value: what `JSONValueParser` reads, and stored JSON (job payloads, progress,
+/// results) passed through as JSON.
+enum JSONValue: Encodable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,24 +10,8 @@ enum JSONValue: Codable, Equatable {
 
     /// The value `json` holds; a string of it when it is not JSON.
     init(json: String) {
-        self = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? .string(json)
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
+        var text = json
+        self = (try? text.withUTF8 { bytes throws(ServiceError) in try JSONValueParser.parse(bytes) }) ?? .string(json)
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -2,26 +2,16 @@
 import Glibc
 #endif
 
-/// A small JSON parser for the one body where Foundation's `JSONDecoder` dominates the cost
-/// of a request: a search by vector (1,536 numbers). Measured under load, decoding it with
-/// `JSONDecoder` took more CPU than the search itself. Numbers are read with `strtod` straight
-/// from the bytes; nothing is allocated per number.
+/// A small JSON parser into ``JSONValue``, for the one body where Foundation's `JSONDecoder`
+/// dominated the cost of a request: a search by vector (1,536 numbers). Measured under load,
+/// decoding it with `JSONDecoder` took more CPU than the search itself. Numbers are read
+/// straight from the bytes (Clinger's fast path, else `strtod`); nothing is allocated per number.
 struct JSONValueParser {
-    /// A parsed value.
-    enum Value {
-        case object([(key: String, value: Value)])
-        case array([Value])
-        case number(Double)
-        case string(String)
-        case bool(Bool)
-        case null
-    }
-
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
 
     /// Parses `bytes` as one JSON value; throws `invalidJSON` naming the byte offset of a fault.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(ServiceError) -> Value {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(ServiceError) -> JSONValue {
         var parser = JSONValueParser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -39,14 +29,15 @@ struct JSONValueParser {
         while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
     }
 
-    private mutating func value(depth: Int) throws(ServiceError) -> Value {
+    private mutating func value(depth: Int) throws(ServiceError) -> JSONValue {
         guard depth < 64 else { throw fault("nested too deeply") }
         skipSpace()
         guard position < bytes.count else { throw fault("unexpected end") }
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
-            var members: [(key: String, value: Value)] = []
+            // A repeated key keeps its last value, as with JSONDecoder.
+            var members: [String: JSONValue] = [:]
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
@@ -56,7 +47,7 @@ struct JSONValueParser {
                 skipSpace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fault("expected ':'") }
                 position += 1
-                members.append((key, try value(depth: depth + 1)))
+                members[key] = try value(depth: depth + 1)
                 skipSpace()
                 guard position < bytes.count else { throw fault("unexpected end") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -66,7 +57,7 @@ struct JSONValueParser {
             }
         case UInt8(ascii: "["):
             position += 1
-            var elements: [Value] = []
+            var elements: [JSONValue] = []
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
             while true {
@@ -88,7 +79,7 @@ struct JSONValueParser {
         }
     }
 
-    private mutating func literal(_ word: String, _ value: Value) throws(ServiceError) -> Value {
+    private mutating func literal(_ word: String, _ value: JSONValue) throws(ServiceError) -> JSONValue {
         let expected = Array(word.utf8)
         guard position + expected.count <= bytes.count, Array(bytes[position ..< position + expected.count]) == expected else {
             throw fault("unexpected character")

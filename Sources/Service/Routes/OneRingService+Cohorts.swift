@@ -95,7 +95,7 @@ extension OneRingService {
 
         router.post("/v1/cohorts/rebuild") { request, _ in
             try await self.authorize(request, .admin)
-            let buffer = try await request.body.collect(upTo: self.configuration.maximumBodyBytes)
+            let buffer = try await self.body(of: request)
             let body = buffer.readableBytes == 0 ? nil : try Self.decode(RebuildBody.self, from: Data(buffer: buffer))
             if let k = body?.k, k != "auto", (Int(k) ?? 0) < 2 {
                 throw ServiceError(.invalidInput, .badRequest, "k must be an integer of at least 2, or \"auto\"")
@@ -123,9 +123,7 @@ extension OneRingService {
 
         router.get("/v1/jobs/{id}") { request, context in
             try await self.authorize(request, .admin)
-            guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
-                throw ServiceError(.invalidInput, .badRequest, "the job id must be a positive integer")
-            }
+            let id = try Self.pathID(in: context, of: "job")
             guard let job = try await self.store.job(id: id) else { throw ServiceError(.unknownJob, .notFound, "there is no job \(id)") }
             return try Self.json(JobAnswer(job))
         }

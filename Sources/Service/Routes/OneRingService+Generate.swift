@@ -145,14 +145,3 @@ extension OneRingService {
         return buffer
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    /// The duration in milliseconds, as a `Double`.
-    var milliseconds: Double { seconds * 1_000 }
-}

@@ -57,10 +57,8 @@ extension OneRingService {
         let coalesced = engine.coalescedSearches
         metrics.set("onering_coalesced_searches", Double(coalesced.searches))
         metrics.set("onering_coalesced_batches", Double(coalesced.batches))
-        if let jobs = try? await store.jobs(limit: 1_000) {
-            for state in [JobRecord.Status.queued, .running, .succeeded, .failed] {
-                metrics.set("onering_jobs", Double(jobs.count { $0.status == state }), dimensions: [("status", state.rawValue)])
-            }
+        if let counts = try? await store.jobCounts() {
+            for (status, count) in counts { metrics.set("onering_jobs", Double(count), dimensions: [("status", status.rawValue)]) }
         }
     }
 }

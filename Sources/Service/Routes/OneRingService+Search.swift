@@ -20,7 +20,7 @@ extension OneRingService {
         var exclude: [Int64]?
 
         /// The body's fields, each checked for its type; unknown fields are ignored.
-        init(_ json: JSONValueParser.Value) throws(ServiceError) {
+        init(_ json: JSONValue) throws(ServiceError) {
             guard case .object(let members) = json else { throw Self.mismatch("the body", "an object") }
             for (key, value) in members {
                 switch key {
@@ -44,7 +44,7 @@ extension OneRingService {
             ServiceError(.invalidJSON, .badRequest, "\(key): expected \(expected)")
         }
 
-        private static func integer(_ value: JSONValueParser.Value, _ key: String) throws(ServiceError) -> Int? {
+        private static func integer(_ value: JSONValue, _ key: String) throws(ServiceError) -> Int? {
             switch value {
             case .null: return nil
             case .number(let number):
@@ -54,7 +54,7 @@ extension OneRingService {
             }
         }
 
-        private static func string(_ value: JSONValueParser.Value, _ key: String) throws(ServiceError) -> String? {
+        private static func string(_ value: JSONValue, _ key: String) throws(ServiceError) -> String? {
             switch value {
             case .null: return nil
             case .string(let text): return text
@@ -62,7 +62,7 @@ extension OneRingService {
             }
         }
 
-        private static func numbers(_ value: JSONValueParser.Value, _ key: String) throws(ServiceError) -> [Double]? {
+        private static func numbers(_ value: JSONValue, _ key: String) throws(ServiceError) -> [Double]? {
             switch value {
             case .null: return nil
             case .array(let elements):
@@ -95,8 +95,7 @@ extension OneRingService {
 
     func addSearchRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/search") { request, _ in
-            let buffer: ByteBuffer
-            do { buffer = try await request.body.collect(upTo: self.configuration.maximumBodyBytes) } catch { throw ServiceError.from(error) }
+            let buffer = try await self.body(of: request)
             guard buffer.readableBytes > 0 else { throw ServiceError(.invalidJSON, .badRequest, "the request needs a JSON body") }
             let body = try buffer.withUnsafeReadableBytes { bytes throws(ServiceError) in
                 try SearchBody(JSONValueParser.parse(bytes.bindMemory(to: UInt8.self)))

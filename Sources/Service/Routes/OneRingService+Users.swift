@@ -58,7 +58,7 @@ extension OneRingService {
     /// A creator's profile, posts, embedding and context.
     func addUserRoutes(to router: Router<BasicRequestContext>) {
         router.put("/v1/users/{id}/profile") { request, context in
-            let userID = try Self.userID(in: context)
+            let userID = try Self.pathID(in: context, of: "user")
             try await self.authorize(request, .write, userID: userID)
             let body = try await self.decode(ProfileBody.self, from: request)
             let user = UserRecord(id: userID, handle: body.handle, name: body.name, bio: body.bio ?? "")
@@ -68,7 +68,7 @@ extension OneRingService {
         }
 
         router.post("/v1/users/{id}/posts") { request, context in
-            let userID = try Self.userID(in: context)
+            let userID = try Self.pathID(in: context, of: "user")
             try await self.authorize(request, .write, userID: userID)
             let body = try await self.decode(PostsBody.self, from: request)
             guard (1...Self.maximumPostsPerRequest).contains(body.posts.count) else {
@@ -93,7 +93,7 @@ extension OneRingService {
         }
 
         router.post("/v1/users/{id}/embedding/refresh") { request, context in
-            let userID = try Self.userID(in: context)
+            let userID = try Self.pathID(in: context, of: "user")
             try await self.authorize(request, .write, userID: userID)
             let force = request.uri.queryParameters.get("force") == "true"
             let refresh = try await self.engine.refreshEmbedding(userID: userID, force: force)
@@ -101,7 +101,7 @@ extension OneRingService {
         }
 
         router.get("/v1/users/{id}/context") { request, context in
-            let userID = try Self.userID(in: context)
+            let userID = try Self.pathID(in: context, of: "user")
             try await self.authorize(request, .read, userID: userID)
             let options = try Self.contextOptions(from: request)
             let started = ContinuousClock.now
