@@ -16,6 +16,27 @@ struct Generate: AsyncParsableCommand {
 
     enum ProviderChoice: String, ExpressibleByArgument, CaseIterable {
         case offline, groq, openai
+
+        /// `choice`, or groq when `GROQ_API_KEY` is set, else offline.
+        static func resolved(_ choice: ProviderChoice?) -> ProviderChoice {
+            choice ?? ((ProcessInfo.processInfo.environment["GROQ_API_KEY"] ?? "").isEmpty ? .offline : .groq)
+        }
+
+        /// The chat API's settings from the environment (`GROQ_*`, `OPENAI_*`) and the overrides;
+        /// nil for the offline drafter.
+        func configuration(baseURL: String? = nil, model: String? = nil) -> OpenAICompatibleProvider.Configuration? {
+            let environment = ProcessInfo.processInfo.environment
+            switch self {
+            case .offline:
+                return nil
+            case .groq:
+                return .groq(apiKey: environment["GROQ_API_KEY"] ?? "", baseURL: baseURL ?? environment["GROQ_BASE_URL"] ?? "https://api.groq.com/openai",
+                             model: model ?? "llama-3.3-70b-versatile")
+            case .openai:
+                return .init(name: "openai", baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
+                             apiKey: environment["OPENAI_API_KEY"] ?? "", model: model ?? "gpt-4o-mini")
+            }
+        }
     }
 
     @OptionGroup var engine: EngineOptions
@@ -34,24 +55,13 @@ struct Generate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let choice = llm ?? ((environment["GROQ_API_KEY"] ?? "").isEmpty ? .offline : .groq)
         let engine = try await engine.startEngine()
         let context = try await engine.context(for: user)
         let provider: any LLMProvider
-        switch choice {
-        case .offline:
+        if let settings = ProviderChoice.resolved(llm).configuration(baseURL: llmBaseURL, model: llmModel) {
+            provider = try OpenAICompatibleProvider(configuration: settings, logger: commandLogger("onering.writer"))
+        } else {
             provider = OfflineProvider(context: context, brief: brief, platform: platform)
-        case .groq:
-            provider = try OpenAICompatibleProvider(configuration: .groq(
-                apiKey: environment["GROQ_API_KEY"] ?? "", baseURL: llmBaseURL ?? environment["GROQ_BASE_URL"] ?? "https://api.groq.com/openai",
-                model: llmModel ?? "llama-3.3-70b-versatile"
-            ), logger: commandLogger("onering.writer"))
-        case .openai:
-            provider = try OpenAICompatibleProvider(configuration: .init(
-                name: "openai", baseURL: llmBaseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
-                apiKey: environment["OPENAI_API_KEY"] ?? "", model: llmModel ?? "gpt-4o-mini"
-            ), logger: commandLogger("onering.writer"))
         }
         let agent = try WriterAgent(provider: provider)
         var result: WriterAgent.Result?

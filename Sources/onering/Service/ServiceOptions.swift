@@ -63,17 +63,7 @@ struct ServiceOptions: ParsableArguments {
     /// The service's configuration.
     func configuration(auth: AuthConfiguration) async throws -> ServiceConfiguration {
         let environment = ProcessInfo.processInfo.environment
-        let choice = llm ?? ((environment["GROQ_API_KEY"] ?? "").isEmpty ? .offline : .groq)
-        let writer: ServiceConfiguration.WriterProvider
-        switch choice {
-        case .offline: writer = .offline
-        case .groq:
-            writer = .openAICompatible(.groq(apiKey: environment["GROQ_API_KEY"] ?? "",
-                                             baseURL: environment["GROQ_BASE_URL"] ?? "https://api.groq.com/openai"))
-        case .openai:
-            writer = .openAICompatible(.init(name: "openai", baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
-                                             apiKey: environment["OPENAI_API_KEY"] ?? "", model: "gpt-4o-mini"))
-        }
+        let writer = Generate.ProviderChoice.resolved(llm).configuration().map(ServiceConfiguration.WriterProvider.openAICompatible) ?? .offline
         var logger = Logger(label: "onering.service", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         let store = engine.store
