@@ -31,8 +31,13 @@ public enum TestDatabase {
         dimensions: Int = 8, maximumConnections: Int = 4, _ body: (ProfileStore) async throws -> Void
     ) async throws {
         let store = try await store(dimensions: dimensions, maximumConnections: maximumConnections)
+        try await dropping(store) { try await body(store) }
+    }
+
+    /// Runs `body`, then drops `store`'s schema whether `body` threw or not.
+    public static func dropping(_ store: ProfileStore, after body: () async throws -> Void) async throws {
         do {
-            try await body(store)
+            try await body()
         } catch {
             try? await store.dropSchema()
             throw error

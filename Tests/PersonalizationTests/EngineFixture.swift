@@ -30,12 +30,6 @@ struct EngineFixture {
     /// Runs `body` with a fixture and drops its schema afterwards, whether `body` threw or not.
     static func with(creators count: Int, embed: Bool = true, _ body: (EngineFixture) async throws -> Void) async throws {
         let fixture = try await make(creators: count, embed: embed)
-        do {
-            try await body(fixture)
-        } catch {
-            try? await fixture.store.dropSchema()
-            throw error
-        }
-        try await fixture.store.dropSchema()
+        try await TestDatabase.dropping(fixture.store) { try await body(fixture) }
     }
 }

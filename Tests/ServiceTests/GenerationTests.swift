@@ -104,17 +104,7 @@ struct GenerationTests {
         let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
         defer { server.stop() }
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            let listening = Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration {
-                $0.writer = Self.localProvider(server)
-                $0.onListening = { await listening.record($0) }
-            })
-            try await Self.running(application) {
-                let port = await listening.port()
-                let connection = try await Self.connect(port: port)
-                connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
-                                token: try await fixture.token(fixture.firstUser))
-                #expect(await connection.read(until: "event: token"), "\(connection.text)")
+            try await Self.streaming(fixture, from: server) { connection, _ in
                 connection.disconnect()
                 var abandoned = 0
                 for _ in 0..<200 where abandoned == 0 {
@@ -138,31 +128,32 @@ struct GenerationTests {
         let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
         defer { server.stop() }
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            let listening = Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration {
-                $0.writer = Self.localProvider(server)
-                $0.onListening = { await listening.record($0) }
-            })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let port = await listening.port()
-            let connection = try await Self.connect(port: port)
-            connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
-                            token: try await fixture.token(fixture.firstUser))
-            #expect(await connection.read(until: "event: token"), "\(connection.text)")
-            await group.triggerGracefulShutdown()
-            #expect(await connection.read(until: "event: done"))
-            try await running
-            #expect(connection.text.contains("t19"))
+            try await Self.streaming(fixture, from: server) { connection, group in
+                await group.triggerGracefulShutdown()
+                #expect(await connection.read(until: "event: done"))
+                #expect(connection.text.contains("t19"))
+            }
         }
     }
 
-    /// Runs `body` while `application` serves, then shuts it down.
-    static func running(_ application: some ApplicationProtocol, _ body: () async throws -> Void) async throws {
+    /// Serves `fixture` with the writer at `server` in a service group of its own, then calls `body`
+    /// with a raw connection that has asked for a generation and read its first token, and the
+    /// group; shuts the service down afterwards.
+    static func streaming(_ fixture: ServiceFixture, from server: LocalHTTPServer,
+                          _ body: (RawHTTPConnection, ServiceGroup) async throws -> Void) async throws {
+        let listening = Listening()
+        let application = try await buildApplication(configuration: try fixture.configuration {
+            $0.writer = Self.localProvider(server)
+            $0.onListening = { await listening.record($0) }
+        })
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
         async let running: Void = group.run()
         do {
-            try await body()
+            let connection = try RawHTTPConnection(port: await listening.port())
+            connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
+                            token: try await fixture.token(fixture.firstUser))
+            #expect(await connection.read(until: "event: token"), "\(connection.text)")
+            try await body(connection, group)
         } catch {
             await group.triggerGracefulShutdown()
             try? await running
@@ -170,11 +161,6 @@ struct GenerationTests {
         }
         await group.triggerGracefulShutdown()
         try await running
-    }
-
-    /// A connection to the server on `port`.
-    static func connect(port: Int) async throws -> RawHTTPConnection {
-        try RawHTTPConnection(port: port)
     }
 
     /// The port a server reports once it listens.

@@ -46,13 +46,7 @@ struct ServiceFixture: Sendable {
     static func with(creators count: Int = 40, cohorts: Int? = 4, _ body: (ServiceFixture) async throws -> Void) async throws {
         let fixture = try await make(creators: count, cohorts: cohorts)
         defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
-        do {
-            try await body(fixture)
-        } catch {
-            try? await fixture.store.dropSchema()
-            throw error
-        }
-        try await fixture.store.dropSchema()
+        try await TestDatabase.dropping(fixture.store) { try await body(fixture) }
     }
 
     /// The service's configuration on this fixture's store, with its keys; `change` adjusts it.
