@@ -117,6 +117,45 @@ static inline void onering_float_dots_avx512(const float *rows, size_t count, si
     }
 }
 
+/// <a, b> in float32 for one pair of rows, four 16-lane accumulators.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline float onering_float_dot_avx512(const float *a, const float *b, size_t dims) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    size_t j = 0;
+    for (; j + 64 <= dims; j += 64) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16), s1);
+        s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 32), _mm512_loadu_ps(b + j + 32), s2);
+        s3 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 48), _mm512_loadu_ps(b + j + 48), s3);
+    }
+    for (; j < dims; j += 16) {
+        __mmask16 k = dims - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (dims - j)) - 1u);
+        s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + j), _mm512_maskz_loadu_ps(k, b + j), s0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+/// k-means bounds: bounds[j] -= shifts[j] for j in 0..<k, then writes to `open` each j
+/// with max(bounds[j], gaps[j]) <= limit, ascending; returns how many.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline size_t onering_bounds_shrink_avx512(float *bounds, const float *shifts, const float *gaps,
+                                                  float limit, size_t k, int32_t *open) {
+    size_t count = 0;
+    const __m512 reach = _mm512_set1_ps(limit);
+    for (size_t j = 0; j < k; j += 16) {
+        __mmask16 m = k - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - j)) - 1u);
+        __m512 lowered = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, bounds + j), _mm512_maskz_loadu_ps(m, shifts + j));
+        _mm512_mask_storeu_ps(bounds + j, m, lowered);
+        __m512 floor = _mm512_max_ps(lowered, _mm512_maskz_loadu_ps(m, gaps + j));
+        __mmask16 hits = _mm512_mask_cmp_ps_mask(m, floor, reach, _CMP_LE_OQ);
+        while (hits) {
+            open[count++] = (int32_t)(j + (size_t)__builtin_ctz(hits));
+            hits &= (__mmask16)(hits - 1);
+        }
+    }
+    return count;
+}
+
 static inline float onering_hsum256(__m256 v) __attribute__((target("avx2")));
 static inline float onering_hsum256(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -110,6 +110,40 @@ struct KMeansTests {
         }
     }
 
+    /// Data where bounds are easy (well-separated clusters) and hard: more clusters
+    /// than the data have (near-ties), exact duplicates, a few huge coordinates.
+    static let boundCases: [(name: String, data: Matrix<Float>, k: Int)] = {
+        let separated = SyntheticVectors(dims: 48, clusters: 12, spread: 0.3, seed: 21).generate(count: 3000)
+        let split = SyntheticVectors(dims: 48, clusters: 5, spread: 0.6, seed: 22).generate(count: 3000)
+        var duplicated = Matrix<Float>(columns: 48)
+        for row in 0..<1500 { duplicated.append(row: separated.row(row)); duplicated.append(row: separated.row(row)) }
+        var spiky = split
+        var random = SplitMix64(seed: 23)
+        for row in stride(from: 0, to: 3000, by: 7) { spiky[row, Int(random.next() % 48)] = 40 }
+        return [("separated", separated, 16), ("split", split, 40), ("duplicated", duplicated, 24), ("spiky", spiky, 30)]
+    }()
+
+    @Test(arguments: KMeans.Metric.allCases, 0..<4)
+    func boundsGiveTheResultOfPlainLloyd(metric: KMeans.Metric, index: Int) throws {
+        let (name, data, k) = Self.boundCases[index]
+        for threads in [1, 2] {
+            var parameters = KMeans.Parameters(k: k, maxIterations: 15, tolerance: 0, seed: 4, metric: metric,
+                                               threads: threads, rowBlock: 128)
+            let bounded = try KMeans.run(data, parameters: parameters, backend: backend)
+            parameters.usesBounds = false
+            let plain = try KMeans.run(data, parameters: parameters, backend: backend)
+            #expect(bounded.assignments == plain.assignments, "\(name), \(metric), \(threads) threads")
+            #expect(bounded.centroids == plain.centroids, "\(name), \(metric), \(threads) threads")
+            #expect(bounded.iterations == plain.iterations)
+            #expect(abs(bounded.objective - plain.objective) <= 1e-5 * abs(plain.objective))
+            // Bounds that skipped nothing would pass the checks above too.
+            let computed = bounded.stats.reduce(0) { $0 + $1.distancesComputed }
+            let all = plain.stats.reduce(0) { $0 + $1.distancesComputed }
+            #expect(all == plain.iterations * data.rows * k)
+            #expect(computed < all / 2, "\(name), \(metric): \(computed) of \(all) distances computed")
+        }
+    }
+
     @Test func emptyClustersAreRepairedAndCounted() throws {
         let (data, _) = clustered(300, dims: 6, clusters: 3, spread: 0.3, seed: 4)
         // The fourth starting centroid is far from everything: it gets no points.

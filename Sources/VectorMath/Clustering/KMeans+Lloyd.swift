@@ -38,29 +38,22 @@ extension KMeans {
         var counts: [Int]
         var sumOfSquares: Double
         var similaritySum: Double
+        /// Point–centroid distances computed (n · k without bounds).
+        var distancesComputed: Int
     }
 
     /// Assigns every point to its nearest centroid (one GEMM per tile of rows) and
-    /// sums the points of each cluster.
-    ///
-    /// Rows are split into fixed chunks whatever the thread count; each chunk keeps
-    /// its own partial sums, added up in chunk order, so the result is bit-identical
-    /// for any number of threads.
+    /// sums the points of each cluster (``ClusterSums``: the same bits for any
+    /// thread count).
     static func assign(_ points: Points, centroids: Matrix<Float>, metric: Metric,
                        threads: Int, rowBlock: Int, backend: BLASBackend) -> Pass {
         let n = points.count, d = points.dims, k = centroids.rows
         let centroidNorms = centroids.squaredRowNorms()
-        // Euclidean: argmin ‖x‖² − 2⟨x,c⟩ + ‖c‖² = argmax ⟨x,c⟩ − ‖c‖²/2.
-        let bias = metric == .euclidean ? centroidNorms.map { $0 / 2 } : [Float](repeating: 0, count: k)
-        let chunkRows = rowBlock * 4
-        let chunks = (n + chunkRows - 1) / chunkRows
+        let bias = scoreBias(metric, centroidNorms: centroidNorms)
+        let sums = ClusterSums(rows: n, dims: d, k: k, rowBlock: rowBlock)
         var assignments = [Int32](repeating: 0, count: n)
         var dots = [Float](repeating: 0, count: n)
-        var partialSums = [Float](repeating: 0, count: chunks * k * d)
-        var partialCounts = [Int](repeating: 0, count: chunks * k)
-        var partialSquares = [Double](repeating: 0, count: chunks)
-        var partialSimilarity = [Double](repeating: 0, count: chunks)
-        let workers = ParallelBlocks.workers(count: n, blockSize: chunkRows, threads: threads)
+        let workers = ParallelBlocks.workers(count: n, blockSize: sums.chunkRows, threads: threads)
         let scratch = WorkerScratch(workers: workers, floats: rowBlock * k)
         defer { scratch.deallocate() }
 
@@ -68,55 +61,43 @@ extension KMeans {
         centroids.withUnsafeBufferPointer { c in
         assignments.withUnsafeMutableBufferPointer { assignments in
         dots.withUnsafeMutableBufferPointer { dots in
-        partialSums.withUnsafeMutableBufferPointer { partialSums in
-        partialCounts.withUnsafeMutableBufferPointer { partialCounts in
-        partialSquares.withUnsafeMutableBufferPointer { partialSquares in
-        partialSimilarity.withUnsafeMutableBufferPointer { partialSimilarity in
-            ParallelBlocks.forEach(count: n, blockSize: chunkRows, threads: workers) { worker, chunk in
-                let chunkIndex = chunk.lowerBound / chunkRows
-                let sums = partialSums.baseAddress! + chunkIndex * k * d
-                let counts = partialCounts.baseAddress! + chunkIndex * k
+            ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: workers) { worker, chunk in
                 let tileScores = scratch[worker]
-                var squares = 0.0, similarity = 0.0
                 var tileStart = chunk.lowerBound
                 while tileStart < chunk.upperBound {
                     let rows = min(rowBlock, chunk.upperBound - tileStart)
                     backend.multiplyTransposed(m: rows, n: k, k: d, a: x.baseAddress! + tileStart * d, lda: d,
                                                b: c.baseAddress!, ldb: d, c: tileScores, ldc: k)
                     for i in 0..<rows {
-                        let row = tileStart + i
-                        let scores = tileScores + i * k
-                        var best = 0
-                        var bestValue = scores[0] - bias[0]
-                        for j in 1..<k where scores[j] - bias[j] > bestValue {
-                            best = j
-                            bestValue = scores[j] - bias[j]
-                        }
-                        let dot = scores[best]
-                        assignments[row] = Int32(best)
-                        dots[row] = dot
-                        squares += Double(max(0, points.squaredNorms[row] - 2 * dot + centroidNorms[best]))
-                        similarity += Double(dot / max((points.squaredNorms[row] * centroidNorms[best]).squareRoot(), .leastNormalMagnitude))
-                        counts[best] += 1
-                        let source = x.baseAddress! + row * d
-                        let target = sums + best * d
-                        for j in 0..<d { target[j] += source[j] }
+                        let best = bestCentroid(tileScores + i * k, bias: bias)
+                        assignments[tileStart + i] = Int32(best)
+                        dots[tileStart + i] = tileScores[i * k + best]
                     }
                     tileStart += rows
                 }
-                partialSquares[chunkIndex] = squares
-                partialSimilarity[chunkIndex] = similarity
+                sums.add(rows: chunk, points: x.baseAddress!, squaredNorms: points.squaredNorms, centroidNorms: centroidNorms,
+                         assignments: assignments.baseAddress!, dots: dots.baseAddress!)
             }
-        }}}}}}}}
+        }}}}
+        return sums.pass(assignments: assignments, dots: dots, distancesComputed: n * k)
+    }
 
-        var sums = [Float](repeating: 0, count: k * d)
-        var counts = [Int](repeating: 0, count: k)
-        for chunk in 0..<chunks {
-            for i in 0..<(k * d) { sums[i] += partialSums[chunk * k * d + i] }
-            for j in 0..<k { counts[j] += partialCounts[chunk * k + j] }
+    /// What is subtracted from ⟨x, c⟩ before comparing centroids. Euclidean:
+    /// argmin ‖x‖² − 2⟨x,c⟩ + ‖c‖² = argmax ⟨x,c⟩ − ‖c‖²/2; spherical: nothing.
+    static func scoreBias(_ metric: Metric, centroidNorms: [Float]) -> [Float] {
+        metric == .euclidean ? centroidNorms.map { $0 / 2 } : [Float](repeating: 0, count: centroidNorms.count)
+    }
+
+    /// The centroid with the highest ⟨x, c⟩ − bias, the first on ties.
+    @inline(__always)
+    static func bestCentroid(_ scores: UnsafePointer<Float>, bias: [Float]) -> Int {
+        var best = 0
+        var bestValue = scores[0] - bias[0]
+        for j in 1..<bias.count where scores[j] - bias[j] > bestValue {
+            best = j
+            bestValue = scores[j] - bias[j]
         }
-        return Pass(assignments: assignments, dots: dots, sums: sums, counts: counts,
-                    sumOfSquares: partialSquares.reduce(0, +), similaritySum: partialSimilarity.reduce(0, +))
+        return best
     }
 
     /// New centroids from a pass: means (normalised for spherical). An empty cluster
@@ -165,22 +146,31 @@ extension KMeans {
         var centroids = initial
         var stats: [IterationStats] = []
         var converged = false
-        var pass = assign(points, centroids: centroids, metric: parameters.metric,
+        var bounds = parameters.usesBounds ? Bounds(points, k: initial.rows) : nil
+        func nextPass() -> Pass {
+            if bounds != nil, let pass = bounds!.assign(points, centroids: centroids, metric: parameters.metric,
+                                                        threads: parameters.threads, rowBlock: parameters.rowBlock,
+                                                        backend: backend) {
+                return pass
+            }
+            bounds = nil
+            return assign(points, centroids: centroids, metric: parameters.metric,
                           threads: parameters.threads, rowBlock: parameters.rowBlock, backend: backend)
+        }
+        var pass = nextPass()
         var previous = objective(of: pass, count: points.count, metric: parameters.metric)
         for _ in 0..<parameters.maxIterations {
             let started = DispatchTime.now().uptimeNanoseconds
             let (next, repaired) = update(pass, dims: points.dims, metric: parameters.metric)
             centroids = next
-            pass = assign(points, centroids: centroids, metric: parameters.metric,
-                          threads: parameters.threads, rowBlock: parameters.rowBlock, backend: backend)
+            pass = nextPass()
             let current = objective(of: pass, count: points.count, metric: parameters.metric)
             let total = Double(points.count)
             stats.append(IterationStats(
                 objective: current, sumOfSquares: pass.sumOfSquares,
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
                 imbalance: Double(pass.counts.count) * pass.counts.reduce(0.0) { $0 + Double($1) * Double($1) } / (total * total),
-                emptyClustersRepaired: repaired))
+                emptyClustersRepaired: repaired, distancesComputed: pass.distancesComputed))
             if abs(current - previous) <= parameters.tolerance * abs(current) {
                 converged = true
                 break

@@ -22,6 +22,10 @@ struct KMeansBench: ParsableCommand {
     @Option(help: "Points k-means++ seeds from (default: min(n, max(256·k, 10000))).") var seedingSample: Int?
     @Flag(help: "Cosine (spherical) or squared Euclidean k-means.") var metric: KMeans.Metric = .spherical
     @Option(help: "Worker threads (default: every core).") var threads: Int = CPUFeatures.current.activeCores
+    @Flag(inversion: .prefixedNo, help: "Prune distances with Elkan's bounds (same result as plain Lloyd's).")
+    var bounds = true
+    @Flag(inversion: .prefixedNo, help: "Also run plain Lloyd's from the same seed: ms/iter ratio and whether the results are equal.")
+    var compare = true
     @Option(name: .customLong("save-base"), help: "Write the points to this .npy (for the scikit-learn script).")
     var saveBase: String?
     @Option(name: .customLong("centroids-out"), help: "Write the centroids (k × d float32) to this .npy.")
@@ -41,14 +45,25 @@ struct KMeansBench: ParsableCommand {
         if let saveBase { try NPYFile.write(data, to: saveBase) }
         print("backend: kernel \(backend.kernel) (\(backend.kernelSource.rawValue)), \(threads) worker threads")
         print("data: \(data.rows) × \(data.columns), k = \(k), \(metric.rawValue), \(iterations) iterations max, \(restarts) restart(s)")
-        let parameters = KMeans.Parameters(
+        var parameters = KMeans.Parameters(
             k: k, maxIterations: iterations, tolerance: tolerance, seed: seed, restarts: restarts,
-            metric: metric, seedingSampleSize: seedingSample, threads: threads)
+            metric: metric, seedingSampleSize: seedingSample, threads: threads, usesBounds: bounds)
         let result = try KMeans.run(data, parameters: parameters, backend: backend)
-        let times = result.stats.map(\.seconds).sorted()
-        let median = times.isEmpty ? 0 : times[times.count / 2]
         print("seeding: \(result.seedingSeconds.fixed(3)) s (k-means++, \(restarts) restart(s))")
-        print("lloyd: \(result.iterations) iterations, \((median * 1e3).fixed(1)) ms/iter median, converged: \(result.converged)")
+        let pairs = Double(data.rows) * Double(k)
+        for (index, iteration) in result.stats.enumerated() {
+            let skipped = 1 - Double(iteration.distancesComputed) / pairs
+            print("  iteration \(index + 1): \((iteration.seconds * 1e3).fixed(1)) ms, distances skipped \((skipped * 100).fixed(1)) %, objective \(iteration.objective.fixed(6))")
+        }
+        let label = bounds ? "lloyd with Elkan's bounds" : "plain lloyd"
+        print("\(label): \(result.iterations) iterations, \((result.medianIterationSeconds * 1e3).fixed(1)) ms/iter median, converged: \(result.converged)")
+        if compare && bounds {
+            parameters.usesBounds = false
+            let plain = try KMeans.run(data, parameters: parameters, backend: backend)
+            let ratio = result.medianIterationSeconds / plain.medianIterationSeconds
+            let same = plain.assignments == result.assignments && plain.centroids == result.centroids
+            print("plain lloyd (same seed): \(plain.iterations) iterations, \((plain.medianIterationSeconds * 1e3).fixed(1)) ms/iter median; bounds/plain \(ratio.fixed(2)) ×; assignments and centroids \(same ? "identical" : "DIFFER"), objective \(plain.objective.fixed(6))")
+        }
         print("objective: \(result.objective.fixed(6)) (\(metric == .spherical ? "mean cosine similarity" : "sum of squared distances"))")
         print("sum of squared distances: \(result.sumOfSquares.fixed(3)) (scikit-learn inertia)")
         let imbalance = result.stats.last?.imbalance ?? 0
