@@ -112,9 +112,9 @@ public struct EmbeddedServer: Sendable {
             "-c min_wal_size=1GB",
             "-c wal_init_zero=off",
             "-c checkpoint_timeout=15min",
-            // A local server has no replicas. Minimal WAL made both our batched import
-            // and a single psycopg COPY of 100k embeddings about 1.4 × faster here
-            // (Benchmarks/scripts/import_psycopg.py, replica then minimal).
+            // A local server has no replicas. Minimal WAL made our batched import of 100k
+            // embeddings 1.55 × and a single psycopg COPY of them 1.48 × faster here
+            // (Benchmarks/scripts/import_psycopg.py, medians of 3 rounds, replica then minimal).
             "-c wal_level=minimal",
             "-c max_wal_senders=0",
         ].joined(separator: " ")
