@@ -47,6 +47,10 @@ public struct ServiceConfiguration: Sendable {
     public var maximumBodyBytes: Int
     /// Which LLM writes the posts. Default offline.
     public var writer: WriterProvider
+    /// A generation stream that has written nothing for this long writes an SSE comment
+    /// (`: keep-alive`), so a client that left is noticed, and the provider's request
+    /// cancelled, even while the provider is silent. Default 5 s.
+    public var streamKeepAlive: Duration = .seconds(5)
     /// Whether this process runs queued jobs (cohort rebuilds, backfills). Default true.
     public var runsJobs: Bool
     /// How the job runner polls and beats. Default: `JobRunner.Configuration()`.

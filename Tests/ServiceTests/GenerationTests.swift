@@ -122,6 +122,44 @@ struct GenerationTests {
         }
     }
 
+    @Test("a client that leaves while the provider is silent is noticed by the keep-alive; the trace says cancelled")
+    func disconnectWhileProviderIsSilent() async throws {
+        // One token, then nothing for 20 s: without keep-alives the service would notice only then.
+        let chunks = [(pause: 0.0, bytes: Data(Self.chunk("first ").utf8)), (pause: 20.0, bytes: Data(Self.chunk("late ").utf8))]
+        let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            try await Self.streaming(fixture, from: server, keepAlive: .milliseconds(100)) { connection, _ in
+                connection.disconnect()
+                let left = ContinuousClock.now
+                var traces: [GenerationTrace] = []
+                for _ in 0..<100 where traces.isEmpty {
+                    try await Task.sleep(for: .milliseconds(50))
+                    traces = try await fixture.store.generationTraces()
+                }
+                #expect(traces.first?.status == .cancelled)
+                #expect(ContinuousClock.now - left < .seconds(5), "noticed long before the provider's next chunk")
+            }
+        }
+    }
+
+    @Test("a quiet stream carries keep-alive comments between its events")
+    func keepAliveComments() async throws {
+        let chunks = [(pause: 0.0, bytes: Data(Self.chunk("first ").utf8)), (pause: 0.5, bytes: Data(Self.chunk("second ").utf8)),
+                      (pause: 0.0, bytes: Data("data: [DONE]\n\n".utf8))]
+        let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            try await Self.streaming(fixture, from: server, keepAlive: .milliseconds(100)) { connection, _ in
+                #expect(await connection.read(until: "event: done"))
+                // A comment line (leading colon) that SSE clients skip, between two events.
+                let text = connection.text
+                let comment = try #require(text.range(of: "\n: keep-alive\n\n"))
+                #expect(text[..<comment.lowerBound].contains("first") && text[comment.upperBound...].contains("second"))
+            }
+        }
+    }
+
     @Test("a graceful shutdown lets a streaming request finish")
     func gracefulShutdown() async throws {
         let chunks = (0..<20).map { (pause: 0.05, bytes: Data(Self.chunk("t\($0) ").utf8)) } + [(0.0, Data("data: [DONE]\n\n".utf8))]
@@ -139,11 +177,12 @@ struct GenerationTests {
     /// Serves `fixture` with the writer at `server` in a service group of its own, then calls `body`
     /// with a raw connection that has asked for a generation and read its first token, and the
     /// group; shuts the service down afterwards.
-    static func streaming(_ fixture: ServiceFixture, from server: LocalHTTPServer,
+    static func streaming(_ fixture: ServiceFixture, from server: LocalHTTPServer, keepAlive: Duration = .seconds(5),
                           _ body: (RawHTTPConnection, ServiceGroup) async throws -> Void) async throws {
         let listening = Listening()
         let application = try await buildApplication(configuration: try fixture.configuration {
             $0.writer = Self.localProvider(server)
+            $0.streamKeepAlive = keepAlive
             $0.onListening = { await listening.record($0) }
         })
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))

@@ -83,9 +83,18 @@ struct OpenAPIConformanceTests {
                     }
                     if type == "text/event-stream" {
                         let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]] ?? [:]
+                        // The document names each event and the schema of its data (`contentSchema`).
+                        var schemaOfEvent: [String: [String: Any]] = [:]
+                        for item in (media["schema"] as? [String: Any])?["oneOf"] as? [[String: Any]] ?? [] {
+                            let properties = item["properties"] as? [String: [String: Any]] ?? [:]
+                            guard let event = properties["event"]?["const"] as? String,
+                                  let reference = (properties["data"]?["contentSchema"] as? [String: Any])?["$ref"] as? String
+                            else { continue }
+                            schemaOfEvent[event] = reference.split(separator: "/").last.flatMap { schemas[String($0)] }
+                        }
+                        #expect(Set(schemaOfEvent.keys) == ["token", "done", "error"], "\(name): documented events \(schemaOfEvent.keys.sorted())")
                         for event in serverSentEvents(response.text) {
-                            let schema = ["token": "GenerateToken", "done": "GenerateDone", "error": "GenerateError"][event.name].flatMap { schemas[$0] }
-                            let problems = schema.map { checker.problems(event.data, against: $0) } ?? ["unknown event \(event.name)"]
+                            let problems = schemaOfEvent[event.name].map { checker.problems(event.data, against: $0) } ?? ["undocumented event \(event.name)"]
                             #expect(problems.isEmpty, "\(name) event \(event.name): \(problems.prefix(5))")
                         }
                     }

@@ -94,32 +94,65 @@ extension OneRingService {
         }
     }
 
+    /// What a generation stream waits for: the writer's next event, its failure, or a quiet interval.
+    private enum StreamStep: Sendable {
+        case event(WriterAgent.Event)
+        case failed(any Error)
+        case quiet
+    }
+
+    /// `events` with a `.quiet` step every `interval`. Dropping the result cancels `events`,
+    /// and with it the provider's request.
+    private static func steps(of events: AsyncThrowingStream<WriterAgent.Event, any Error>, quietEvery interval: Duration) -> AsyncStream<StreamStep> {
+        AsyncStream { continuation in
+            let forward = Task {
+                do {
+                    for try await event in events { continuation.yield(.event(event)) }
+                } catch {
+                    continuation.yield(.failed(error))
+                }
+                continuation.finish()
+            }
+            let ticks = Task {
+                while (try? await Task.sleep(for: interval)) != nil { continuation.yield(.quiet) }
+            }
+            continuation.onTermination = { _ in
+                forward.cancel()
+                ticks.cancel()
+            }
+        }
+    }
+
     /// Writes `events` as server-sent events and records the generation's trace. A write that
     /// fails means the client left: the stream is dropped, which cancels the provider's request.
+    /// While the provider is silent a keep-alive comment is written every
+    /// ``ServiceConfiguration/streamKeepAlive``, so a client that left is noticed then too.
     private func stream(_ events: AsyncThrowingStream<WriterAgent.Event, any Error>, to writer: inout any ResponseBodyWriter,
                         trace: GenerationTrace, started: ContinuousClock.Instant) async {
         var trace = trace
         var firstToken: Duration?
-        var iterator = events.makeAsyncIterator()
+        let keepAlive = configuration.streamKeepAlive
+        var lastWrite = ContinuousClock.now
         do {
-            while true {
-                let event: WriterAgent.Event?
-                do { event = try await iterator.next() } catch {
+            loop: for await step in Self.steps(of: events, quietEvery: keepAlive) {
+                switch step {
+                case .quiet:
+                    guard ContinuousClock.now - lastWrite >= keepAlive else { continue }
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                case .failed(let error):
                     trace.status = .failed
                     trace.error = (error as? WriterError)?.message ?? "\(error)"
                     try await writer.write(Self.serverSentEvent("error", StreamError(code: ServiceError.Code.upstream.name, message: trace.error!)))
-                    break
-                }
-                guard let event else { break }
-                switch event {
-                case .token(let text):
+                    break loop
+                case .event(.token(let text)):
                     if firstToken == nil { firstToken = ContinuousClock.now - started }
                     try await writer.write(Self.serverSentEvent("token", ["text": text]))
-                case .done(let result):
+                case .event(.done(let result)):
                     trace.status = .succeeded
                     trace.contextItems = result.contextItems
                     try await writer.write(Self.serverSentEvent("done", result))
                 }
+                lastWrite = ContinuousClock.now
             }
             try await writer.finish(nil)
         } catch {
