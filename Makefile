@@ -1,5 +1,5 @@
 # The two entry points of the README: `make demo` and `make test`.
-.PHONY: setup build demo tour bench-service test doctor portable-check
+.PHONY: setup build demo tour bench-service bench-peers reliability test doctor portable-check
 
 setup:
 	@./scripts/setup.sh
@@ -34,6 +34,25 @@ tour: build
 bench-service: build
 	mkdir -p bench-out
 	./scripts/bench-service.sh
+
+# The engine beside numpy, faiss, scikit-learn and pgvector on the same vectors, in one run
+# (about 15 minutes here, plus the first install): writes docs/BENCHMARKS.md and docs/benchmarks.png.
+bench-peers: build
+	test -d /usr/share/games/fortunes || apt-get install -y -q fortunes
+	test -x .venv-peers/bin/python || python3 -m venv .venv-peers
+	.venv-peers/bin/pip install -q -r Benchmarks/peers/requirements.txt
+	.build/release/onering db start
+	.venv-peers/bin/python Benchmarks/peers/run.py
+
+# Load at 32 and 128 connections, a database restart, kill -9 during a rebuild and an import,
+# schemathesis, leak counts and the bad-input table (about 10 minutes, loopback only):
+# writes bench-out/reliability/report.md; docs/RELIABILITY.md quotes it.
+reliability: build
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	test -x .venv-peers/bin/python || python3 -m venv .venv-peers
+	.venv-peers/bin/pip install -q -r Benchmarks/reliability/requirements.txt
+	.build/release/onering db start
+	.venv-peers/bin/python Benchmarks/reliability/run.py
 
 doctor: build
 	.build/release/onering doctor
