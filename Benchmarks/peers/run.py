@@ -242,6 +242,7 @@ def approximate(binary, name, base_path, query_path, base, queries, lists, with_
     hnsw_build = time.perf_counter() - started
     hnsw_curve = curve_faiss(hnsw, queries, truth, (16, 32, 64, 128, 256, 512),
                              lambda ef: setattr(hnsw.hnsw, "efSearch", ef))
+    del hnsw  # one index in memory at a time (6 GB each at 1M rows)
     quantizer = faiss.IndexFlatIP(base.shape[1])
     ivf = faiss.IndexIVFFlat(quantizer, base.shape[1], lists, faiss.METRIC_INNER_PRODUCT)
     started = time.perf_counter()
@@ -255,6 +256,8 @@ def approximate(binary, name, base_path, query_path, base, queries, lists, with_
         add(name, f"approximate top-10 at recall@10 ≥ {target}, single query (p50)", "ms", at_recall(ours, target),
             {"faiss HNSW32": at_recall(hnsw_curve, target), f"faiss IVF{lists}": at_recall(ivf_curve, target),
              "pgvector HNSW": at_recall(pg_curve, target)}, False,
+            f"recall over {number(r'base, ([0-9]+) queries', text):.0f} queries for onering, {len(queries)} for faiss"
+            + (", 100 for pgvector" if with_pgvector else "") + "; "
             f"builds: onering {number(r'build: ([0-9.]+) s', text)} s, faiss HNSW {hnsw_build:.1f} s, "
             f"faiss IVF {ivf_build:.1f} s" + (f", pgvector HNSW {pg_build:.1f} s" if pg_build else ""))
     return dict(onering=ours, faiss_hnsw=hnsw_curve, faiss_ivf=ivf_curve, pgvector_hnsw=pg_curve)
@@ -262,14 +265,16 @@ def approximate(binary, name, base_path, query_path, base, queries, lists, with_
 
 # MARK: k-means
 
-def kmeans(binary, name, base_path, base, k):
+def kmeans(binary, name, base_path, base, k, with_sklearn=True):
     text = onering(binary, "bench", "kmeans", "--base", base_path, "-k", k, "--iterations", 20, "--euclidean",
                    "--no-compare", "--seed", 1)
     ours = number(r"seeding: ([0-9.]+) s", text) + sum(float(m) for m in re.findall(r"iteration \d+: ([0-9.]+) ms", text)) / 1e3
     our_inertia = number(r"sum of squared distances: ([0-9.]+)", text)
-    started = time.perf_counter()
-    fitted = KMeans(n_clusters=k, init="k-means++", n_init=1, max_iter=20, tol=0, algorithm="lloyd", random_state=1).fit(base)
-    sklearn_seconds = time.perf_counter() - started
+    sklearn_seconds, sklearn_inertia = None, None
+    if with_sklearn:
+        started = time.perf_counter()
+        fitted = KMeans(n_clusters=k, init="k-means++", n_init=1, max_iter=20, tol=0, algorithm="lloyd", random_state=1).fit(base)
+        sklearn_seconds, sklearn_inertia = time.perf_counter() - started, f"{fitted.inertia_:.1f}"
     trained = faiss.Kmeans(base.shape[1], k, niter=20, seed=1, max_points_per_centroid=1 << 30)
     started = time.perf_counter()
     trained.train(base)
@@ -278,7 +283,8 @@ def kmeans(binary, name, base_path, base, k):
     faiss_inertia = float(distances.sum())
     add(name, f"k-means k = {k}, 20 iterations, seeding included", "s", ours,
         {"scikit-learn": sklearn_seconds, "faiss": faiss_seconds}, False,
-        f"sum of squares: onering {our_inertia:.1f}, scikit-learn {fitted.inertia_:.1f}, faiss {faiss_inertia:.1f}")
+        f"sum of squares: onering {our_inertia:.1f}, scikit-learn {sklearn_inertia or 'not run (too slow at this size)'}, "
+        f"faiss {faiss_inertia:.1f}")
 
 
 # MARK: bulk load
@@ -365,7 +371,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--onering", default=str(ROOT / ".build/release/onering"))
     parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--datasets", default="fortunes,100k,1m", help="comma-separated: fortunes, 100k, 1m")
+    parser.add_argument("--datasets", default="fortunes,100k,1m,1m-ann",
+                        help="comma-separated: fortunes, 100k, 1m (exact search), 1m-ann (approximate search and k-means)")
+    parser.add_argument("--append", action="store_true", help="keep the rows of the last results.json and add these")
     parser.add_argument("--report-only", action="store_true", help="rewrite the table and chart from results.json")
     arguments = parser.parse_args()
     started = time.perf_counter()
@@ -403,14 +411,30 @@ def main():
             kmeans(binary, name, base_path, base, k)
         if name.startswith("generated"):
             bulk_load(binary, base)
-    if "1m" in chosen:
-        million = out / "generated-1m"
+    million, name = out / "generated-1m", "generated 1M × 1536"
+    if "1m" in chosen or "1m-ann" in chosen:
         million.mkdir(exist_ok=True)
         if not (million / "base.npy").exists():
             onering(binary, "bench", "similarity", "--n", 1_000_000, "--seconds", 0.5, "--no-float16", "--no-int8",
                     "--save-base", million / "base.npy", "--save-queries", million / "queries.npy")
-        exact(binary, "generated 1M × 1536", million / "base.npy", million / "queries.npy", million, False, arguments.seconds)
-    command = "make bench-peers" + ("" if arguments.datasets == "fortunes,100k,1m" else f" (--datasets {arguments.datasets})")
+    if "1m" in chosen:
+        exact(binary, name, million / "base.npy", million / "queries.npy", million, False, arguments.seconds)
+    if "1m-ann" in chosen:
+        base = unit_rows(np.load(million / "base.npy", mmap_mode="r"))
+        queries = unit_rows(np.load(million / "queries.npy"))[:200]
+        np.save(million / "queries-200.npy", queries)
+        # pgvector's HNSW build at this size is left out: 47 s at 100k, and it grows faster than linearly.
+        curves[name] = approximate(binary, name, million / "base.npy", million / "queries-200.npy", base, queries, 1000, False)
+        kmeans(binary, name, million / "base.npy", base, 64)
+        # scikit-learn's k = 256 took 99 s at 100k rows; at 1M it would take about a quarter of an hour.
+        kmeans(binary, name, million / "base.npy", base, 256, with_sklearn=False)
+    if arguments.append:
+        saved = json.loads((out / "results.json").read_text())
+        rows[:0] = saved["rows"]
+        curves = {**saved["curves"], **curves}
+    command = "make bench-peers" + ("" if arguments.datasets == "fortunes,100k,1m,1m-ann" else f" (--datasets {arguments.datasets})")
+    if arguments.append:
+        command = f"{saved['command']}, then {command} --append"
     finished = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     seconds = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps(dict(rows=rows, curves=curves, command=command, machine=machine,

@@ -145,7 +145,8 @@ struct GenerationTests {
 
     @Test("a quiet stream carries keep-alive comments between its events")
     func keepAliveComments() async throws {
-        let chunks = [(pause: 0.0, bytes: Data(Self.chunk("first ").utf8)), (pause: 0.5, bytes: Data(Self.chunk("second ").utf8)),
+        // Two seconds of silence: twenty keep-alive intervals, even on a machine busy with other tests.
+        let chunks = [(pause: 0.0, bytes: Data(Self.chunk("first ").utf8)), (pause: 2.0, bytes: Data(Self.chunk("second ").utf8)),
                       (pause: 0.0, bytes: Data("data: [DONE]\n\n".utf8))]
         let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
         defer { server.stop() }
