@@ -117,6 +117,9 @@ public struct EmbeddedServer: Sendable {
             // (Benchmarks/scripts/import_psycopg.py, medians of 3 rounds, replica then minimal).
             "-c wal_level=minimal",
             "-c max_wal_senders=0",
+            // The test suite runs its database tests in parallel, each with pools of its own:
+            // CI once ran out of PostgreSQL's default 100 connections.
+            "-c max_connections=300",
         ].joined(separator: " ")
         do throws(ProfileStoreError) {
             try runAsServerUser(bin + "/pg_ctl", [
