@@ -27,6 +27,8 @@ public struct ProfileStoreError: Error, Sendable, CustomStringConvertible {
         public static let schemaNotMigrated = Code("schemaNotMigrated")
         /// Input rejected before anything was written: a malformed line, a duplicate id, an unknown user.
         public static let invalidInput = Code("invalidInput")
+        /// A row the input names belongs to another owner (a post id of another creator): nothing was written.
+        public static let ownedElsewhere = Code("ownedElsewhere")
         /// The embedded server could not be found, started, stopped or inspected.
         public static let embeddedServer = Code("embeddedServer")
 

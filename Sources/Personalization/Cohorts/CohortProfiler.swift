@@ -73,7 +73,7 @@ struct CohortProfiler {
                 }
             }
         }
-        let rate = Float(Double(post.likes + post.reposts) / Double(max(post.views, 1)))
+        let rate = Float(post.engagementRate)
         cohorts[c].rates.append(rate)
         cohorts[c].slotRates[Self.slot(of: post.publishedAt)].append(rate)
         if post.views >= parameters.topPostMinimumViews {

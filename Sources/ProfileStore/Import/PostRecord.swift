@@ -18,10 +18,20 @@ public struct PostRecord: Codable, Sendable, Equatable {
     public var platform: String
     /// When it was published (ISO 8601 in JSON).
     public var publishedAt: Date
-    /// Engagement counts, zero or more.
+    /// Engagement counts, from zero to ``maximumCount``.
     public var views: Int64
     public var likes: Int64
     public var reposts: Int64
+
+    /// The largest engagement count a post may carry: 10¹², far above any real post's and
+    /// far below `Int64.max`, so sums of counts never overflow.
+    public static let maximumCount: Int64 = 1_000_000_000_000
+
+    /// (likes + reposts) / views, computed in `Double` so that no counts overflow it; a post
+    /// without views counts as one view.
+    public var engagementRate: Double {
+        (Double(likes) + Double(reposts)) / Double(max(views, 1))
+    }
 
     /// A post record.
     public init(
@@ -72,8 +82,9 @@ public struct PostRecord: Codable, Sendable, Equatable {
                 if let problem = RecordRules.text(value, maximum: 100) { return (field, "an entry \(problem)") }
             }
         }
-        for (field, value) in [("views", views), ("likes", likes), ("reposts", reposts)] where value < 0 {
-            return (field, "must not be negative")
+        for (field, value) in [("views", views), ("likes", likes), ("reposts", reposts)] {
+            if value < 0 { return (field, "must not be negative") }
+            if value > Self.maximumCount { return (field, "must be at most \(Self.maximumCount), got \(value)") }
         }
         return nil
     }

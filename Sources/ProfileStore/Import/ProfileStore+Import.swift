@@ -33,8 +33,9 @@ extension ProfileStore {
 
     /// Upserts one batch of posts in one transaction: all of it or none.
     ///
-    /// Throws `.invalidInput` (naming the line) for a post whose user is not stored.
-    /// Equal rows are left untouched, as for users.
+    /// Throws `.invalidInput` (naming the line) for a post whose user is not stored, and
+    /// `.ownedElsewhere` for a post id that belongs to another creator (post ids are global
+    /// and never change author). Equal rows are left untouched, as for users.
     public func importPosts(_ posts: [Numbered<PostRecord>], source: String = "posts") async throws(ProfileStoreError) -> ImportCounts {
         guard !posts.isEmpty else { return ImportCounts() }
         return try await withTables { connection throws(ProfileStoreError) in
@@ -159,18 +160,30 @@ extension ProfileStore {
         if orphan.rowCount > 0 {
             throw ProfileStoreError(.invalidInput, "\(source) line \(try orphan.int64(0, 0)): field \"user_id\" names user \(try orphan.int64(0, 1)), who is not imported")
         }
+        // A post belongs to the creator who first wrote it: the update never moves it, and the
+        // check after it (which also sees a concurrent writer's row once its insert waited on
+        // ours) refuses the whole batch.
         let written = try connection.query("""
             INSERT INTO posts AS p (id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
             SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts FROM post_staging
             ON CONFLICT (id) DO UPDATE SET
-                user_id = EXCLUDED.user_id, content = EXCLUDED.content, topics = EXCLUDED.topics,
+                content = EXCLUDED.content, topics = EXCLUDED.topics,
                 hashtags = EXCLUDED.hashtags, platform = EXCLUDED.platform, published_at = EXCLUDED.published_at,
                 views = EXCLUDED.views, likes = EXCLUDED.likes, reposts = EXCLUDED.reposts
-            WHERE (p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts)
-                IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.content, EXCLUDED.topics, EXCLUDED.hashtags,
+            WHERE p.user_id = EXCLUDED.user_id
+                AND (p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts)
+                IS DISTINCT FROM (EXCLUDED.content, EXCLUDED.topics, EXCLUDED.hashtags,
                     EXCLUDED.platform, EXCLUDED.published_at, EXCLUDED.views, EXCLUDED.likes, EXCLUDED.reposts)
             RETURNING (xmax = 0)
             """)
+        let taken = try connection.query("""
+            SELECT s.line, s.id FROM post_staging s
+            JOIN posts p ON p.id = s.id AND p.user_id <> s.user_id
+            ORDER BY s.line LIMIT 1
+            """)
+        if taken.rowCount > 0 {
+            throw ProfileStoreError(.ownedElsewhere, "\(source) line \(try taken.int64(0, 0)): post \(try taken.int64(0, 1)) belongs to another creator")
+        }
         return try Self.counts(written, total: posts.count)
     }
 

@@ -62,7 +62,7 @@ extension ProfileStore {
                 FROM unnest($1::bigint[]) AS a (user_id)
                 CROSS JOIN LATERAL (
                     SELECT * FROM posts WHERE posts.user_id = a.user_id AND published_at >= $2
-                    ORDER BY (likes + reposts)::float8 / greatest(views, 1) DESC, id LIMIT $3
+                    ORDER BY (likes::float8 + reposts::float8) / greatest(views, 1) DESC, id LIMIT $3
                 ) p
                 """, [.int64Array(authors), .timestamp(since), .int64(Int64(perAuthor))]))
         }
