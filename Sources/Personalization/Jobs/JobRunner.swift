@@ -84,8 +84,15 @@ public struct JobRunner: Sendable {
     }
 
     /// Runs one queued job of each kind that no other runner is running; returns how many ran.
+    /// An empty queue costs one query on a pooled connection: the kinds' locks (each a session
+    /// of its own) are taken only when there is a job to claim.
     public func runQueued() async throws(PersonalizationError) -> Int {
         var ran = 0
+        do {
+            guard try await store.hasClaimableJob(kinds: Self.kinds, staleAfter: configuration.staleAfter) else { return 0 }
+        } catch {
+            throw .store(error)
+        }
         for kind in Self.kinds {
             let lock: StoreLock?
             do { lock = try await store.tryLock("jobs.\(kind)") } catch { throw .store(error) }
@@ -111,20 +118,33 @@ public struct JobRunner: Sendable {
         let heartbeat = Task { [store, configuration] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: configuration.heartbeatInterval)
-                try? await store.recordJobProgress(id: job.id, progressJSON: progress.withLock { $0 })
+                if (try? await store.recordJobProgress(id: job.id, attempt: job.attempts, progressJSON: progress.withLock { $0 })) == false {
+                    logger.warning("job \(job.id) (\(job.kind)) attempt \(job.attempts) lost its lease: another runner reclaimed it")
+                }
             }
         }
         let outcome: Result<String, PersonalizationError> = await perform(job) { stage in
             progress.withLock { $0 = stage }
         }
         heartbeat.cancel()
+        let result: String?, failure: String?
         switch outcome {
-        case .success(let result):
-            try? await store.finishJob(id: job.id, resultJSON: result, error: nil)
+        case .success(let value): (result, failure) = (value, nil)
+        case .failure(let error): (result, failure) = (nil, error.message)
+        }
+        let recorded: Bool
+        do {
+            recorded = try await store.finishJob(id: job.id, attempt: job.attempts, resultJSON: result, error: failure)
+        } catch {
+            logger.error("job \(job.id) (\(job.kind)) finished, but its outcome was not recorded: \(error.message)")
+            return
+        }
+        if !recorded {
+            logger.warning("job \(job.id) (\(job.kind)) attempt \(job.attempts) finished after losing its lease; its outcome was dropped")
+        } else if let failure {
+            logger.error("job \(job.id) (\(job.kind)) failed: \(failure)")
+        } else {
             logger.info("job \(job.id) (\(job.kind)) succeeded")
-        case .failure(let error):
-            try? await store.finishJob(id: job.id, resultJSON: nil, error: error.message)
-            logger.error("job \(job.id) (\(job.kind)) failed: \(error.message)")
         }
     }
 

@@ -46,8 +46,11 @@ extension ProfileStore {
     /// Claims the oldest queued job of one of `kinds` for this runner (`FOR UPDATE SKIP LOCKED`,
     /// so concurrent runners never claim the same job), or returns nil.
     ///
-    /// First, running jobs whose heartbeat is older than `staleAfter` seconds (their runner
-    /// died) go back to the queue, or fail once they have been started `maxAttempts` times.
+    /// First, running jobs of `kinds` whose heartbeat is older than `staleAfter` seconds (their
+    /// runner died) go back to the queue, or fail once they have been started `maxAttempts` times.
+    ///
+    /// The claimed job's `attempts` is the claim's fencing token: progress and the finish must
+    /// present it, so a runner whose job was reclaimed can no longer write to it.
     public func claimJob(kinds: [String], staleAfter: Double, maxAttempts: Int) async throws(ProfileStoreError) -> JobRecord? {
         try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
@@ -56,8 +59,8 @@ extension ProfileStore {
                         status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'queued' END,
                         error = CASE WHEN attempts >= $2 THEN 'its runner stopped ' || attempts || ' times without finishing' END,
                         finished_at = CASE WHEN attempts >= $2 THEN now() END
-                    WHERE status = 'running' AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => $1)
-                    """, [.double(staleAfter), .int32(Int32(maxAttempts))])
+                    WHERE status = 'running' AND kind = ANY($3) AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => $1)
+                    """, [.double(staleAfter), .int32(Int32(maxAttempts)), .textArray(kinds)])
                 return try Self.decodeJobs(connection.query("""
                     UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now(),
                                     progress = '{}', error = NULL
@@ -71,24 +74,42 @@ extension ProfileStore {
         }
     }
 
-    /// Records a running job's progress (a JSON object) and that its runner is alive.
-    public func recordJobProgress(id: Int64, progressJSON: String) async throws(ProfileStoreError) {
+    /// Whether a job of `kinds` is queued, or running with a heartbeat older than `staleAfter`
+    /// seconds: one cheap query on a pooled connection, so an idle runner opens no session.
+    public func hasClaimableJob(kinds: [String], staleAfter: Double) async throws(ProfileStoreError) -> Bool {
         try await withTables { connection throws(ProfileStoreError) in
-            _ = try connection.query(
-                "UPDATE jobs SET progress = $2::jsonb, heartbeat_at = now() WHERE id = $1 AND status = 'running'",
-                [.int64(id), .text(progressJSON)]
-            )
+            try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = ANY($1) AND (status = 'queued'
+                    OR (status = 'running' AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => $2))))
+                """, [.textArray(kinds), .double(staleAfter)]).bool(0, 0)
         }
     }
 
-    /// Marks a running job succeeded with its result, or failed with `error`.
-    public func finishJob(id: Int64, resultJSON: String?, error: String?) async throws(ProfileStoreError) {
+    /// Records a running job's progress (a JSON object) and that its runner is alive, if the
+    /// claim `attempt` (the job's `attempts` when it was claimed) still holds it.
+    /// - Returns: false when the job was reclaimed or finished: the caller lost its lease.
+    @discardableResult
+    public func recordJobProgress(id: Int64, attempt: Int, progressJSON: String) async throws(ProfileStoreError) -> Bool {
         try await withTables { connection throws(ProfileStoreError) in
-            _ = try connection.query("""
+            try connection.query(
+                "UPDATE jobs SET progress = $2::jsonb, heartbeat_at = now() WHERE id = $1 AND status = 'running' AND attempts = $3",
+                [.int64(id), .text(progressJSON), .int32(Int32(attempt))]
+            ).affectedRows == 1
+        }
+    }
+
+    /// Marks a running job succeeded with its result, or failed with `error`, if the claim
+    /// `attempt` still holds it.
+    /// - Returns: false when the job was reclaimed or finished by another claim: nothing was written.
+    @discardableResult
+    public func finishJob(id: Int64, attempt: Int, resultJSON: String?, error: String?) async throws(ProfileStoreError) -> Bool {
+        try await withTables { connection throws(ProfileStoreError) in
+            try connection.query("""
                 UPDATE jobs SET status = CASE WHEN $3::text IS NULL THEN 'succeeded' ELSE 'failed' END,
                                 result = $2::jsonb, error = $3, finished_at = now(), heartbeat_at = now()
-                WHERE id = $1 AND status = 'running'
-                """, [.int64(id), resultJSON.map(PostgresValue.text) ?? .null, error.map(PostgresValue.text) ?? .null])
+                WHERE id = $1 AND status = 'running' AND attempts = $4
+                """, [.int64(id), resultJSON.map(PostgresValue.text) ?? .null, error.map(PostgresValue.text) ?? .null, .int32(Int32(attempt))]
+            ).affectedRows == 1
         }
     }
 }
