@@ -19,6 +19,8 @@ public struct PersonalizationError: Error, Sendable, CustomStringConvertible {
         public static let invalidInput = Code("invalidInput")
         /// The request needs creators or a cohort run the store does not have yet.
         public static let notReady = Code("notReady")
+        /// The creator has no embedding, and the request may not compute one.
+        public static let notEmbedded = Code("notEmbedded")
         /// Another cohort rebuild is running.
         public static let rebuildInProgress = Code("rebuildInProgress")
         /// The store failed; `underlying` says how.

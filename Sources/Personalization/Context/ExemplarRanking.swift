@@ -24,32 +24,38 @@ struct ExemplarRanking {
 
     /// The best `count` candidates in MMR order, with the diversity each was picked at
     /// (1 − its greatest similarity to those before it) and its MMR value.
+    ///
+    /// - Complexity: O(n · count) similarities for n candidates: each candidate keeps its
+    ///   greatest similarity so far, updated against the one post picked last.
     func select(_ candidates: [Candidate], count: Int) -> [(candidate: Candidate, diversity: Double, score: Double)] {
         var remaining = candidates.sorted { ($0.relevance, $1.post.id) > ($1.relevance, $0.post.id) }
+        var terms = remaining.map { Set($0.post.topics.map { $0.lowercased() } + $0.post.hashtags.map { "#" + $0.lowercased() }) }
+        var greatest = [Double](repeating: 0, count: remaining.count)
         var picked: [(candidate: Candidate, diversity: Double, score: Double)] = []
-        let terms = Dictionary(uniqueKeysWithValues: candidates.map { ($0.post.id, Set($0.post.topics.map { $0.lowercased() } + $0.post.hashtags.map { "#" + $0.lowercased() })) })
+        var last: (post: PostRecord, terms: Set<String>)?
         while picked.count < count, !remaining.isEmpty {
             var best = 0
             var bestScore = -Double.infinity
-            var bestSimilarity = 0.0
-            for (index, candidate) in remaining.enumerated() {
-                let similarity = picked.map { overlap(candidate.post, $0.candidate.post, terms) }.max() ?? 0
-                let score = lambda * candidate.relevance - (1 - lambda) * similarity
+            for index in remaining.indices {
+                if let last { greatest[index] = max(greatest[index], overlap(remaining[index].post, terms[index], last.post, last.terms)) }
+                let score = lambda * remaining[index].relevance - (1 - lambda) * greatest[index]
                 if score > bestScore {
                     best = index
                     bestScore = score
-                    bestSimilarity = similarity
                 }
             }
-            picked.append((remaining.remove(at: best), 1 - bestSimilarity, bestScore))
+            picked.append((remaining[best], 1 - greatest[best], bestScore))
+            last = (remaining[best].post, terms[best])
+            remaining.remove(at: best)
+            terms.remove(at: best)
+            greatest.remove(at: best)
         }
         return picked
     }
 
-    private func overlap(_ a: PostRecord, _ b: PostRecord, _ terms: [Int64: Set<String>]) -> Double {
+    private func overlap(_ a: PostRecord, _ ta: Set<String>, _ b: PostRecord, _ tb: Set<String>) -> Double {
         guard a.userID != b.userID else { return 1 }
-        let ta = terms[a.id]!, tb = terms[b.id]!
-        let shared = ta.count < tb.count ? ta.filter(tb.contains).count : tb.filter(ta.contains).count
+        let shared = ta.count < tb.count ? ta.count(where: tb.contains) : tb.count(where: ta.contains)
         let union = ta.count + tb.count - shared
         let jaccard = union == 0 ? 0 : Double(shared) / Double(union)
         return 0.5 * max(0, authorSimilarity(a.userID, b.userID)) + 0.5 * jaccard

@@ -5,11 +5,18 @@ internal import VectorMath
 extension PersonalizationEngine {
     /// What goes into a context.
     public struct ContextOptions: Sendable, Equatable {
-        /// Similar creators to find (1…1000). Default 10.
+        /// The most similar creators a context searches: ten times what the writer reads.
+        public static let maximumSimilarCreators = 100
+        /// The most exemplars a context picks: four times what the writer's prompt shows.
+        public static let maximumExemplars = 20
+        /// The largest token budget.
+        public static let maximumTokenBudget = 32_000
+
+        /// Similar creators to find (1…``maximumSimilarCreators``). Default 10.
         public var similarCreators: Int
-        /// Exemplar posts to pick (0…50). Default 5.
+        /// Exemplar posts to pick (0…``maximumExemplars``). Default 5.
         public var exemplars: Int
-        /// The token budget (≥ 100), estimated as UTF-8 bytes of the JSON / 4. Default 1,500.
+        /// The token budget (100…``maximumTokenBudget``), estimated as UTF-8 bytes of the JSON / 4. Default 1,500.
         public var tokenBudget: Int
         /// Exact or cohort-partitioned search. Default exact.
         public var mode: SearchMode
@@ -21,6 +28,9 @@ extension PersonalizationEngine {
         public var postsPerCreator: Int
         /// The creator's own recent posts read for style hints. Default 50.
         public var ownPosts: Int
+        /// Whether a missing or stale embedding is computed and written first (a write to the
+        /// store). Without it a stale embedding is used as it is, and a missing one is an error. Default true.
+        public var embedsOnDemand = true
 
         /// Options with the defaults above.
         public init(similarCreators: Int = 10, exemplars: Int = 5, tokenBudget: Int = 1_500, mode: SearchMode = .exact,
@@ -39,9 +49,10 @@ extension PersonalizationEngine {
             func check(_ ok: Bool, _ message: String) throws(PersonalizationError) {
                 if !ok { throw PersonalizationError(.invalidInput, message) }
             }
-            try check((1...1_000).contains(similarCreators), "k (similar creators) must be in 1...1000, got \(similarCreators)")
-            try check((0...50).contains(exemplars), "exemplars must be in 0...50, got \(exemplars)")
-            try check(tokenBudget >= 100, "the token budget must be at least 100, got \(tokenBudget)")
+            try check((1...Self.maximumSimilarCreators).contains(similarCreators),
+                      "k (similar creators) must be in 1...\(Self.maximumSimilarCreators), got \(similarCreators)")
+            try check((0...Self.maximumExemplars).contains(exemplars), "exemplars must be in 0...\(Self.maximumExemplars), got \(exemplars)")
+            try check((100...Self.maximumTokenBudget).contains(tokenBudget), "the token budget must be in 100...\(Self.maximumTokenBudget), got \(tokenBudget)")
             try check(halfLifeDays > 0 && halfLifeDays.isFinite, "the half-life must be a positive number of days")
             try check((0...1).contains(lambda), "λ must be in 0...1, got \(lambda)")
             try check((1...100).contains(postsPerCreator) && (1...1_000).contains(ownPosts), "posts per creator must be in 1...100, own posts in 1...1000")
@@ -52,10 +63,22 @@ extension PersonalizationEngine {
     /// Builds the personalization context of `userID` (see docs/CONTEXT.md), embedding the
     /// creator first when their embedding is missing or stale.
     ///
-    /// - Throws: `.unknownUser`; `.invalidInput` for options out of range; `.store`, `.embedding`.
+    /// - Throws: `.unknownUser`; `.notEmbedded` without an embedding when `embedsOnDemand` is off;
+    ///   `.invalidInput` for options out of range; `.store`, `.embedding`.
     public func context(for userID: Int64, options: ContextOptions = ContextOptions()) async throws(PersonalizationError) -> PersonalizationContext {
         try options.validate()
-        let refresh = try await refreshEmbedding(userID: userID, recentPosts: options.ownPosts)
+        let refresh: ProfileRefresh
+        if options.embedsOnDemand {
+            refresh = try await refreshEmbedding(userID: userID, recentPosts: options.ownPosts)
+        } else {
+            let stored: ProfileStore.ProfileWithPosts?
+            do { stored = try await store.profile(userID: userID, postLimit: options.ownPosts) } catch { throw .store(error) }
+            guard let stored else { throw PersonalizationError(.unknownUser, "there is no creator \(userID)") }
+            guard contains(userID) else {
+                throw PersonalizationError(.notEmbedded, "creator \(userID) has no embedding yet, and these credentials may not write one: refresh it with write access first")
+            }
+            refresh = ProfileRefresh(profile: stored, embedded: false)
+        }
         let profile = refresh.profile
         let available = status.creators - 1
         let neighbors = available > 0
@@ -81,6 +104,18 @@ extension PersonalizationEngine {
         asOf = ([asOf] + posts.map(\.publishedAt)).compactMap { $0 }.max()
         let clock = asOf ?? Date()
 
+        // Ranking, style and trimming are CPU work: off the cooperative threads.
+        let runID = state.read { $0.run?.record.id ?? 0 }
+        return await Offload.run {
+            self.assemble(profile: profile, refreshed: refresh.embedded, membership: membership, runID: runID, neighbors: neighbors,
+                          posts: posts, handles: handles, clock: clock, options: options)
+        }
+    }
+
+    /// The context from what was read: exemplars ranked, style hints, trimmed to the budget.
+    private func assemble(profile: ProfileStore.ProfileWithPosts, refreshed: Bool, membership: (cohort: Cohort, similarity: Float)?, runID: Int64,
+                          neighbors: [Neighbor], posts: [PostRecord], handles: [Int64: String], clock: Date,
+                          options: ContextOptions) -> PersonalizationContext {
         let exemplars = rankExemplars(posts, neighbors: neighbors, handles: handles, cohortMedian: membership?.cohort.traits.medianEngagementRate,
                                       clock: clock, options: options)
         let traits = membership?.cohort.traits
@@ -88,7 +123,7 @@ extension PersonalizationEngine {
             version: PersonalizationContext.schemaVersion, generatedAt: Date(), asOf: clock,
             creator: .init(id: profile.user.id, handle: profile.user.handle, name: profile.user.name, bio: profile.user.bio),
             cohort: membership.map { membership in
-                .init(runID: state.read { $0.run?.record.id ?? 0 }, id: membership.cohort.id, label: membership.cohort.label,
+                .init(runID: runID, id: membership.cohort.id, label: membership.cohort.label,
                       terms: membership.cohort.terms, similarity: Double(membership.similarity), size: membership.cohort.size)
             },
             similarCreators: neighbors.map { .init(id: $0.id, handle: handles[$0.id] ?? "", score: Double($0.score)) },
@@ -102,7 +137,7 @@ extension PersonalizationEngine {
                 }
                 return .init(mode: "exact", nprobe: nil, k: options.similarCreators)
             }(),
-            embedding: .init(model: embedder.modelID, refreshed: refresh.embedded),
+            embedding: .init(model: embedder.modelID, refreshed: refreshed),
             budget: .init(tokens: options.tokenBudget, estimatedTokens: 0, dropped: [:], exceeded: false)
         )
         Self.trim(&context, to: options.tokenBudget)
@@ -113,7 +148,7 @@ extension PersonalizationEngine {
                                clock: Date, options: ContextOptions) -> [PersonalizationContext.Exemplar] {
         guard options.exemplars > 0, !posts.isEmpty else { return [] }
         let semantic = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
-        let rates = posts.map { Double($0.likes + $0.reposts) / Double(max($0.views, 1)) }
+        let rates = posts.map(\.engagementRate)
         var median = cohortMedian ?? 0
         if median <= 0 { median = CohortProfiler.median(rates.map(Float.init)) }
         median = max(median, 1e-6)
@@ -153,31 +188,42 @@ extension PersonalizationEngine {
     /// Drops the lowest-value items until the estimate fits: similar creators (lowest score
     /// first; their best posts are already exemplars), then posting times and trending topics
     /// beyond the best one, then exemplars beyond the best one (lowest score first), then the rest.
+    ///
+    /// - Complexity: linear in the context's size: the JSON is encoded in full once, then each
+    ///   dropped item's own bytes are subtracted; a final encoding sets the exact estimate.
     static func trim(_ context: inout PersonalizationContext, to budget: Int) {
-        func estimate() -> Int { (context.jsonData().count + 3) / 4 }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func bytes(_ value: some Encodable) -> Int { (try? encoder.encode(value).count) ?? 0 }
         var dropped: [String: Int] = [:]
-        func drop(_ field: String, keep: Int, _ list: KeyPath<PersonalizationContext, Int>, _ remove: (inout PersonalizationContext) -> Void) -> Bool {
-            guard context[keyPath: list] > keep else { return false }
-            remove(&context)
+        /// Removes the last item of `list` when it holds more than `keep`; its bytes and comma come off `size`.
+        func drop<Item: Encodable>(_ field: String, keep: Int, _ list: WritableKeyPath<PersonalizationContext, [Item]>, size: inout Int) -> Bool {
+            guard context[keyPath: list].count > keep, let removed = context[keyPath: list].popLast() else { return false }
+            size -= bytes(removed) + (context[keyPath: list].isEmpty ? 0 : 1)
             dropped[field, default: 0] += 1
             return true
         }
-        context.budget.estimatedTokens = estimate()
-        while context.budget.estimatedTokens > budget {
-            let progressed = drop("similarCreators", keep: 0, \.similarCreators.count) { $0.similarCreators.removeLast() }
-                || drop("postingTimes", keep: 1, \.postingTimes.count) { $0.postingTimes.removeLast() }
-                || drop("trendingTopics", keep: 1, \.trendingTopics.count) { $0.trendingTopics.removeLast() }
-                || drop("exemplars", keep: 1, \.exemplars.count) { $0.exemplars.removeLast() }
-                || drop("postingTimes", keep: 0, \.postingTimes.count) { $0.postingTimes.removeLast() }
-                || drop("trendingTopics", keep: 0, \.trendingTopics.count) { $0.trendingTopics.removeLast() }
-            context.budget.dropped = dropped
-            context.budget.estimatedTokens = estimate()
-            guard progressed else {
+        var size = context.jsonData().count
+        while (size + 3) / 4 > budget {
+            let progressed = drop("similarCreators", keep: 0, \.similarCreators, size: &size)
+                || drop("postingTimes", keep: 1, \.postingTimes, size: &size)
+                || drop("trendingTopics", keep: 1, \.trendingTopics, size: &size)
+                || drop("exemplars", keep: 1, \.exemplars, size: &size)
+                || drop("postingTimes", keep: 0, \.postingTimes, size: &size)
+                || drop("trendingTopics", keep: 0, \.trendingTopics, size: &size)
+            if !progressed {
                 context.budget.exceeded = true
                 break
             }
+            if (size + 3) / 4 <= budget {
+                // The running figure leaves out the budget's own fields: check against the exact one.
+                context.budget.dropped = dropped
+                context.budget.estimatedTokens = (context.jsonData().count + 3) / 4
+                size = 4 * context.budget.estimatedTokens
+            }
         }
         context.budget.dropped = dropped
-        context.budget.estimatedTokens = estimate()
+        context.budget.estimatedTokens = (context.jsonData().count + 3) / 4
     }
 }

@@ -41,6 +41,8 @@ extension PersonalizationEngine {
             throw .store(error)
         }
         var report = apply(changes)
+        // The next read starts where this one ended: an idle feed reads nothing again.
+        state.write { $0.watermark = max($0.watermark, changes.watermark) }
         if activeRunID != state.read({ $0.run?.record.id }) {
             do { try await switchRun(to: activeRunID) } catch { throw .store(error) }
             report.switchedRun = true
@@ -49,9 +51,10 @@ extension PersonalizationEngine {
         return report
     }
 
-    /// Applies changes read from the store: deletions first, then writes. A row that is
-    /// not a usable vector (wrong dimension, NaN, ∞, zero) is rejected and logged; the
-    /// index keeps what it had for that creator.
+    /// Applies changes read from the store: deletions first, then writes, in slices of
+    /// ``applySlice`` rows per hold of the write lock, so searches wait for a slice, never for a
+    /// whole catch-up. A row that is not a usable vector (wrong dimension, NaN, ∞, zero) is
+    /// rejected and logged; the index keeps what it had for that creator.
     @discardableResult
     func apply(_ changes: EmbeddingChanges) -> SyncReport {
         var report = SyncReport()
@@ -61,32 +64,41 @@ extension PersonalizationEngine {
             for userID in changes.deletedUserIDs where state.index.contains(userID) {
                 try? state.index.remove(id: userID)
                 state.run?.partition.remove(id: userID)
+                state.changedDuringSwitch?.insert(userID)
                 report.deleted += 1
             }
-            guard rowsMatch else {
-                report.rejected = changes.userIDs.count
-                return
-            }
-            for (row, userID) in changes.userIDs.enumerated() {
-                do throws(VectorIndexError) {
-                    try state.index.upsert(id: userID, vector: changes.vectors.row(row))
-                } catch {
-                    report.rejected += 1
-                    logger.error("change feed: rejected the embedding of creator \(userID): \(error.message)")
-                    continue
-                }
-                report.upserted += 1
-                if state.run != nil, let unit = try? state.index.vector(for: userID) {
-                    unit.withUnsafeBufferPointer { state.run!.partition.upsert(id: userID, unit: $0, cohort: nil, backend: backend) }
-                }
-            }
         }
-        if changes.vectors.columns != dimensions {
+        guard rowsMatch else {
+            report.rejected = changes.userIDs.count
             logger.error("change feed: rejected \(changes.userIDs.count) embeddings of dimension \(changes.vectors.columns); the index holds \(dimensions)")
+            state.write { $0.rejectedRows += report.rejected }
+            return report
+        }
+        for start in stride(from: 0, to: changes.userIDs.count, by: Self.applySlice) {
+            state.write { state in
+                for row in start..<min(start + Self.applySlice, changes.userIDs.count) {
+                    let userID = changes.userIDs[row]
+                    do throws(VectorIndexError) {
+                        try state.index.upsert(id: userID, vector: changes.vectors.row(row))
+                    } catch {
+                        report.rejected += 1
+                        logger.error("change feed: rejected the embedding of creator \(userID): \(error.message)")
+                        continue
+                    }
+                    report.upserted += 1
+                    state.changedDuringSwitch?.insert(userID)
+                    if state.run != nil, let unit = try? state.index.vector(for: userID) {
+                        unit.withUnsafeBufferPointer { state.run!.partition.upsert(id: userID, unit: $0, cohort: nil, backend: backend) }
+                    }
+                }
+            }
         }
         state.write { $0.rejectedRows += report.rejected }
         return report
     }
+
+    /// Rows of the change feed applied per hold of the write lock.
+    static let applySlice = 1_024
 
     /// A cohort run read from the store, ready to partition the index by.
     struct LoadedRun: Sendable {
@@ -130,19 +142,38 @@ extension PersonalizationEngine {
     }
 
     /// Re-partitions the index by `run`'s cohorts and makes it the active run.
+    ///
+    /// The partition is built outside the write lock, from slices of the index read under
+    /// short read locks, while the change feed records which creators it writes meanwhile; only
+    /// those are redone under the write lock, at the swap. Searches never wait for the build.
     func switchRun(to run: LoadedRun) {
-        // Built under the write lock, so no change falls between the copy and the switch.
-        state.write { state in
-            let k = run.centroids.rows
-            var sizes = [Int](repeating: 0, count: k)
-            for cohort in run.cohortOf.values where cohort < k { sizes[cohort] += 1 }
-            // Room for creators written since the run, too.
-            let spare = max(0, state.index.count - run.cohortOf.count) / max(k, 1) + 16
-            var partition = CohortPartition(centroids: run.centroids, expectedSizes: sizes.map { $0 + spare })
-            for userID in state.index.allIDs {
-                guard let vector = try? state.index.vector(for: userID) else { continue }
-                vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
+        let k = run.centroids.rows
+        let (userIDs, count) = state.write { state in
+            state.changedDuringSwitch = []
+            return (state.index.allIDs, state.index.count)
+        }
+        var sizes = [Int](repeating: 0, count: k)
+        for cohort in run.cohortOf.values where cohort < k { sizes[cohort] += 1 }
+        // Room for creators written since the run, too.
+        let spare = max(0, count - run.cohortOf.count) / max(k, 1) + 16
+        var partition = CohortPartition(centroids: run.centroids, expectedSizes: sizes.map { $0 + spare })
+        for start in stride(from: 0, to: userIDs.count, by: Self.applySlice) {
+            state.read { state in
+                for userID in userIDs[start..<min(start + Self.applySlice, userIDs.count)] {
+                    guard let vector = try? state.index.vector(for: userID) else { continue }
+                    vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
+                }
             }
+        }
+        state.write { state in
+            for userID in state.changedDuringSwitch ?? [] {
+                if let vector = try? state.index.vector(for: userID) {
+                    vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
+                } else {
+                    partition.remove(id: userID)
+                }
+            }
+            state.changedDuringSwitch = nil
             state.run = ActiveRun(record: run.record, cohorts: run.cohorts, partition: partition)
         }
         logger.info("cohort run \(run.record.id) is active: \(run.centroids.rows) cohorts")

@@ -63,6 +63,9 @@ public final class PersonalizationEngine: Sendable {
         public var lastSync: Date?
         /// Rows of the change feed rejected since start (bad vectors).
         public var rejectedRows: Int
+        /// The longest time a change (the feed, a run switch) held the index's write lock, which
+        /// every search waits for.
+        public var longestWriteLock: Duration
     }
 
     /// What one sync with the store changed.
@@ -89,6 +92,9 @@ public final class PersonalizationEngine: Sendable {
         var run: ActiveRun?
         var lastSync: Date?
         var rejectedRows = 0
+        /// While a run's partition is built outside the lock: the creators written or deleted
+        /// meanwhile, applied to the new partition when it is swapped in. Nil otherwise.
+        var changedDuringSwitch: Set<Int64>?
     }
 
     /// The store the engine follows.
@@ -168,9 +174,10 @@ public final class PersonalizationEngine: Sendable {
 
     /// What the engine holds now.
     public var status: Status {
-        state.read { state in
+        let longestWrite = state.longestWrite
+        return state.read { state in
             Status(creators: state.index.count, cohortRunID: state.run?.record.id, cohorts: state.run?.cohorts.count ?? 0,
-                   watermark: state.watermark, lastSync: state.lastSync, rejectedRows: state.rejectedRows)
+                   watermark: state.watermark, lastSync: state.lastSync, rejectedRows: state.rejectedRows, longestWriteLock: longestWrite)
         }
     }
 

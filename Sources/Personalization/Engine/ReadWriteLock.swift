@@ -8,6 +8,8 @@ internal import Glibc
 final class ReadWriteLock<Value>: @unchecked Sendable {
     private var value: Value
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    /// The longest time a writer held the lock, in nanoseconds (written under the lock).
+    private var longestWriteNanoseconds: Int64 = 0
 
     init(_ value: Value) {
         self.value = value
@@ -35,7 +37,19 @@ final class ReadWriteLock<Value>: @unchecked Sendable {
     /// Runs `body` with the value to change, alone.
     func write<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_rwlock_wrlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
+        let started = ContinuousClock.now
+        defer {
+            let (seconds, attoseconds) = (ContinuousClock.now - started).components
+            longestWriteNanoseconds = max(longestWriteNanoseconds, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            pthread_rwlock_unlock(lock)
+        }
         return try body(&value)
+    }
+
+    /// The longest time a writer held the lock since it was made.
+    var longestWrite: Duration {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return .nanoseconds(longestWriteNanoseconds)
     }
 }
