@@ -79,7 +79,7 @@ let package = Package(
 
         .target(
             name: "Writer",
-            dependencies: ["Personalization", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Personalization", "Embedding", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Resources/writer-prompt.txt")],
             swiftSettings: swiftSettings
         ),

@@ -70,6 +70,11 @@ public struct OpenAIEmbedder: Embedder {
 
     /// The settings this embedder uses.
     public let configuration: Configuration
+    /// The retries of the configuration, as every provider call makes them.
+    var retryPolicy: RetryPolicy {
+        RetryPolicy(maximumRetries: configuration.maximumRetries, initialBackoff: configuration.initialBackoff,
+                    maximumBackoff: configuration.maximumBackoff, maximumRetryAfter: configuration.maximumRetryAfter)
+    }
     /// Where retries and waits are reported.
     let logger: Logger
 
@@ -195,35 +200,20 @@ public struct OpenAIEmbedder: Embedder {
         }
         let url = configuration.baseURL.trimmingSuffix("/") + "/v1/embeddings"
         let headers = ["Content-Type: application/json", "Authorization: Bearer \(configuration.apiKey)", "Expect:"]
-        var attempt = 0
-        while true {
-            if Task.isCancelled { throw EmbeddingError(.cancelled, "embedding cancelled") }
-            let failure: EmbeddingError
-            var retryAfter: Double = 0
+        return try await retryPolicy.run(
+            "embedding", logger: logger, message: \.message, cancelled: { EmbeddingError(.cancelled, "embedding cancelled") },
+            gaveUp: { EmbeddingError($0.code, "\($0.message) (gave up after \($1) attempts)", status: $0.status) }
+        ) { (_) throws(EmbeddingError) -> RetryPolicy.Attempt<[Float], EmbeddingError> in
             do throws(EmbeddingError) {
                 let response = try await CurlHTTPClient.post(url: url, headers: headers, body: encoded, timeout: configuration.timeout)
-                if response.status == 200 { return try decode(response.body, count: inputs.count) }
+                if response.status == 200 { return .success(try decode(response.body, count: inputs.count)) }
                 let error = EmbeddingError(.provider, "\(url) answered \(response.status): \(Self.providerMessage(response.body))", status: response.status)
                 guard response.status == 429 || response.status >= 500 else { throw error }
-                retryAfter = response.headers["retry-after"].flatMap(Double.init) ?? 0
-                failure = error
+                return .retry(error, retryAfter: response.headers["retry-after"].flatMap(Double.init) ?? 0)
             } catch {
                 guard error.code == .transport else { throw error }
-                failure = error
+                return .retry(error, retryAfter: 0)
             }
-            guard attempt < configuration.maximumRetries else {
-                throw EmbeddingError(failure.code, "\(failure.message) (gave up after \(attempt + 1) attempts)", status: failure.status)
-            }
-            let backoff = min(configuration.maximumBackoff, configuration.initialBackoff * pow(2, Double(attempt)))
-            let wait = min(max(retryAfter, Double.random(in: 0...backoff)), configuration.maximumRetryAfter)
-            let reason = retryAfter > 0
-                ? "it asked to wait \(retryAfter) s (Retry-After\(retryAfter > configuration.maximumRetryAfter ? ", capped at \(configuration.maximumRetryAfter) s" : ""))"
-                : "backing off"
-            logger.warning("embedding: \(failure.message); waiting \(String(format: "%.1f", wait)) s before retry \(attempt + 1) of \(configuration.maximumRetries): \(reason)")
-            do { try await Task.sleep(for: .seconds(wait)) } catch {
-                throw EmbeddingError(.cancelled, "embedding cancelled while waiting to retry")
-            }
-            attempt += 1
         }
     }
 

@@ -9,16 +9,16 @@ public struct WriterAgent: Sendable {
         /// What the post is about; nil or empty: the cohort's top trending topic.
         public var brief: String?
         public var platform: Platform
-        /// The most tokens the provider may write. Default 600.
+        /// The most tokens the provider may write. Default: the platform's ``Platform/defaultMaximumTokens``.
         public var maximumTokens: Int
         /// The prompt's token budget. Default 1,500.
         public var promptTokenBudget: Int
 
         /// A request with the defaults above.
-        public init(brief: String? = nil, platform: Platform, maximumTokens: Int = 600, promptTokenBudget: Int = 1_500) {
+        public init(brief: String? = nil, platform: Platform, maximumTokens: Int? = nil, promptTokenBudget: Int = 1_500) {
             self.brief = brief
             self.platform = platform
-            self.maximumTokens = maximumTokens
+            self.maximumTokens = maximumTokens ?? platform.defaultMaximumTokens
             self.promptTokenBudget = promptTokenBudget
         }
     }
@@ -41,6 +41,11 @@ public struct WriterAgent: Sendable {
         public var contextItems: [String]
         public var promptTokens: Int?
         public var completionTokens: Int?
+        /// Why the provider stopped: `stop`, or `length` when it ran into the token limit (nil when it did not say).
+        public var finishReason: String?
+        /// True when the provider was cut off at the token limit: the text was trimmed to its
+        /// last full sentence before formatting, and is shorter than the model meant it.
+        public var truncated: Bool
         public var timings: Timings
     }
 
@@ -82,13 +87,15 @@ public struct WriterAgent: Sendable {
                             if firstToken == nil { firstToken = ContinuousClock.now - started }
                             text += piece
                             continuation.yield(.token(piece))
-                        case .finished(let promptTokens, let completionTokens):
+                        case .finished(let promptTokens, let completionTokens, let finishReason):
                             let total = ContinuousClock.now - started
-                            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                            let truncated = finishReason == "length"
+                            var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                            if truncated { trimmed = Self.lastFullSentence(of: trimmed) }
                             continuation.yield(.done(Result(
                                 post: PlatformFormatter.format(trimmed, for: request.platform), text: trimmed,
                                 provider: provider.name, model: provider.model, contextItems: items,
-                                promptTokens: promptTokens, completionTokens: completionTokens,
+                                promptTokens: promptTokens, completionTokens: completionTokens, finishReason: finishReason, truncated: truncated,
                                 timings: .init(firstTokenMilliseconds: Self.milliseconds(firstToken ?? total), totalMilliseconds: Self.milliseconds(total))
                             )))
                         }
@@ -100,6 +107,26 @@ public struct WriterAgent: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// `text` up to the end of its last full sentence (`.`, `!`, `?` or `…`, with closing quotes
+    /// or brackets), or up to its last line break when no sentence ends; all of it when neither exists.
+    static func lastFullSentence(of text: String) -> String {
+        let closers: Set<Character> = ["\"", "'", ")", "]", "\u{201D}", "\u{2019}"]
+        var end: String.Index?
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if ".!?…".contains(character) {
+                var after = text.index(after: index)
+                while after < text.endIndex, closers.contains(text[after]) { after = text.index(after: after) }
+                if after == text.endIndex || text[after].isWhitespace { end = after }
+            }
+            index = text.index(after: index)
+        }
+        if let end { return String(text[..<end]) }
+        if let lineBreak = text.lastIndex(of: "\n") { return String(text[..<lineBreak]).trimmingCharacters(in: .whitespacesAndNewlines) }
+        return text
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

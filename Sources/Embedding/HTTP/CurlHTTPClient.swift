@@ -1,5 +1,4 @@
 internal import CCurl
-internal import Dispatch
 internal import Foundation
 
 /// An HTTP response as libcurl received it.
@@ -12,11 +11,10 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
 }
 
-/// HTTP GET and POST through libcurl, one easy handle per request, on a dispatch queue of
-/// its own: libcurl blocks, and must stay off Swift's cooperative threads.
+/// HTTP GET and POST through libcurl, one easy handle per request, each on a thread of its
+/// own: libcurl blocks, and must stay off Swift's cooperative threads.
 public enum CurlHTTPClient {
-    private static let initialised: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
-    private static let queue = DispatchQueue(label: "onering.curl", attributes: .concurrent)
+    static let initialised: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
     /// Collects what libcurl hands to its callbacks.
     private final class Collector {
@@ -36,14 +34,20 @@ public enum CurlHTTPClient {
 
     /// POSTs `body`, or GETs when it is nil.
     private static func send(url: String, headers: [String], body: [UInt8]?, timeout: Double) async throws(EmbeddingError) -> HTTPResponse {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, EmbeddingError>, Never>) in
-            queue.async {
-                continuation.resume(returning: Result { () throws(EmbeddingError) in
-                    try perform(url: url, headers: headers, body: body, timeout: timeout)
-                })
-            }
+        try await onTransferThread {
+            Result { () throws(EmbeddingError) in try perform(url: url, headers: headers, body: body, timeout: timeout) }
+        }.get()
+    }
+
+    /// Runs a blocking libcurl transfer on a thread of its own, never on a cooperative thread:
+    /// every request of the embedder, the LLM providers and the key set goes through here.
+    /// Not a dispatch queue: on Linux its workers are as many as the cores, so two long streams
+    /// would hold every worker and every other transfer would wait. The callers bound how many
+    /// run at once (the service's generation slots, the embedder's concurrency, one key-set reload).
+    static func onTransferThread<Value: Sendable>(_ transfer: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: transfer()) }
         }
-        return try result.get()
     }
 
     private static func perform(url: String, headers: [String], body: [UInt8]?, timeout: Double) throws(EmbeddingError) -> HTTPResponse {

@@ -10,6 +10,20 @@ public enum Platform: String, Sendable, Codable, CaseIterable {
     case youtube
 }
 
+extension Platform {
+    /// The provider's token limit when the request names none: room for the platform's
+    /// longest post (a thread of eight 280-character posts; a 2,200-character caption; a title
+    /// and a description), at about 4 characters a token, with headroom for the model's words
+    /// that formatting drops.
+    public var defaultMaximumTokens: Int {
+        switch self {
+        case .x: 700
+        case .instagram, .tiktok: 800
+        case .youtube: 1_400
+        }
+    }
+}
+
 /// A post ready for its platform.
 public struct FormattedPost: Sendable, Codable, Equatable {
     public var platform: Platform

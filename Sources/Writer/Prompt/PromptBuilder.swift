@@ -51,8 +51,10 @@ public struct PromptBuilder: Sendable {
         var textLimit = 400
         var items = ["creator:\(context.creator.id)"] + (context.cohort.map { ["cohort:\($0.runID)/\($0.id)"] } ?? [])
         func render() -> [ChatMessage] {
+            // Other creators' words are data: each is quoted (one line, its quotes escaped)
+            // inside a block the system message says never to follow.
             let exemplarText = exemplars.isEmpty ? "(none yet)" : exemplars.enumerated().map { index, post in
-                "\(index + 1). @\(post.authorHandle) on \(post.platform), \(ISO8601DateFormatter().string(from: post.publishedAt)) [post \(post.postID)]: \(String(post.text.prefix(textLimit)))"
+                "\(index + 1). @\(post.authorHandle) on \(post.platform), \(ISO8601DateFormatter().string(from: post.publishedAt)) [post \(post.postID)]: \(Self.quoted(String(post.text.prefix(textLimit))))"
             }.joined(separator: "\n")
             let values = [
                 "name": context.creator.name, "handle": context.creator.handle, "bio": context.creator.bio.nilIfEmpty ?? "(no bio)",
@@ -71,6 +73,14 @@ public struct PromptBuilder: Sendable {
         return (messages, items)
     }
 
+    /// `text` as one quoted line: line breaks become spaces, quotes are escaped, and `</` is escaped, so a quoted
+    /// example cannot end its quote or its block and pose as an instruction.
+    static func quoted(_ text: String) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return "\"" + flat.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "</", with: "<\\/") + "\""
+    }
+
     /// The brief, or a request about the cohort's top trending topic; nil when there is neither.
     static func topic(context: PersonalizationContext, brief: String?) -> String? {
         brief?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
@@ -86,10 +96,22 @@ public struct PromptBuilder: Sendable {
         }
     }
 
+    /// `template` with each `{{name}}` replaced by `values[name]`, in one pass from left to right:
+    /// a value is never scanned again, so a bio or a post holding `{{brief}}` stays as written,
+    /// and the result does not depend on the dictionary's order. Unknown placeholders stay as they are.
     static func fill(_ template: String, _ values: [String: String]) -> String {
-        var text = template
-        for (key, value) in values { text = text.replacingOccurrences(of: "{{\(key)}}", with: value) }
-        return text
+        var text = ""
+        var rest = template[...]
+        while let open = rest.range(of: "{{") {
+            text += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                rest = rest[open.lowerBound...]
+                break
+            }
+            let name = String(rest[open.upperBound..<close.lowerBound])
+            text += values[name] ?? String(rest[open.lowerBound..<close.upperBound])
+            rest = rest[close.upperBound...]
+        }
+        return text + rest
     }
 }
-

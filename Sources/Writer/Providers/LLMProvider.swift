@@ -19,8 +19,9 @@ public struct ChatMessage: Sendable, Equatable, Codable {
 public enum LLMEvent: Sendable, Equatable {
     /// A piece of the answer.
     case token(String)
-    /// The provider finished; token counts when it reported them.
-    case finished(promptTokens: Int?, completionTokens: Int?)
+    /// The provider finished; token counts when it reported them, and why it stopped
+    /// (`stop`, `length` when it ran into `max_tokens`, … as the provider says; nil when it did not say).
+    case finished(promptTokens: Int?, completionTokens: Int?, finishReason: String?)
 }
 
 /// A chat model that streams its answer: Groq or any OpenAI-compatible API, or the offline drafter.

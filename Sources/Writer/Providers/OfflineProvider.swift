@@ -19,7 +19,7 @@ public struct OfflineProvider: LLMProvider {
         let words = draft.split(separator: " ", omittingEmptySubsequences: false).prefix(max(1, maximumTokens))
         return AsyncThrowingStream { continuation in
             for (index, word) in words.enumerated() { continuation.yield(.token(index == 0 ? String(word) : " " + word)) }
-            continuation.yield(.finished(promptTokens: messages.reduce(0) { $0 + $1.content.utf8.count / 4 }, completionTokens: words.count))
+            continuation.yield(.finished(promptTokens: messages.reduce(0) { $0 + $1.content.utf8.count / 4 }, completionTokens: words.count, finishReason: "stop"))
             continuation.finish()
         }
     }

@@ -1,13 +1,17 @@
+public import Embedding
 internal import Foundation
 public import Logging
+internal import Synchronization
 
 /// Chat completions streamed from Groq or any OpenAI-compatible API:
 /// `POST {baseURL}/v1/chat/completions` with `"stream": true`, read as server-sent events
 /// while they arrive.
 ///
-/// Retries (with exponential backoff and full jitter, waiting what `Retry-After` asks up to a
-/// cap) happen only before the first token: 429, 5xx and transport failures. After a token a
-/// failure ends the stream with `.incomplete`, so partial text is never taken for a post.
+/// Retries (the shared ``RetryPolicy``: capped exponential backoff with full jitter, waiting what
+/// `Retry-After` asks up to a cap) happen only before the first token: 429, 5xx and transport
+/// failures. After a token a failure ends the stream with `.incomplete`, so partial text is never
+/// taken for a post. Usage is asked for (`stream_options.include_usage`) and read from the final
+/// chunk's `usage` or Groq's `x_groq.usage`; the finish reason is passed on.
 public struct OpenAICompatibleProvider: LLMProvider {
     /// Where and how to call the API.
     public struct Configuration: Sendable {
@@ -27,6 +31,8 @@ public struct OpenAICompatibleProvider: LLMProvider {
         public var maximumRetries: Int
         /// The first backoff, doubled per retry, in seconds. Default 0.5.
         public var initialBackoff: Double
+        /// The longest backoff, in seconds. Default 8.
+        public var maximumBackoff: Double
         /// The longest wait a `Retry-After` may impose, in seconds. Default 30.
         public var maximumRetryAfter: Double
         /// Sampling temperature. Default 0.7.
@@ -34,7 +40,8 @@ public struct OpenAICompatibleProvider: LLMProvider {
 
         /// A configuration with the defaults above.
         public init(name: String, baseURL: String, apiKey: String, model: String, connectTimeout: Double = 10, idleTimeout: Double = 30,
-                    maximumRetries: Int = 3, initialBackoff: Double = 0.5, maximumRetryAfter: Double = 30, temperature: Double = 0.7) {
+                    maximumRetries: Int = 3, initialBackoff: Double = 0.5, maximumBackoff: Double = 8, maximumRetryAfter: Double = 30,
+                    temperature: Double = 0.7) {
             self.name = name
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -43,13 +50,24 @@ public struct OpenAICompatibleProvider: LLMProvider {
             self.idleTimeout = idleTimeout
             self.maximumRetries = maximumRetries
             self.initialBackoff = initialBackoff
+            self.maximumBackoff = maximumBackoff
             self.maximumRetryAfter = maximumRetryAfter
             self.temperature = temperature
         }
 
-        /// Groq's API (`GROQ_API_KEY`); `llama-3.3-70b-versatile` unless told otherwise.
-        public static func groq(apiKey: String, baseURL: String = "https://api.groq.com/openai", model: String = "llama-3.3-70b-versatile") -> Configuration {
+        /// Groq's default model: a current production model (`llama-3.3-70b-versatile`, the
+        /// earlier default, was decommissioned on 2026-08-16).
+        public static let groqDefaultModel = "openai/gpt-oss-120b"
+
+        /// Groq's API (`GROQ_API_KEY`); ``groqDefaultModel`` unless told otherwise.
+        public static func groq(apiKey: String, baseURL: String = "https://api.groq.com/openai", model: String = groqDefaultModel) -> Configuration {
             Configuration(name: "groq", baseURL: baseURL, apiKey: apiKey, model: model)
+        }
+
+        /// The retries of this configuration, as every provider call makes them.
+        var retryPolicy: RetryPolicy {
+            RetryPolicy(maximumRetries: maximumRetries, initialBackoff: initialBackoff, maximumBackoff: maximumBackoff,
+                        maximumRetryAfter: maximumRetryAfter)
         }
     }
 
@@ -72,9 +90,11 @@ public struct OpenAICompatibleProvider: LLMProvider {
     }
 
     private struct RequestBody: Encodable {
+        struct StreamOptions: Encodable { var include_usage = true }
         var model: String
         var messages: [ChatMessage]
         var stream = true
+        var stream_options = StreamOptions()
         var max_tokens: Int
         var temperature: Double
     }
@@ -83,6 +103,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
         struct Choice: Decodable {
             struct Delta: Decodable { var content: String? }
             var delta: Delta?
+            var finish_reason: String?
         }
         struct Usage: Decodable {
             var prompt_tokens: Int?
@@ -97,18 +118,31 @@ public struct OpenAICompatibleProvider: LLMProvider {
     }
 
     private struct ErrorBody: Decodable {
-        struct Detail: Decodable { var message: String }
+        struct Detail: Decodable {
+            var message: String
+            var code: String?
+        }
         var error: Detail
+    }
+
+    /// What one attempt's stream saw; written by the transfer's callbacks, read after it ends.
+    private final class StreamState: @unchecked Sendable {
+        var parser = ServerSentEventParser()
+        var sawToken = false, done = false
+        var usage: (prompt: Int?, completion: Int?) = (nil, nil)
+        var finishReason: String?
+        var streamError: WriterError?
     }
 
     public func stream(_ messages: [ChatMessage], maximumTokens: Int) -> AsyncThrowingStream<LLMEvent, any Error> {
         let request = CurlStreamingRequest()
         let configuration = configuration, logger = logger
         return AsyncThrowingStream { continuation in
-            continuation.onTermination = { _ in request.cancel() }
-            Thread.detachNewThread {
-                do {
-                    try Self.run(messages, maximumTokens: maximumTokens, configuration: configuration, logger: logger, request: request) {
+            // The transfer runs on the HTTP client's queue; retry waits are `Task.sleep`s that
+            // cancelling the task (the consumer leaving) ends at once, as it aborts the transfer.
+            let task = Task {
+                do throws(WriterError) {
+                    try await Self.run(messages, maximumTokens: maximumTokens, configuration: configuration, logger: logger, request: request) {
                         continuation.yield($0)
                     }
                     continuation.finish()
@@ -116,12 +150,16 @@ public struct OpenAICompatibleProvider: LLMProvider {
                     continuation.finish(throwing: error)
                 }
             }
+            continuation.onTermination = { _ in
+                request.cancel()
+                task.cancel()
+            }
         }
     }
 
-    /// The blocking body of ``stream(_:maximumTokens:)``: attempts until a stream starts, then reads it.
+    /// The body of ``stream(_:maximumTokens:)``: attempts until a stream starts, then reads it.
     private static func run(_ messages: [ChatMessage], maximumTokens: Int, configuration: Configuration, logger: Logger,
-                            request: CurlStreamingRequest, yield: @escaping (LLMEvent) -> Void) throws(WriterError) {
+                            request: CurlStreamingRequest, yield: @escaping @Sendable (LLMEvent) -> Void) async throws(WriterError) {
         let name = configuration.name
         let url = configuration.baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/v1/chat/completions"
         let body: [UInt8]
@@ -132,70 +170,69 @@ public struct OpenAICompatibleProvider: LLMProvider {
             throw WriterError(.invalidInput, "cannot encode the request: \(error)")
         }
         let headers = ["Content-Type: application/json", "Accept: text/event-stream", "Authorization: Bearer \(configuration.apiKey)", "Expect:"]
-        var attempt = 0
-        while true {
-            var parser = ServerSentEventParser()
-            var sawToken = false, done = false
-            var usage: (Int?, Int?) = (nil, nil)
-            var streamError: WriterError?
-            let outcome = request.perform(url: url, headers: headers, body: body, connectTimeout: configuration.connectTimeout,
-                                          idleTimeout: configuration.idleTimeout) { bytes in
-                for event in parser.feed(bytes) {
-                    if event.data == "[DONE]" {
-                        done = true
-                        return false
-                    }
-                    let chunk: Chunk
-                    do { chunk = try JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) } catch {
-                        streamError = WriterError(.invalidResponse, "\(name) sent an event that is not a chat completion chunk: \(event.data.prefix(120))")
-                        return false
-                    }
-                    if let failure = chunk.error {
-                        streamError = WriterError(.provider, "\(name) reported an error mid-stream: \(failure.message ?? "no message")")
-                        return false
-                    }
-                    if let reported = chunk.usage ?? chunk.x_groq?.usage { usage = (reported.prompt_tokens, reported.completion_tokens) }
-                    for choice in chunk.choices ?? [] {
-                        if let text = choice.delta?.content, !text.isEmpty {
-                            sawToken = true
-                            yield(.token(text))
-                        }
-                    }
-                }
-                return true
+        let cancelled = WriterError(.cancelled, "\(name): the request was cancelled")
+        try await configuration.retryPolicy.run(
+            name, logger: logger, message: \.message, cancelled: { cancelled },
+            gaveUp: { WriterError($0.code, "\($0.message) (gave up after \($1) attempts)", status: $0.status) }
+        ) { (_) throws(WriterError) -> RetryPolicy.Attempt<Void, WriterError> in
+            let state = StreamState()
+            let outcome = await request.perform(url: url, headers: headers, body: body, connectTimeout: configuration.connectTimeout,
+                                                idleTimeout: configuration.idleTimeout) { bytes in
+                Self.read(bytes, into: state, name: name, yield: yield)
             }
-            if request.isCancelled { throw WriterError(.cancelled, "\(name): the request was cancelled") }
-            if let streamError { throw streamError }
-            if outcome.status == 200, done {
-                yield(.finished(promptTokens: usage.0, completionTokens: usage.1))
-                return
+            if request.isCancelled { throw cancelled }
+            if let streamError = state.streamError { throw streamError }
+            if outcome.status == 200, state.done {
+                yield(.finished(promptTokens: state.usage.prompt, completionTokens: state.usage.completion, finishReason: state.finishReason))
+                return .success(())
             }
-            if sawToken {
+            if state.sawToken {
                 throw WriterError(.incomplete, "\(name): the stream broke off before it was done (\(outcome.transportError ?? "no [DONE]")); the text is incomplete", status: outcome.status)
             }
-            let failure: WriterError
-            var retryAfter = 0.0
-            if outcome.status == 0 || (outcome.status == 200 && !done) {
-                failure = WriterError(.transport, "\(name): \(url): \(outcome.transportError ?? "the stream ended before any token")")
-            } else {
-                let message = (try? JSONDecoder().decode(ErrorBody.self, from: Data(outcome.errorBody)))?.error.message
-                    ?? String(decoding: outcome.errorBody.prefix(300), as: UTF8.self)
-                failure = WriterError(.provider, "\(name) answered \(outcome.status): \(message)", status: outcome.status)
-                guard outcome.status == 429 || outcome.status >= 500 else { throw failure }
-                retryAfter = outcome.headers["retry-after"].flatMap(Double.init) ?? 0
+            if outcome.status == 0 || outcome.status == 200 {
+                return .retry(WriterError(.transport, "\(name): \(url): \(outcome.transportError ?? "the stream ended before any token")"), retryAfter: 0)
             }
-            guard attempt < configuration.maximumRetries else {
-                throw WriterError(failure.code, "\(failure.message) (gave up after \(attempt + 1) attempts)", status: failure.status)
+            let detail = (try? JSONDecoder().decode(ErrorBody.self, from: Data(outcome.errorBody)))?.error
+            let message = detail?.message ?? String(decoding: outcome.errorBody.prefix(300), as: UTF8.self)
+            if detail?.code == "model_decommissioned" || detail?.code == "model_not_found" {
+                throw WriterError(.invalidConfiguration, "\(name) no longer serves the model \"\(configuration.model)\" (\(message)); choose a current one with --llm-model", status: outcome.status)
             }
-            let backoff = configuration.initialBackoff * pow(2, Double(attempt))
-            let wait = min(max(retryAfter, Double.random(in: 0...backoff)), configuration.maximumRetryAfter)
-            logger.warning("\(failure.message); waiting \(String(format: "%.1f", wait)) s before retry \(attempt + 1) of \(configuration.maximumRetries)")
-            let deadline = Date().addingTimeInterval(wait)
-            while Date() < deadline {
-                if request.isCancelled { throw WriterError(.cancelled, "\(name): the request was cancelled") }
-                Thread.sleep(forTimeInterval: min(0.05, max(0, deadline.timeIntervalSinceNow)))
-            }
-            attempt += 1
+            let failure = WriterError(.provider, "\(name) answered \(outcome.status): \(message)", status: outcome.status)
+            guard outcome.status == 429 || outcome.status >= 500 else { throw failure }
+            return .retry(failure, retryAfter: outcome.headers["retry-after"].flatMap(Double.init) ?? 0)
         }
+    }
+
+    /// Feeds one chunk of a 200 answer to `state`'s parser; false stops the transfer (`[DONE]` or a bad event).
+    private static func read(_ bytes: UnsafeRawBufferPointer, into state: StreamState, name: String, yield: (LLMEvent) -> Void) -> Bool {
+        let events: [ServerSentEventParser.Event]
+        do { events = try state.parser.feed(bytes) } catch {
+            state.streamError = error
+            return false
+        }
+        for event in events {
+            if event.data == "[DONE]" {
+                state.done = true
+                return false
+            }
+            let chunk: Chunk
+            do { chunk = try JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) } catch {
+                state.streamError = WriterError(.invalidResponse, "\(name) sent an event that is not a chat completion chunk: \(event.data.prefix(120))")
+                return false
+            }
+            if let failure = chunk.error ?? (event.name == "error" ? Chunk.Failure(message: event.data) : nil) {
+                state.streamError = WriterError(.provider, "\(name) reported an error mid-stream: \(failure.message ?? "no message")")
+                return false
+            }
+            if let reported = chunk.usage ?? chunk.x_groq?.usage { state.usage = (reported.prompt_tokens, reported.completion_tokens) }
+            for choice in chunk.choices ?? [] {
+                if let reason = choice.finish_reason { state.finishReason = reason }
+                if let text = choice.delta?.content, !text.isEmpty {
+                    state.sawToken = true
+                    yield(.token(text))
+                }
+            }
+        }
+        return true
     }
 }

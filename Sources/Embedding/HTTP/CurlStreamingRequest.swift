@@ -2,30 +2,33 @@ internal import CCurl
 internal import Foundation
 internal import Synchronization
 
-/// One streamed HTTP POST through libcurl, on a thread of its own (libcurl blocks): the body
-/// of a 200 answer is handed over chunk by chunk as it arrives; any other answer is collected.
-/// ``cancel()`` aborts the transfer at curl's next progress callback (a few times a second).
-final class CurlStreamingRequest: Sendable {
+/// One streamed HTTP POST through libcurl, on a transfer thread of the HTTP client (libcurl
+/// blocks): the body of a 200 answer is handed over chunk by chunk as it arrives; any other
+/// answer is collected. ``cancel()`` aborts the transfer at curl's next progress callback
+/// (a few times a second).
+public final class CurlStreamingRequest: Sendable {
     /// How the transfer ended.
-    struct Outcome: Sendable {
+    public struct Outcome: Sendable {
         /// The HTTP status, 0 when none arrived.
-        var status: Int
+        public var status: Int
         /// Header values by lower-cased name.
-        var headers: [String: String]
+        public var headers: [String: String]
         /// The body of a non-200 answer.
-        var errorBody: [UInt8]
+        public var errorBody: [UInt8]
         /// libcurl's complaint when the transfer failed (nil when it completed).
-        var transportError: String?
+        public var transportError: String?
     }
 
-    private static let initialised: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    /// A request, not started.
+    public init() {}
+
     private let cancelled = Atomic<Bool>(false)
 
     /// Aborts the transfer.
-    func cancel() { cancelled.store(true, ordering: .relaxed) }
+    public func cancel() { cancelled.store(true, ordering: .relaxed) }
 
     /// Whether ``cancel()`` was called.
-    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
 
     /// State the callbacks share with the caller.
     private final class Transfer {
@@ -41,12 +44,19 @@ final class CurlStreamingRequest: Sendable {
         }
     }
 
-    /// Posts `body` and blocks until the transfer ends. `onChunk` gets the body of a 200 answer
-    /// as it arrives and returns false to stop. A transfer that receives nothing for
-    /// `idleTimeout` seconds is abandoned.
-    func perform(url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
-                 onChunk: @escaping (UnsafeRawBufferPointer) -> Bool) -> Outcome {
-        guard Self.initialised, let curl = curl_easy_init() else {
+    /// Posts `body` and returns when the transfer ends, the transfer running on a thread of
+    /// its own. `onChunk` gets the body of a 200 answer as it arrives (on that thread) and
+    /// returns false to stop. A transfer that receives nothing for `idleTimeout` seconds is abandoned.
+    public func perform(url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
+                        onChunk: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async -> Outcome {
+        await CurlHTTPClient.onTransferThread {
+            self.performBlocking(url: url, headers: headers, body: body, connectTimeout: connectTimeout, idleTimeout: idleTimeout, onChunk: onChunk)
+        }
+    }
+
+    private func performBlocking(url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
+                                 onChunk: @escaping (UnsafeRawBufferPointer) -> Bool) -> Outcome {
+        guard CurlHTTPClient.initialised, let curl = curl_easy_init() else {
             return Outcome(status: 0, headers: [:], errorBody: [], transportError: "libcurl could not be initialised")
         }
         defer { curl_easy_cleanup(curl) }
