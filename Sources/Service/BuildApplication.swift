@@ -39,14 +39,17 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
     let metrics = ServiceMetrics()
     let service = try OneRingService(configuration: configuration, store: store, engine: engine, authenticator: authenticator, metrics: metrics)
 
-    let router = Router()
-    router.addMiddleware { ServiceMiddleware(metrics: metrics) }
+    let router = Router(context: OneRingRequestContext.self)
+    router.addMiddleware { ServiceMiddleware(metrics: metrics, routes: service.routes, logger: logger) }
+    // Open to anyone: health, metrics, the OpenAPI document, and the dashboard (its own sign-in).
     service.addHealthRoutes(to: router)
-    service.addUserRoutes(to: router)
-    service.addSearchRoutes(to: router)
-    service.addCohortRoutes(to: router)
-    service.addGenerateRoutes(to: router)
     service.addDashboardRoutes(to: router)
+    // Everything else authenticates first, before any handler reads a body or does work.
+    let authenticated = router.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+    service.addUserRoutes(to: authenticated)
+    service.addSearchRoutes(to: authenticated)
+    service.addCohortRoutes(to: authenticated)
+    service.addGenerateRoutes(to: authenticated)
 
     var services: [any ServiceLifecycle.Service] = [EngineFollower(engine: engine)]
     if configuration.runsJobs {

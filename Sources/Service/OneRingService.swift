@@ -18,6 +18,14 @@ final class OneRingService: Sendable {
     let mapCache = Mutex<(runID: Int64, svg: String)?>(nil)
     /// The provider of every generation when it is not the offline drafter.
     private let sharedProvider: (any LLMProvider)?
+    /// Every route registered, for 405 answers.
+    let routes = RouteTable()
+    /// Signed-in dashboard browsers.
+    let dashboardSessions = DashboardSessions()
+    /// Generations streaming now.
+    let generationSlots: GenerationSlots
+    /// Paid embedder calls per caller.
+    let embedderLimiter: PrincipalRateLimiter
 
     init(configuration: ServiceConfiguration, store: ProfileStore, engine: PersonalizationEngine, authenticator: Authenticator,
          metrics: ServiceMetrics) throws(ServiceError) {
@@ -26,6 +34,8 @@ final class OneRingService: Sendable {
         self.engine = engine
         self.authenticator = authenticator
         self.metrics = metrics
+        generationSlots = GenerationSlots(overall: configuration.concurrentGenerations.overall, perCreator: configuration.concurrentGenerations.perCreator)
+        embedderLimiter = PrincipalRateLimiter(limit: configuration.embedderLimit)
         switch configuration.writer {
         case .offline:
             sharedProvider = nil
@@ -42,21 +52,6 @@ final class OneRingService: Sendable {
     }
 
     // MARK: Requests
-
-    /// The principal of `request`, which must be allowed `scope` on creator `userID`'s resources
-    /// (or, with no user, on shared ones).
-    @discardableResult
-    func authorize(_ request: Request, _ scope: Principal.Scope, userID: Int64? = nil, allowQueryToken: Bool = false) async throws(ServiceError) -> Principal {
-        let principal = try await authenticator.principal(of: request, allowQueryToken: allowQueryToken)
-        let allowed = userID.map { principal.may(scope, userID: $0) } ?? principal.may(scope)
-        guard allowed else {
-            if let userID {
-                throw ServiceError(.forbidden, .forbidden, "these credentials may not \(scope.rawValue) creator \(userID)'s resources")
-            }
-            throw ServiceError(.forbidden, .forbidden, "these credentials lack the \(scope.rawValue) scope")
-        }
-        return principal
-    }
 
     /// The body of `request`, empty when it has none: 413 beyond the size limit.
     func body(of request: Request) async throws(ServiceError) -> ByteBuffer {
@@ -125,7 +120,7 @@ final class OneRingService: Sendable {
     }
 
     /// The positive id in the path's `{id}`; `what` names it in the error ("user", "job").
-    static func pathID(in context: some RequestContext, of what: String) throws(ServiceError) -> Int64 {
+    static func pathID(in context: OneRingRequestContext, of what: String) throws(ServiceError) -> Int64 {
         guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
             throw ServiceError(.invalidInput, .badRequest, "the \(what) id must be a positive integer")
         }

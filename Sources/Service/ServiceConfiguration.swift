@@ -1,4 +1,6 @@
 public import Embedding
+internal import Foundation
+internal import Glibc
 public import Logging
 public import Personalization
 public import ProfileStore
@@ -43,6 +45,11 @@ public struct ServiceConfiguration: Sendable {
     public var auth: AuthConfiguration
     /// The generation limit per creator. Default 5 per 15 minutes.
     public var generationLimit: RateLimit
+    /// Generations streaming at once, in all and per creator; beyond them 503 and 429, with
+    /// `Retry-After`. Default 32 and 2.
+    public var concurrentGenerations: (overall: Int, perCreator: Int) = (32, 2)
+    /// Paid embedder calls a caller may cause (text searches, forced refreshes). Default 30 a minute.
+    public var embedderLimit = RateLimit(count: 30, window: .seconds(60))
     /// The largest request body, in bytes; larger ones get 413. Default 1 MiB.
     public var maximumBodyBytes: Int
     /// Which LLM writes the posts. Default offline.
@@ -79,8 +86,17 @@ public struct ServiceConfiguration: Sendable {
         self.logger = logger
     }
 
-    /// Whether `host` is a loopback address (the only binds that may run without authentication).
+    /// Whether `host` is a loopback address (the only binds that may run without authentication):
+    /// `localhost`, `::1` (or its long forms), or a dotted IPv4 address in 127.0.0.0/8. A name
+    /// such as `127.example.com` is not: it is parsed as an address, not matched as text.
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        var ipv4 = in_addr()
+        if inet_pton(AF_INET, host, &ipv4) == 1 { return UInt32(bigEndian: ipv4.s_addr) >> 24 == 127 }
+        var ipv6 = in6_addr()
+        if inet_pton(AF_INET6, host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), &ipv6) == 1 {
+            return withUnsafeBytes(of: ipv6) { $0.elementsEqual([UInt8](repeating: 0, count: 15) + [1]) }
+        }
+        return false
     }
 }

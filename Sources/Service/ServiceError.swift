@@ -33,6 +33,12 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         public static let rateLimited = Code("rateLimited")
         /// A cohort rebuild is already running.
         public static let conflict = Code("conflict")
+        /// A post id of the request belongs to another creator: nothing was written.
+        public static let postOwnedByAnotherCreator = Code("postOwnedByAnotherCreator")
+        /// The caller has too many generations running at once.
+        public static let tooManyConcurrent = Code("tooManyConcurrent")
+        /// The creator has no embedding and the caller may not cause one to be written.
+        public static let embeddingMissing = Code("embeddingMissing")
         /// The database or the index is not available now.
         public static let unavailable = Code("unavailable")
         /// An upstream provider (embedding, LLM) failed.
@@ -48,6 +54,10 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     public var message: String
     /// Seconds to wait, sent as `Retry-After` (429 and 503).
     public var retryAfterSeconds: Int?
+    /// The methods the path takes, sent as `Allow` with 405.
+    var allow: String?
+    /// What went wrong underneath (a store's or a library's message): logged, never sent.
+    var detail: String?
 
     /// An error answered with `status`.
     public init(_ code: Code, _ status: HTTPResponse.Status, _ message: String, retryAfterSeconds: Int? = nil) {
@@ -70,10 +80,29 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try publicResponse(requestID: (context as? OneRingRequestContext)?.requestID)
+    }
+
+    /// The response a caller sees: a 500 says only that the service failed, and under which
+    /// request id its log holds the details (SQL text, a server's DETAIL never leave the service).
+    func publicResponse(requestID: String?) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        let body = try OneRingService.jsonEncoder.encode(Body(error: .init(code: code.name, message: message)))
+        if let allow { headers[.allow] = allow }
+        let body = try OneRingService.jsonEncoder.encode(Body(error: .init(code: code.name, message: publicMessage(requestID: requestID))))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The message a caller sees: a 500's says only where the log holds its cause.
+    func publicMessage(requestID: String?) -> String {
+        status == .internalServerError ? "the service failed; its log has the details under request id \(requestID ?? "unknown")" : message
+    }
+
+    /// This error with `detail` kept for the log.
+    func with(detail: String) -> ServiceError {
+        var error = self
+        error.detail = detail
+        return error
     }
 
     // MARK: Errors of the layers below
@@ -86,6 +115,7 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         case .invalidInput: ServiceError(.invalidInput, .badRequest, error.message)
         case .notReady: ServiceError(.unavailable, .serviceUnavailable, error.message, retryAfterSeconds: 5)
         case .rebuildInProgress: ServiceError(.conflict, .conflict, error.message)
+        case .notEmbedded: ServiceError(.embeddingMissing, .conflict, error.message)
         case .store: (error.underlying as? ProfileStoreError).map(from) ?? ServiceError(.unavailable, .serviceUnavailable, error.message)
         case .embedding: ServiceError(.upstream, .badGateway, error.message)
         default: ServiceError(.internalError, .internalServerError, error.message)
@@ -96,9 +126,11 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     static func from(_ error: ProfileStoreError) -> ServiceError {
         switch error.code {
         case .invalidInput, .dimensionMismatch: ServiceError(.invalidInput, .badRequest, error.message)
+        case .ownedElsewhere: ServiceError(.postOwnedByAnotherCreator, .conflict, error.message)
         case .connectionFailed, .connectionLost, .poolExhausted, .cancelled, .schemaNotMigrated:
-            ServiceError(.unavailable, .serviceUnavailable, "the database is not available: \(error.message)", retryAfterSeconds: 5)
-        default: ServiceError(.internalError, .internalServerError, error.message)
+            ServiceError(.unavailable, .serviceUnavailable, "the database is not available; retry shortly", retryAfterSeconds: 5)
+                .with(detail: error.message)
+        default: ServiceError(.internalError, .internalServerError, error.message).with(detail: "\(error.file):\(error.line) sqlstate \(error.sqlState ?? "none")")
         }
     }
 

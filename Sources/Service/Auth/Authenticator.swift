@@ -18,22 +18,22 @@ final class Authenticator: Sendable {
         try await verifier?.load()
     }
 
-    /// The principal of `request`: its `Authorization: Bearer` credentials, or the `token`
-    /// query parameter when `allowQueryToken` (the dashboard, opened in a browser).
-    func principal(of request: Request, allowQueryToken: Bool = false) async throws(ServiceError) -> Principal {
+    /// The principal of `request`: its `Authorization: Bearer` credentials.
+    func principal(of request: Request) async throws(ServiceError) -> Principal {
         if configuration.disabled { return .anyone }
-        let token: String
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw ServiceError(.unauthenticated, .unauthorized, "the Authorization header must be `Bearer <token>`")
-            }
-            token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        } else if allowQueryToken, let query = request.uri.queryParameters.get("token") {
-            token = query
-        } else {
+        guard let header = request.headers[.authorization] else {
             throw ServiceError(.unauthenticated, .unauthorized, "this route needs a bearer token")
         }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw ServiceError(.unauthenticated, .unauthorized, "the Authorization header must be `Bearer <token>`")
+        }
+        return try await principal(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces))
+    }
+
+    /// The principal of a bearer credential: a service key or a session token.
+    func principal(bearer token: String) async throws(ServiceError) -> Principal {
+        if configuration.disabled { return .anyone }
         if token.hasPrefix(ServiceKey.secretPrefix) {
             let digest = ServiceKey.digest(of: token)
             // Compare with every key, so the time taken does not tell which one nearly matched.

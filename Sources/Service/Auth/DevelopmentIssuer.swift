@@ -1,5 +1,6 @@
 public import Foundation
 internal import Crypto
+internal import Glibc
 internal import CryptoExtras
 internal import JWTKit
 
@@ -56,8 +57,7 @@ public struct DevelopmentIssuer: Sendable {
             issuer = try generate()
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                try Data(issuer.privateKeyPEM.utf8).write(to: URL(fileURLWithPath: keyPath), options: .atomic)
-                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+                try Self.writePrivate(issuer.privateKeyPEM, to: keyPath)
                 try Data(issuer.keyID.utf8).write(to: URL(fileURLWithPath: idPath), options: .atomic)
             } catch {
                 throw ServiceError(.internalError, .internalServerError, "cannot keep the development key in \(folder): \(error.localizedDescription)")
@@ -69,6 +69,18 @@ public struct DevelopmentIssuer: Sendable {
             throw ServiceError(.internalError, .internalServerError, "cannot write the development JWKS: \(error.localizedDescription)")
         }
         return issuer
+    }
+
+    /// Writes `text` to a new file at `path` created with mode 0600, so the private key is
+    /// never readable by others, not even for a moment before a chmod.
+    private static func writePrivate(_ text: String, to path: String) throws {
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
     /// Where ``stored(in:)`` writes the public key set.

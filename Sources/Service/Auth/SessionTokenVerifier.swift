@@ -11,7 +11,10 @@ actor SessionTokenVerifier {
     let settings: AuthConfiguration.SessionTokens
     private var keys = JWTKeyCollection()
     private var keyIDs: Set<String> = []
-    private var loadedAt: ContinuousClock.Instant?
+    /// When the last load started (recorded before fetching, so a slow or failed fetch still counts).
+    private var lastAttempt: ContinuousClock.Instant?
+    /// The reload in flight, which every token naming an unknown key waits for instead of starting its own.
+    private var reload: Task<Void, Never>?
 
     init(settings: AuthConfiguration.SessionTokens) {
         self.settings = settings
@@ -19,6 +22,7 @@ actor SessionTokenVerifier {
 
     /// Loads the key set now, so that a bad source fails at start.
     func load() async throws(ServiceError) {
+        lastAttempt = .now
         let json = try await Self.fetch(settings.keySet)
         let collection = JWTKeyCollection()
         let ids: Set<String>
@@ -31,14 +35,29 @@ actor SessionTokenVerifier {
         }
         keys = collection
         keyIDs = ids
-        loadedAt = .now
+    }
+
+    /// Reloads the key set for a token naming an unknown key: one reload in flight at a time,
+    /// at most one started per `minimumRefreshInterval`; a failed reload keeps the keys held.
+    private func reloadForUnknownKey() async {
+        if let reload {
+            await reload.value
+            return
+        }
+        if let lastAttempt, ContinuousClock.now - lastAttempt < settings.minimumRefreshInterval { return }
+        lastAttempt = .now
+        let task = Task { _ = try? await self.load() }
+        reload = task
+        await task.value
+        reload = nil
     }
 
     /// The creator `token` signs in.
     func principal(for token: String) async throws(ServiceError) -> Principal {
-        let kid = Self.keyID(of: token)
-        if let kid, !keyIDs.contains(kid), loadedAt.map({ ContinuousClock.now - $0 >= settings.minimumRefreshInterval }) ?? true {
-            try await load()
+        if let kid = Self.keyID(of: token), !keyIDs.contains(kid) {
+            await reloadForUnknownKey()
+            // Never fall back to another key (jwt-kit would try the first one).
+            guard keyIDs.contains(kid) else { throw Self.unauthenticated("the token's key id is not in the key set") }
         }
         let claims: SessionClaims
         do {

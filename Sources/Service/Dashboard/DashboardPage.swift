@@ -55,12 +55,13 @@ struct DashboardPage {
         <h2>Requests per second (last minute)</h2>\(rateTable())
         <h2>Recent generations</h2>\(traceTable())
         <h2>Jobs</h2>\(jobTable())
+        <form method="post" action="/dashboard/signout"><button type="submit">Sign out</button></form>
         </body></html>
         """
     }
 
     private func figure(_ name: String, _ value: String) -> String {
-        "<div class=\"figure\"><b>\(escape(value))</b>\(escape(name))</div>"
+        "<div class=\"figure\"><b>\(Self.escape(value))</b>\(Self.escape(name))</div>"
     }
 
     private func cohortTable() -> String {
@@ -68,25 +69,25 @@ struct DashboardPage {
         let rows = cohorts.map { cohort in
             let trend = cohort.traits.trendingTopics.first.map { "\($0.topic) ×\(String(format: "%.1f", $0.lift))" } ?? "–"
             let best = cohort.traits.bestPostingTimes.first.map { "\(Self.weekdays[$0.weekday % 7]) \($0.hour):00 UTC" } ?? "–"
-            return "<tr><td class=\"n\">\(cohort.id)</td><td>\(escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(escape(trend))</td><td>\(escape(best))</td></tr>"
+            return "<tr><td class=\"n\">\(cohort.id)</td><td>\(Self.escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(Self.escape(trend))</td><td>\(Self.escape(best))</td></tr>"
         }
         return "<table><tr><th>#</th><th>label</th><th>creators</th><th>trending</th><th>best time</th></tr>\(rows.joined())</table>"
     }
 
     private func rateTable() -> String {
         guard !rates.isEmpty else { return "<p class=\"muted\">No requests in the last minute.</p>" }
-        let rows = rates.map { "<tr><td>\(escape($0.route))</td><td class=\"n\">\(String(format: "%.2f", $0.perSecond))</td></tr>" }
+        let rows = rates.map { "<tr><td>\(Self.escape($0.route))</td><td class=\"n\">\(String(format: "%.2f", $0.perSecond))</td></tr>" }
         return "<table><tr><th>route</th><th>requests/s</th></tr>\(rows.joined())</table>"
     }
 
     private func traceTable() -> String {
         guard !traces.isEmpty else { return "<p class=\"muted\">No generation yet.</p>" }
         let rows = traces.map { trace in
-            "<tr><td>\(Self.time(trace.startedAt))</td><td class=\"n\">\(trace.userID)</td><td>\(escape(trace.platform))</td>"
+            "<tr><td>\(Self.time(trace.startedAt))</td><td class=\"n\">\(trace.userID)</td><td>\(Self.escape(trace.platform))</td>"
                 + "<td class=\"\(trace.status.rawValue)\">\(trace.status.rawValue)</td>"
                 + "<td class=\"n\">\(String(format: "%.0f ms", trace.durationMilliseconds))</td>"
                 + "<td class=\"n\">\(trace.firstTokenMilliseconds.map { String(format: "%.0f ms", $0) } ?? "–")</td>"
-                + "<td>\(escape(trace.provider)) · \(escape(trace.model))</td><td>\(escape(trace.error ?? ""))</td></tr>"
+                + "<td>\(Self.escape(trace.provider)) · \(Self.escape(trace.model))</td><td>\(Self.escape(trace.error ?? ""))</td></tr>"
         }
         return "<table><tr><th>started</th><th>creator</th><th>platform</th><th>status</th><th>duration</th><th>first token</th><th>provider</th><th>error</th></tr>\(rows.joined())</table>"
     }
@@ -94,8 +95,8 @@ struct DashboardPage {
     private func jobTable() -> String {
         guard !jobs.isEmpty else { return "<p class=\"muted\">No job yet.</p>" }
         let rows = jobs.map { job in
-            "<tr><td class=\"n\">\(job.id)</td><td>\(escape(job.kind))</td><td class=\"\(job.status.rawValue)\">\(job.status.rawValue)</td>"
-                + "<td>\(Self.time(job.createdAt))</td><td>\(job.finishedAt.map(Self.time) ?? "–")</td><td>\(escape(job.error ?? (job.status == .running ? job.progressJSON : "–")))</td></tr>"
+            "<tr><td class=\"n\">\(job.id)</td><td>\(Self.escape(job.kind))</td><td class=\"\(job.status.rawValue)\">\(job.status.rawValue)</td>"
+                + "<td>\(Self.time(job.createdAt))</td><td>\(job.finishedAt.map(Self.time) ?? "–")</td><td>\(Self.escape(job.error ?? (job.status == .running ? job.progressJSON : "–")))</td></tr>"
         }
         return "<table><tr><th>#</th><th>kind</th><th>status</th><th>queued</th><th>finished</th><th>progress or error</th></tr>\(rows.joined())</table>"
     }
@@ -108,7 +109,8 @@ struct DashboardPage {
         return formatter.string(from: date)
     }
 
-    private func escape(_ text: String) -> String {
+    /// `text` safe inside HTML text and attribute values.
+    static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {

@@ -97,7 +97,11 @@ struct JSONValueParser {
             while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
             return position - first
         }
-        guard digits() > 0 else { throw fault("unexpected character") }
+        let integerStart = position
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw fault("unexpected character") }
+        // JSON allows no leading zero: "0" alone, or "0." / "0e", never "01".
+        guard integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { throw fault("a number with a leading zero") }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
             guard digits() > 0 else { throw fault("a number needs digits after '.'") }
@@ -108,9 +112,9 @@ struct JSONValueParser {
             guard digits() > 0 else { throw fault("a number needs digits in its exponent") }
         }
         if let exact = Self.fastNumber(bytes, start ..< position) { return exact }
-        // strtod needs a terminated string: the number is copied to a small buffer.
+        // strtod needs a terminated string: the number is copied to a buffer (any length the
+        // grammar allows; the body's size bounds it).
         let length = position - start
-        guard length < 64 else { throw fault("a number is too long") }
         let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer -> Double in
             for index in 0..<length { buffer[index] = CChar(bitPattern: bytes[start + index]) }
             buffer[length] = 0
@@ -209,9 +213,13 @@ struct JSONValueParser {
         throw fault("an unterminated string")
     }
 
+    /// Exactly four hexadecimal digits (`UInt32(_:radix:)` alone would take a sign, as in `\\u+041`).
     private mutating func hexadecimal() throws(ServiceError) -> UInt32 {
-        guard position + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[position ..< position + 4], as: UTF8.self), radix: 16) else {
-            throw fault("an invalid \\u escape")
+        guard position + 4 <= bytes.count else { throw fault("an invalid \\u escape") }
+        var value: UInt32 = 0
+        for byte in bytes[position ..< position + 4] {
+            guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw fault("an invalid \\u escape") }
+            value = value << 4 | UInt32(digit)
         }
         position += 4
         return value

@@ -76,16 +76,16 @@ extension OneRingService {
     }
 
     /// Cohorts, rebuilds, jobs and generation traces.
-    func addCohortRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/cohorts") { request, _ in
-            try await self.authorize(request, .read)
+    func addCohortRoutes(to router: some RouterMethods<OneRingRequestContext>) {
+        router.on("/v1/cohorts", .get, in: self.routes) { request, context in
+            try context.authorize(.read)
             let run = try self.activeRun()
             return try Self.json(CohortList(runID: run.record.id, createdAt: run.record.createdAt, model: run.record.model, k: run.record.k,
                                             cohorts: run.cohorts.map { .init(id: $0.id, label: $0.label, terms: $0.terms, size: $0.size) }))
         }
 
-        router.get("/v1/cohorts/{id}") { request, context in
-            try await self.authorize(request, .read)
+        router.on("/v1/cohorts/{id}", .get, in: self.routes) { request, context in
+            try context.authorize(.read)
             let run = try self.activeRun()
             guard let text = context.parameters.get("id"), let id = Int(text), let cohort = run.cohorts.first(where: { $0.id == id }) else {
                 throw ServiceError(.unknownCohort, .notFound, "cohort \(context.parameters.get("id") ?? "") is not in run \(run.record.id) (0..<\(run.cohorts.count))")
@@ -93,8 +93,8 @@ extension OneRingService {
             return try Self.json(CohortDetail(runID: run.record.id, cohort: cohort))
         }
 
-        router.post("/v1/cohorts/rebuild") { request, _ in
-            try await self.authorize(request, .admin)
+        router.on("/v1/cohorts/rebuild", .post, in: self.routes) { request, context in
+            try context.authorize(.admin)
             let buffer = try await self.body(of: request)
             let body = buffer.readableBytes == 0 ? nil : try Self.decode(RebuildBody.self, from: Data(buffer: buffer))
             if let k = body?.k, k != "auto", (Int(k) ?? 0) < 2 {
@@ -115,21 +115,21 @@ extension OneRingService {
             return try Self.json(JobAnswer(job), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
         }
 
-        router.get("/v1/jobs") { request, _ in
-            try await self.authorize(request, .admin)
+        router.on("/v1/jobs", .get, in: self.routes) { request, context in
+            try context.authorize(.admin)
             let limit = try Self.integer("limit", in: request, range: 1...500, default: 50)!
             return try Self.json(["jobs": try await self.store.jobs(limit: limit).map(JobAnswer.init)])
         }
 
-        router.get("/v1/jobs/{id}") { request, context in
-            try await self.authorize(request, .admin)
+        router.on("/v1/jobs/{id}", .get, in: self.routes) { request, context in
+            try context.authorize(.admin)
             let id = try Self.pathID(in: context, of: "job")
             guard let job = try await self.store.job(id: id) else { throw ServiceError(.unknownJob, .notFound, "there is no job \(id)") }
             return try Self.json(JobAnswer(job))
         }
 
-        router.get("/v1/traces") { request, _ in
-            try await self.authorize(request, .admin)
+        router.on("/v1/traces", .get, in: self.routes) { request, context in
+            try context.authorize(.admin)
             let limit = try Self.integer("limit", in: request, range: 1...500, default: 50)!
             return try Self.json(["traces": try await self.store.generationTraces(limit: limit)])
         }

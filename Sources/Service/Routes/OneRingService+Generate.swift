@@ -14,7 +14,7 @@ extension OneRingService {
         var k: Int?
         /// Cohort-partitioned context search over `nprobe` cohorts; exact without it.
         var nprobe: Int?
-        /// The most tokens the provider writes (16…4,000). Default 600.
+        /// The most tokens the provider writes (16…4,000). Default: the platform's.
         var maxTokens: Int?
 
         enum CodingKeys: String, CodingKey {
@@ -33,15 +33,15 @@ extension OneRingService {
     /// A generation streamed as server-sent events: `token` events as the provider writes,
     /// then one `done` event (the formatted post, provider, model, context items, timings), or
     /// an `error` event. Errors found before the stream starts are ordinary JSON errors.
-    func addGenerateRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/generate/content") { request, _ in
+    func addGenerateRoutes(to router: some RouterMethods<OneRingRequestContext>) {
+        router.on("/v1/generate/content", .post, in: self.routes) { request, context in
             let body = try await self.decode(GenerateBody.self, from: request)
             guard body.userID > 0 else { throw ServiceError(.invalidInput, .badRequest, "user_id must be a positive integer") }
             guard let platform = Platform(rawValue: body.platform) else {
                 throw ServiceError(.invalidInput, .badRequest, "platform must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(body.platform)\"")
             }
             if let brief = body.brief, brief.utf8.count > 4_000 { throw ServiceError(.invalidInput, .badRequest, "brief holds at most 4,000 bytes") }
-            let maximumTokens = body.maxTokens ?? 600
+            let maximumTokens = body.maxTokens ?? platform.defaultMaximumTokens
             guard (16...4_000).contains(maximumTokens) else { throw ServiceError(.invalidInput, .badRequest, "max_tokens must be in 16...4000") }
             var options = PersonalizationEngine.ContextOptions()
             options.similarCreators = body.k ?? 10
@@ -50,26 +50,37 @@ extension OneRingService {
                 guard (1...4_096).contains(nprobe) else { throw ServiceError(.invalidInput, .badRequest, "nprobe must be in 1...4096") }
                 options.mode = .partitioned(nprobe: nprobe)
             }
-            try await self.authorize(request, .generate, userID: body.userID)
-            try await self.admitGeneration(userID: body.userID)
-
-            let startedAt = Date(), started = ContinuousClock.now
-            let personalization = try await self.engine.context(for: body.userID, options: options)
-            let agent: WriterAgent
-            let events: AsyncThrowingStream<WriterAgent.Event, any Error>
+            let principal = try context.authorize(.generate, userID: body.userID)
+            options.embedsOnDemand = principal.may(.write, userID: body.userID)
+            // A slot first (bounded work at once), then the context, and only then the rate-limit
+            // slot: a generation that cannot start spends none of the creator's limit.
+            try self.generationSlots.acquire(userID: body.userID)
+            let started: ContinuousClock.Instant, lease: GenerationLease, events: AsyncThrowingStream<WriterAgent.Event, any Error>
             do {
-                agent = try WriterAgent(provider: self.provider(context: personalization, brief: body.brief, platform: platform))
-                events = try agent.generate(context: personalization, request: .init(brief: body.brief, platform: platform, maximumTokens: maximumTokens))
+                let startedAt = Date()
+                started = ContinuousClock.now
+                let personalization = try await self.engine.context(for: body.userID, options: options)
+                let agent: WriterAgent
+                do {
+                    agent = try WriterAgent(provider: self.provider(context: personalization, brief: body.brief, platform: platform))
+                    events = try agent.generate(context: personalization, request: .init(brief: body.brief, platform: platform, maximumTokens: maximumTokens))
+                } catch {
+                    throw ServiceError.from(error)
+                }
+                try await self.admitGeneration(userID: body.userID)
+                let trace = GenerationTrace(userID: body.userID, platform: platform.rawValue, provider: agent.provider.name, model: agent.provider.model,
+                                            status: .failed, startedAt: startedAt, durationMilliseconds: 0)
+                lease = GenerationLease(userID: body.userID, trace: trace, slots: self.generationSlots, store: self.store, metrics: self.metrics,
+                                        logger: self.configuration.logger)
             } catch {
-                throw ServiceError.from(error)
+                self.generationSlots.release(userID: body.userID)
+                throw error
             }
-            let trace = GenerationTrace(userID: body.userID, platform: platform.rawValue, provider: agent.provider.name, model: agent.provider.model,
-                                        status: .failed, startedAt: startedAt, durationMilliseconds: 0)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
-                    await self.stream(events, to: &writer, trace: trace, started: started)
+                    await self.stream(events, to: &writer, lease: lease, started: started)
                 }
             )
         }
@@ -128,8 +139,8 @@ extension OneRingService {
     /// While the provider is silent a keep-alive comment is written every
     /// ``ServiceConfiguration/streamKeepAlive``, so a client that left is noticed then too.
     private func stream(_ events: AsyncThrowingStream<WriterAgent.Event, any Error>, to writer: inout any ResponseBodyWriter,
-                        trace: GenerationTrace, started: ContinuousClock.Instant) async {
-        var trace = trace
+                        lease: GenerationLease, started: ContinuousClock.Instant) async {
+        var trace = lease.trace
         var firstToken: Duration?
         let keepAlive = configuration.streamKeepAlive
         var lastWrite = ContinuousClock.now
@@ -150,9 +161,15 @@ extension OneRingService {
                 case .event(.done(let result)):
                     trace.status = .succeeded
                     trace.contextItems = result.contextItems
+                    if result.truncated { trace.error = "cut at the token limit; trimmed to the last full sentence" }
                     try await writer.write(Self.serverSentEvent("done", result))
                 }
                 lastWrite = ContinuousClock.now
+            }
+            if trace.status != .succeeded, trace.error == nil {
+                // The writer's stream ended with neither a result nor an error.
+                trace.error = "the writer's stream ended without a result"
+                try await writer.write(Self.serverSentEvent("error", StreamError(code: ServiceError.Code.upstream.name, message: trace.error!)))
             }
             try await writer.finish(nil)
         } catch {
@@ -161,12 +178,7 @@ extension OneRingService {
         }
         trace.durationMilliseconds = (ContinuousClock.now - started).milliseconds
         trace.firstTokenMilliseconds = firstToken?.milliseconds
-        metrics.recordGeneration(status: trace.status.rawValue)
-        // Recorded apart from the request's task, which a disconnect may have cancelled.
-        let store = store, logger = configuration.logger, finished = trace
-        Task.detached {
-            do throws(ProfileStoreError) { try await store.recordGenerationTrace(finished) } catch { logger.warning("generation trace not recorded: \(error.message)") }
-        }
+        await lease.end(with: trace)
     }
 
     /// One server-sent event: `event: NAME` and its JSON on one `data:` line.

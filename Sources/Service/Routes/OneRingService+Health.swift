@@ -5,19 +5,19 @@ internal import ProfileStore
 
 extension OneRingService {
     /// `/healthz`, `/readyz`, `/metrics` and `/openapi.json`: open to anyone.
-    func addHealthRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in
+    func addHealthRoutes(to router: some RouterMethods<OneRingRequestContext>) {
+        router.on("/healthz", .get, in: self.routes) { _, _ in
             try Self.json(["status": "ok"])
         }
-        router.get("/readyz") { _, _ in
+        router.on("/readyz", .get, in: self.routes) { _, _ in
             try await self.readiness()
         }
-        router.get("/metrics") { _, _ in
+        router.on("/metrics", .get, in: self.routes) { _, _ in
             await self.refreshGauges()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
-        router.get("/openapi.json") { _, _ in
+        router.on("/openapi.json", .get, in: self.routes) { _, _ in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
                 throw ServiceError(.internalError, .internalServerError, "the OpenAPI document is not packaged")
             }

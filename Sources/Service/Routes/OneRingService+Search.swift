@@ -93,8 +93,10 @@ extension OneRingService {
     /// The most results one search returns.
     static let maximumK = 1_000
 
-    func addSearchRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/search") { request, _ in
+    /// `POST /v1/search`. The caller is authenticated before the body is read (the group's
+    /// middleware); what it may search is checked once the body says.
+    func addSearchRoutes(to router: some RouterMethods<OneRingRequestContext>) {
+        router.on("/v1/search", .post, in: self.routes) { request, context in
             let buffer = try await self.body(of: request)
             guard buffer.readableBytes > 0 else { throw ServiceError(.invalidJSON, .badRequest, "the request needs a JSON body") }
             let body = try buffer.withUnsafeReadableBytes { bytes throws(ServiceError) in
@@ -117,8 +119,16 @@ extension OneRingService {
             case let other:
                 throw ServiceError(.invalidInput, .badRequest, "mode must be \"exact\" or \"partitioned\", got \"\(other)\"")
             }
-            if let vector = body.vector, vector.contains(where: { !$0.isFinite }) {
-                throw ServiceError(.invalidInput, .badRequest, "vector holds a number beyond float32's range")
+            if let vector = body.vector {
+                // Checked here, in double precision, so a vector that cannot be normalised never
+                // joins a coalesced batch of other callers' searches.
+                guard !vector.contains(where: { !$0.isFinite }) else {
+                    throw ServiceError(.invalidInput, .badRequest, "vector holds a number beyond float32's range")
+                }
+                let norm = vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+                guard norm > 0, norm.isFinite else {
+                    throw ServiceError(.invalidInput, .badRequest, "vector is a zero vector: it has no direction to compare")
+                }
             }
             guard (body.exclude?.count ?? 0) <= Self.maximumK else {
                 throw ServiceError(.invalidInput, .badRequest, "exclude holds at most \(Self.maximumK) ids")
@@ -127,15 +137,17 @@ extension OneRingService {
             let started = ContinuousClock.now
             let neighbors: [Neighbor]
             if let userID = body.userID {
-                try await self.authorize(request, .read, userID: userID)
+                try context.authorize(.read, userID: userID)
                 neighbors = try await self.engine.nearestCreators(toUser: userID, k: k, mode: mode, cohort: body.cohort, excluding: excluded)
             } else {
-                try await self.authorize(request, .read)
+                let principal = try context.authorize(.read)
                 let vector: [Float]
                 if let text = body.text {
                     guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.utf8.count <= 20_000 else {
                         throw ServiceError(.invalidInput, .badRequest, "text must hold 1 to 20,000 bytes of words")
                     }
+                    // Every text search calls the (paid) embedder: it counts against the caller's limit.
+                    try self.embedderLimiter.admit(principal, what: "forced embedding refreshes and text searches")
                     vector = try await self.engine.embedder.embed([ProfileDocument(name: "", bio: text, posts: [])])
                 } else {
                     vector = body.vector!

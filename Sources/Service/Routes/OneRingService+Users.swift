@@ -56,10 +56,10 @@ extension OneRingService {
     static let maximumPostsPerRequest = 1_000
 
     /// A creator's profile, posts, embedding and context.
-    func addUserRoutes(to router: Router<BasicRequestContext>) {
-        router.put("/v1/users/{id}/profile") { request, context in
+    func addUserRoutes(to router: some RouterMethods<OneRingRequestContext>) {
+        router.on("/v1/users/{id}/profile", .put, in: self.routes) { request, context in
             let userID = try Self.pathID(in: context, of: "user")
-            try await self.authorize(request, .write, userID: userID)
+            try context.authorize(.write, userID: userID)
             let body = try await self.decode(ProfileBody.self, from: request)
             let user = UserRecord(id: userID, handle: body.handle, name: body.name, bio: body.bio ?? "")
             if let problem = user.problem() { throw ServiceError(.invalidInput, .badRequest, "\(problem.field) \(problem.message)") }
@@ -67,9 +67,9 @@ extension OneRingService {
             return try Self.json(WriteCounts(counts), status: counts.inserted > 0 ? .created : .ok)
         }
 
-        router.post("/v1/users/{id}/posts") { request, context in
+        router.on("/v1/users/{id}/posts", .post, in: self.routes) { request, context in
             let userID = try Self.pathID(in: context, of: "user")
-            try await self.authorize(request, .write, userID: userID)
+            try context.authorize(.write, userID: userID)
             let body = try await self.decode(PostsBody.self, from: request)
             guard (1...Self.maximumPostsPerRequest).contains(body.posts.count) else {
                 throw ServiceError(.invalidInput, .badRequest, "posts must hold 1 to \(Self.maximumPostsPerRequest) posts, got \(body.posts.count)")
@@ -92,18 +92,27 @@ extension OneRingService {
             return try Self.json(WriteCounts(counts), status: .created)
         }
 
-        router.post("/v1/users/{id}/embedding/refresh") { request, context in
+        router.on("/v1/users/{id}/embedding/refresh", .post, in: self.routes) { request, context in
             let userID = try Self.pathID(in: context, of: "user")
-            try await self.authorize(request, .write, userID: userID)
-            let force = request.uri.queryParameters.get("force") == "true"
+            let principal = try context.authorize(.write, userID: userID)
+            let force: Bool
+            switch request.uri.queryParameters.get("force") {
+            case nil, "false": force = false
+            case "true": force = true
+            case let other?: throw ServiceError(.invalidInput, .badRequest, "force must be true or false, got \"\(other)\"")
+            }
+            // A forced refresh always calls the (paid) embedder: it counts against the caller's limit.
+            if force { try self.embedderLimiter.admit(principal, what: "forced embedding refreshes and text searches") }
             let refresh = try await self.engine.refreshEmbedding(userID: userID, force: force)
             return try Self.json(RefreshAnswer(userID: userID, embedded: refresh.embedded, model: self.engine.embedder.modelID))
         }
 
-        router.get("/v1/users/{id}/context") { request, context in
+        router.on("/v1/users/{id}/context", .get, in: self.routes) { request, context in
             let userID = try Self.pathID(in: context, of: "user")
-            try await self.authorize(request, .read, userID: userID)
-            let options = try Self.contextOptions(from: request)
+            let principal = try context.authorize(.read, userID: userID)
+            var options = try Self.contextOptions(from: request)
+            // Embedding a missing or stale profile writes to the store: only for callers who may write.
+            options.embedsOnDemand = principal.may(.write, userID: userID)
             let started = ContinuousClock.now
             let personalization = try await self.engine.context(for: userID, options: options)
             self.metrics.recordEngine("context", mode: personalization.search.mode, duration: ContinuousClock.now - started)
@@ -112,12 +121,14 @@ extension OneRingService {
         }
     }
 
-    /// The context options of a request's query: `k`, `budget`, `nprobe`, `exemplars`.
+    /// The context options of a request's query: `k`, `budget`, `nprobe`, `exemplars`, each
+    /// within the engine's documented caps (400 beyond).
     static func contextOptions(from request: Request) throws(ServiceError) -> PersonalizationEngine.ContextOptions {
-        var options = PersonalizationEngine.ContextOptions()
-        options.similarCreators = try integer("k", in: request, range: 1...1_000, default: options.similarCreators)!
-        options.tokenBudget = try integer("budget", in: request, range: 100...100_000, default: options.tokenBudget)!
-        options.exemplars = try integer("exemplars", in: request, range: 0...50, default: options.exemplars)!
+        typealias Options = PersonalizationEngine.ContextOptions
+        var options = Options()
+        options.similarCreators = try integer("k", in: request, range: 1...Options.maximumSimilarCreators, default: options.similarCreators)!
+        options.tokenBudget = try integer("budget", in: request, range: 100...Options.maximumTokenBudget, default: options.tokenBudget)!
+        options.exemplars = try integer("exemplars", in: request, range: 0...Options.maximumExemplars, default: options.exemplars)!
         if let nprobe = try integer("nprobe", in: request, range: 1...4_096, default: nil) { options.mode = .partitioned(nprobe: nprobe) }
         return options
     }

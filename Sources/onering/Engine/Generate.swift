@@ -31,7 +31,7 @@ struct Generate: AsyncParsableCommand {
                 return nil
             case .groq:
                 return .groq(apiKey: environment["GROQ_API_KEY"] ?? "", baseURL: baseURL ?? environment["GROQ_BASE_URL"] ?? "https://api.groq.com/openai",
-                             model: model ?? "llama-3.3-70b-versatile")
+                             model: model ?? OpenAICompatibleProvider.Configuration.groqDefaultModel)
             case .openai:
                 return .init(name: "openai", baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
                              apiKey: environment["OPENAI_API_KEY"] ?? "", model: model ?? "gpt-4o-mini")
@@ -46,7 +46,7 @@ struct Generate: AsyncParsableCommand {
     @Option(name: .customLong("llm"), help: "offline, groq or openai (default: groq when GROQ_API_KEY is set, else offline).")
     var llm: ProviderChoice?
     @Option(name: .customLong("llm-base-url"), help: "The chat API's base URL (without /v1).") var llmBaseURL: String?
-    @Option(name: .customLong("llm-model"), help: "The chat model (default: llama-3.3-70b-versatile on Groq, gpt-4o-mini on OpenAI).")
+    @Option(name: .customLong("llm-model"), help: "The chat model (default: openai/gpt-oss-120b on Groq, gpt-4o-mini on OpenAI).")
     var llmModel: String?
     @Flag(help: "Print one JSON object (posts, provider, model, context items, timings) instead of the stream.") var json = false
 

@@ -90,7 +90,7 @@ struct Demo: AsyncParsableCommand {
 
     private func printCommands(configuration: ServiceConfiguration, issuer: DevelopmentIssuer?) async throws {
         let base = "http://\(configuration.host):\(configuration.port)"
-        var setup = "", header = "", adminHeader = "", dashboard = base + "/dashboard"
+        var setup = "", header = "", adminHeader = "", dashboard = "# the dashboard (open in a browser), metrics, the OpenAPI document\n" + base + "/dashboard"
         if let issuer {
             let token = try await issuer.token(userID: user, lifetime: 12 * 3_600)
             let adminToken = try await issuer.token(userID: user, admin: true, lifetime: 12 * 3_600)
@@ -101,7 +101,8 @@ struct Demo: AsyncParsableCommand {
                 """
             header = " -H \"Authorization: Bearer $TOKEN\""
             adminHeader = " -H \"Authorization: Bearer $ADMIN\""
-            dashboard += "?token=" + adminToken
+            dashboard = "# the dashboard: open it in a browser and sign in with the $ADMIN token above; metrics; the OpenAPI document\n"
+                + base + "/dashboard"
         }
         print("""
 
@@ -123,7 +124,6 @@ struct Demo: AsyncParsableCommand {
             curl -s\(header) '\(base)/v1/cohorts'
             curl -s\(adminHeader) -H 'Content-Type: application/json' -d '{"k": "auto"}' '\(base)/v1/cohorts/rebuild'
 
-            # the dashboard (open in a browser), metrics, the OpenAPI document
             \(dashboard)
             curl -s '\(base)/metrics' | grep onering_
             curl -s '\(base)/openapi.json'
