@@ -52,7 +52,7 @@ struct ContextTests {
         try await EngineFixture.with(creators: 120) { fixture in
             try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(4))).run()
             let engine = try await fixture.engine()
-            let full = try await engine.context(for: 9, options: .init(tokenBudget: 50_000))
+            let full = try await engine.context(for: 9, options: .init(tokenBudget: 32_000))
             let budget = full.budget.estimatedTokens * 2 / 3
             let trimmed = try await engine.context(for: 9, options: .init(tokenBudget: budget))
             #expect(trimmed.budget.estimatedTokens <= budget && !trimmed.budget.exceeded)

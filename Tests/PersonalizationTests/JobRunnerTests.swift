@@ -49,6 +49,13 @@ struct JobRunnerTests {
             // With a zero grace period it is stale at once: queued again and claimed (attempt 2).
             let again = try await fixture.store.claimJob(kinds: [JobRunner.backfillKind], staleAfter: 0, maxAttempts: 2)
             #expect(again?.id == job.id && again?.attempts == 2)
+            // The first claim's runner comes back: its lease is gone, so neither its heartbeat nor its result lands.
+            #expect(try await fixture.store.recordJobProgress(id: job.id, attempt: 1, progressJSON: "{}") == false)
+            #expect(try await fixture.store.finishJob(id: job.id, attempt: 1, resultJSON: "{}", error: nil) == false)
+            #expect(try await fixture.store.job(id: job.id)?.status == .running)
+            // A stale job of another kind is not this runner's to reclaim.
+            #expect(try await fixture.store.claimJob(kinds: [JobRunner.rebuildKind], staleAfter: 0, maxAttempts: 2) == nil)
+            #expect(try await fixture.store.job(id: job.id)?.attempts == 2)
             // Its runner dies again: the last attempt is spent, so it fails.
             #expect(try await fixture.store.claimJob(kinds: [JobRunner.backfillKind], staleAfter: 0, maxAttempts: 2) == nil)
             let failed = try #require(try await fixture.store.job(id: job.id))

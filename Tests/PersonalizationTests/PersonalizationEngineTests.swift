@@ -46,8 +46,12 @@ struct PersonalizationEngineTests {
             #expect(!engine.contains(7))
             let nearest = try engine.similarCreators(toUser: 9, k: 1)
             #expect(nearest.first?.id == 5 && abs(nearest[0].score - 1) < 1e-5)
-            // A second sync from the new watermark finds nothing new to delete.
-            #expect(try await engine.synchronize().deleted == 0)
+            // A second sync starts from the advanced watermark: it applies nothing at all, so an
+            // idle follower does no work (before, it re-applied every change since start).
+            let watermark = engine.status.watermark
+            let idle = try await engine.synchronize()
+            #expect(idle.deleted == 0 && idle.upserted == 0 && idle.rejected == 0)
+            #expect(engine.status.watermark >= watermark)
         }
     }
 

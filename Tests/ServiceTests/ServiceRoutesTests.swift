@@ -54,7 +54,7 @@ struct ServiceRoutesTests {
                 #expect(refresh.object["embedded"] as? Bool == true)
                 let again = try await client.send(.post, "/v1/users/\(newUser)/embedding/refresh", token: token)
                 #expect(again.object["embedded"] as? Bool == false)
-                let context = try await client.send(.get, "/v1/users/\(newUser)/context?k=5&budget=100000", token: token)
+                let context = try await client.send(.get, "/v1/users/\(newUser)/context?k=5&budget=32000", token: token)
                 #expect(context.status == .ok)
                 #expect((context.object["creator"] as? [String: Any])?["handle"] as? String == "new_runner")
                 #expect((context.object["similarCreators"] as? [Any])?.count == 5)
@@ -149,14 +149,34 @@ struct ServiceRoutesTests {
                 let admin = try await fixture.token(fixture.firstUser, admin: true)
                 _ = try await client.send(.post, "/v1/generate/content", token: admin, json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "recovery"}"#)
                 try await Task.sleep(for: .milliseconds(300))
-                let page = try await client.send(.get, "/dashboard?token=\(admin)")
+                // No token in the URL: a form takes it once, then an HttpOnly, SameSite=Strict cookie.
+                let form = try await client.send(.get, "/dashboard?token=\(admin)")
+                #expect(form.status == .ok && form.text.contains("action=\"/dashboard/session\"") && !form.text.contains("<svg"))
+                let signIn = try await client.execute(uri: "/dashboard/session", method: .post,
+                                                      headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                      body: ByteBuffer(string: "token=\(admin)"))
+                #expect(signIn.status == .seeOther)
+                let cookie = try #require(signIn.headers[.setCookie])
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/dashboard") && !cookie.contains(admin))
+                let session = String(cookie.split(separator: ";")[0])
+                let page = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: session], body: nil)
                 #expect(page.status == .ok)
                 #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
                 #expect(page.text.contains("<svg"))
                 #expect(page.text.contains("creators in the index"))
                 #expect(page.text.contains("succeeded"))
-                #expect(try await client.send(.get, "/dashboard").status == .unauthorized)
-                #expect(try await client.send(.get, "/dashboard?token=\(try await fixture.token(fixture.firstUser))").status == .forbidden)
+                #expect(!page.text.contains(admin))
+                // The cookie opens nothing but the dashboard.
+                #expect(try await client.execute(uri: "/v1/jobs", method: .get, headers: [.cookie: session], body: nil).status == .unauthorized)
+                // A creator's token does not sign in; a made-up session id shows the form.
+                let creator = try await client.execute(uri: "/dashboard/session", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                       body: ByteBuffer(string: "token=\(try await fixture.token(fixture.firstUser))"))
+                #expect(creator.status == .forbidden && creator.headers[.setCookie] == nil)
+                let forged = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: "onering_dashboard=forged"], body: nil)
+                #expect(forged.text.contains("action=\"/dashboard/session\"") && !forged.text.contains("<svg"))
+                // Signing out ends the session.
+                _ = try await client.execute(uri: "/dashboard/signout", method: .post, headers: [.cookie: session], body: nil)
+                #expect(!(try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: session], body: nil)).text.contains("<svg"))
             }
         }
     }

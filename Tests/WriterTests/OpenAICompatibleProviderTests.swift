@@ -37,11 +37,55 @@ struct OpenAICompatibleProviderTests {
         defer { server.stop() }
         let (text, events) = try await Self.collect(Self.provider(server).stream([.init(role: .user, content: "hi")], maximumTokens: 20))
         #expect(text == "Hello, world")
-        #expect(events.last == .finished(promptTokens: 12, completionTokens: 3))
+        #expect(events.last == .finished(promptTokens: 12, completionTokens: 3, finishReason: nil))
         let request = try #require(server.requests.first)
         #expect(request.path == "/v1/chat/completions" && request.headers["authorization"] == "Bearer test-key")
         let sent = try JSONSerialization.jsonObject(with: request.body) as? [String: Any]
         #expect(sent?["stream"] as? Bool == true && sent?["model"] as? String == "llama-test")
+        // Usage on a stream comes only when asked for.
+        #expect((sent?["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+    }
+
+    @Test("OpenAI's usage chunk (choices: []) and the finish reason reach the finished event")
+    func usageAndFinishReason() async throws {
+        let body = Self.chunk("Cut")
+            + #"data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}"# + "\n\n"
+            + #"data: {"choices":[],"usage":{"prompt_tokens":40,"completion_tokens":16,"total_tokens":56}}"# + "\n\n"
+            + "data: [DONE]\n\n"
+        let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: [(0, Data(body.utf8))]) }
+        defer { server.stop() }
+        let (_, events) = try await Self.collect(Self.provider(server).stream([.init(role: .user, content: "hi")], maximumTokens: 16))
+        #expect(events.last == .finished(promptTokens: 40, completionTokens: 16, finishReason: "length"))
+    }
+
+    @Test("a decommissioned model is not retried, and the error names the model and the option to change it")
+    func decommissionedModel() async throws {
+        let server = try LocalHTTPServer { _, _ in
+            .init(status: 400, body: Data(#"{"error":{"message":"The model `llama-test` has been decommissioned and is no longer supported.","type":"invalid_request_error","code":"model_decommissioned"}}"#.utf8))
+        }
+        defer { server.stop() }
+        let error = await #expect(throws: WriterError.self) {
+            _ = try await Self.collect(Self.provider(server).stream([.init(role: .user, content: "hi")], maximumTokens: 5))
+        }
+        #expect(error?.code == .invalidConfiguration && server.requests.count == 1)
+        #expect(error?.message.contains("llama-test") == true && error?.message.contains("--llm-model") == true)
+    }
+
+    @Test("Groq's default model is a current one, not a decommissioned llama")
+    func groqDefault() {
+        let model = OpenAICompatibleProvider.Configuration.groq(apiKey: "k").model
+        #expect(model == "openai/gpt-oss-120b" && !model.contains("llama-3.3-70b-versatile") && !model.contains("llama-3.1-8b-instant"))
+    }
+
+    @Test("event: error mid-stream ends the stream with the provider's error")
+    func errorEvent() async throws {
+        let body = Self.chunk("Par") + "event: error\ndata: {\"error\":{\"message\":\"Service Unavailable\"}}\n\n"
+        let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: [(0, Data(body.utf8))]) }
+        defer { server.stop() }
+        let error = await #expect(throws: WriterError.self) {
+            _ = try await Self.collect(Self.provider(server).stream([.init(role: .user, content: "hi")], maximumTokens: 5))
+        }
+        #expect(error?.code == .provider && error?.message.contains("Service Unavailable") == true)
     }
 
     @Test("a 429 before the first token is retried after Retry-After (capped)")
@@ -83,7 +127,7 @@ struct OpenAICompatibleProviderTests {
         let error = await #expect(throws: WriterError.self) {
             for try await event in try Self.provider(server).stream([], maximumTokens: 5) {
                 if case .token(let text) = event { tokens.append(text) }
-                #expect(event != .finished(promptTokens: nil, completionTokens: nil))
+                #expect(event != .finished(promptTokens: nil, completionTokens: nil, finishReason: nil))
             }
         }
         #expect(error?.code == .incomplete && tokens == ["half a"] && server.requests.count == 1)
