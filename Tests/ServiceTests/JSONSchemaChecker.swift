@@ -6,8 +6,19 @@ import Foundation
 struct JSONSchemaChecker {
     let document: [String: Any]
 
+    /// The keywords it checks, and the annotations that constrain nothing.
+    static let knownKeywords: Set<String> = [
+        "$ref", "type", "properties", "required", "additionalProperties", "items", "enum", "oneOf", "minimum", "maximum",
+        "minItems", "maxItems", "minLength", "maxLength",
+        "description", "title", "example", "examples", "format", "default", "deprecated", "readOnly", "writeOnly",
+        "contentMediaType", "contentSchema",
+    ]
+
     /// The problems of `value` against `schema`, each with its path; empty when it conforms.
+    /// A keyword it does not know is a problem too: a schema it cannot check must not pass.
     func problems(_ value: Any, against schema: [String: Any], at path: String = "$") -> [String] {
+        let unknown = Set(schema.keys).subtracting(Self.knownKeywords)
+        guard unknown.isEmpty else { return ["\(path): the checker does not know the keywords \(unknown.sorted())"] }
         if let reference = schema["$ref"] as? String {
             let name = reference.replacingOccurrences(of: "#/components/schemas/", with: "")
             guard let resolved = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any])?[name] as? [String: Any] else {
@@ -23,7 +34,7 @@ struct JSONSchemaChecker {
         if let type = schema["type"] as? String, !Self.value(value, is: type) {
             return ["\(path): expected \(type), got \(Swift.type(of: value))"]
         }
-        if let choices = schema["enum"] as? [Any], !choices.contains(where: { "\($0)" == "\(value)" }) {
+        if let choices = schema["enum"] as? [Any], !choices.contains(where: { Self.same($0, value) }) {
             found.append("\(path): \(value) is not one of \(choices)")
         }
         if let number = value as? NSNumber, !(value is Bool) {
@@ -66,6 +77,18 @@ struct JSONSchemaChecker {
         case "integer": (value as? NSNumber).map { !isBoolean(value) && $0.doubleValue == $0.doubleValue.rounded() } ?? false
         case "number": value is NSNumber && !isBoolean(value)
         case "null": value is NSNull
+        default: false
+        }
+    }
+
+    /// JSON equality of two scalars: the same type and value (the number 1 is not the string "1",
+    /// nor `true`).
+    static func same(_ a: Any, _ b: Any) -> Bool {
+        switch (a, b) {
+        case (let x as String, let y as String): x == y
+        case (is NSNull, is NSNull): true
+        case _ where isBoolean(a) || isBoolean(b): isBoolean(a) && isBoolean(b) && (a as? NSNumber)?.boolValue == (b as? NSNumber)?.boolValue
+        case (let x as NSNumber, let y as NSNumber): x.doubleValue == y.doubleValue
         default: false
         }
     }
