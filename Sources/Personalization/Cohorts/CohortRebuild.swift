@@ -243,7 +243,7 @@ public struct CohortRebuild: Sendable {
         for (row, cohort) in result.assignments.enumerated() { similaritySums[Int(cohort)] += Double(result.similarities[row]) }
         let meanSimilarities = (0..<k).map { similaritySums[$0] / Double(max(result.counts[$0], 1)) }
         do {
-            let asOf = try await store.newestPostDate() ?? Date()
+            let asOf = try await store.dataClock() ?? Date()
             // One profiler per core, each fed its slice of every page off the cooperative threads, merged at the end.
             let workers = ProfilerSlots(Array(repeating: CohortProfiler(k: k, cohortOf: cohortOf, parameters: .init(asOf: asOf)),
                                               count: max(1, ProcessInfo.processInfo.activeProcessorCount)))

@@ -114,9 +114,10 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
     public var version: String
     /// When the context was built.
     public var generatedAt: Date
-    /// The clock recency is measured against: the newest post in sight (the creator's, the
-    /// candidates', the cohort's when it was built), or now when there is none. A store loaded
-    /// from a fixed data set so keeps a recent week.
+    /// The clock recency is measured against: the cohort's clock (set at the rebuild from
+    /// creators' newest posts, past the newest 1 % of creators) or the creator's own newest
+    /// post, whichever is later, never later than now; now when there is neither. Other
+    /// creators' posts never move it. A store loaded from a fixed data set so keeps a recent week.
     public var asOf: Date
     public var creator: Creator
     public var cohort: CohortMembership?

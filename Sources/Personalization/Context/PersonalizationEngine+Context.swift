@@ -86,9 +86,12 @@ extension PersonalizationEngine {
             : []
         let membership = cohort(of: userID)
 
-        // The clock: the newest post in sight, so a store loaded from a fixed data set keeps a recent week.
-        var asOf = [membership?.cohort.traits.asOf, profile.posts.first?.publishedAt].compactMap { $0 }.max()
-        let since = (asOf ?? Date()).addingTimeInterval(-90 * 86_400)
+        // The clock: the cohort's (set at the rebuild, robust to any one creator's dates) or the
+        // creator's own newest post, never later than now and never from other creators' posts,
+        // so no one else's data moves what this creator's exemplars are ranked against.
+        let now = Date()
+        let clock = [membership?.cohort.traits.asOf, profile.posts.first?.publishedAt].compactMap { $0 }.max().map { min($0, now) } ?? now
+        let since = clock.addingTimeInterval(-90 * 86_400)
         let posts: [PostRecord]
         let handles: [Int64: String]
         do {
@@ -101,8 +104,6 @@ extension PersonalizationEngine {
             // `async let` forgets the error type; only the store throws here.
             throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }
-        asOf = ([asOf] + posts.map(\.publishedAt)).compactMap { $0 }.max()
-        let clock = asOf ?? Date()
 
         // Ranking, style and trimming are CPU work: off the cooperative threads.
         let runID = state.read { $0.run?.record.id ?? 0 }

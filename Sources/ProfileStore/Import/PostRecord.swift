@@ -16,7 +16,7 @@ public struct PostRecord: Codable, Sendable, Equatable {
     public var hashtags: [String]
     /// Where it was published: `x`, `linkedin`, `threads`, …
     public var platform: String
-    /// When it was published (ISO 8601 in JSON).
+    /// When it was published (ISO 8601 in JSON), from ``earliestDate`` to a day past now.
     public var publishedAt: Date
     /// Engagement counts, from zero to ``maximumCount``.
     public var views: Int64
@@ -32,6 +32,13 @@ public struct PostRecord: Codable, Sendable, Equatable {
     public var engagementRate: Double {
         (Double(likes) + Double(reposts)) / Double(max(views, 1))
     }
+
+    /// The earliest publication date a post may carry: 2000-01-01, before any platform this
+    /// engine serves existed (and well after the calendar switch that would shift older dates).
+    public static let earliestDate = Date(timeIntervalSince1970: 946_684_800)
+    /// How far past the present a publication date may be (clock skew between the platforms and
+    /// us): one day. A date beyond it is refused, so no post can move anyone's clock ahead.
+    public static let maximumFutureSkew: Double = 86_400
 
     /// A post record.
     public init(
@@ -81,6 +88,10 @@ public struct PostRecord: Codable, Sendable, Equatable {
             for value in values {
                 if let problem = RecordRules.text(value, maximum: 100) { return (field, "an entry \(problem)") }
             }
+        }
+        if publishedAt < Self.earliestDate { return ("published_at", "must not be before 2000-01-01, got \(publishedAt)") }
+        if publishedAt.timeIntervalSinceNow > Self.maximumFutureSkew {
+            return ("published_at", "must not be more than a day in the future, got \(publishedAt)")
         }
         for (field, value) in [("views", views), ("likes", likes), ("reposts", reposts)] {
             if value < 0 { return (field, "must not be negative") }

@@ -26,11 +26,21 @@ extension ProfileStore {
         }
     }
 
-    /// The publication time of the newest post, or nil when there are no posts.
-    public func newestPostDate() async throws(ProfileStoreError) -> Date? {
+    /// The clock the data is ranked against: creators' newest posts, newest first, with the
+    /// first 1 % of creators (at least one, when there are two or more) passed over, rounded up
+    /// to the end of its day (UTC); never later than now. One creator's dates, however far ahead,
+    /// move it by one rank at most, which the rounding absorbs while creators post daily; a
+    /// store loaded from a fixed data set keeps its recent week. Nil when there are no posts.
+    public func dataClock(now: Date = Date()) async throws(ProfileStoreError) -> Date? {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("SELECT max(published_at) FROM posts")
-            return rows.isNull(0, 0) ? nil : try rows.date(0, 0)
+            let rows = try connection.query("""
+                WITH newest AS (SELECT max(published_at) AS at FROM posts GROUP BY user_id)
+                SELECT date_trunc('day', at, 'UTC') + interval '1 day' FROM newest ORDER BY at DESC
+                OFFSET (SELECT CASE WHEN count(*) > 1 THEN greatest(1, floor(count(*) * 0.01))::bigint ELSE 0 END FROM newest)
+                LIMIT 1
+                """)
+            guard rows.rowCount > 0 else { return nil }
+            return rows.isNull(0, 0) ? nil : min(now, try rows.date(0, 0))
         }
     }
 
