@@ -283,18 +283,25 @@ public final class PersonalizationEngine: Sendable {
     }
 
     /// Answers a batch of exact searches with one batched search of the index (an int8 GEMM and
-    /// an exact re-rank with int8 codes, a float32 GEMM otherwise).
+    /// an exact re-rank with int8 codes, a float32 GEMM otherwise). If the batch fails, each query
+    /// is searched alone, so a query that cannot be answered fails only its own request.
     static func searchBatch(_ requests: [SearchCoalescer.Request], in state: ReadWriteLock<State>) -> [Result<[Neighbor], PersonalizationError>] {
         let dimensions = requests[0].query.count
         let queries = Matrix(columns: dimensions, values: requests.flatMap(\.query))
         let widest = requests.map { $0.k + $0.excluding.count }.max()!
-        let found = state.read { (state) -> Result<[[Neighbor]], PersonalizationError> in
-            guard !state.index.isEmpty else { return .failure(PersonalizationError(.notReady, "no creator has an embedding yet")) }
-            return Result { () throws(VectorIndexError) in try state.index.search(batch: queries, k: min(widest, state.index.count)) }
-                .mapError { .index($0) }
-        }
-        return requests.indices.map { position in
-            found.map { lists in Array(lists[position].lazy.filter { !requests[position].excluding.contains($0.id) }.prefix(requests[position].k)) }
+        return state.read { (state) -> [Result<[Neighbor], PersonalizationError>] in
+            guard !state.index.isEmpty else { return requests.map { _ in .failure(PersonalizationError(.notReady, "no creator has an embedding yet")) } }
+            func answer(_ found: [Neighbor], _ request: SearchCoalescer.Request) -> [Neighbor] {
+                Array(found.lazy.filter { !request.excluding.contains($0.id) }.prefix(request.k))
+            }
+            if let lists = try? state.index.search(batch: queries, k: min(widest, state.index.count)) {
+                return zip(lists, requests).map { .success(answer($0, $1)) }
+            }
+            return requests.map { request in
+                Result { () throws(VectorIndexError) in try state.index.search(vector: request.query, k: min(request.k + request.excluding.count, state.index.count)) }
+                    .mapError { .index($0) }
+                    .map { answer($0, request) }
+            }
         }
     }
 
