@@ -67,7 +67,7 @@ struct ImportTests {
         ("{\"id\": 1, \"handle\": \"a\"}", "line 1: field \"name\" is missing"),
         ("{\"id\": \"x\", \"handle\": \"a\", \"name\": \"A\"}", "line 1: field \"id\""),
         ("{\"id\": -4, \"handle\": \"a\", \"name\": \"A\"}", "line 1: field \"id\" must be positive"),
-        ("{\"id\": 1, \"handle\": \"a b\", \"name\": \"A\"}", "field \"handle\" must not contain spaces"),
+        ("{\"id\": 1, \"handle\": \"a b\", \"name\": \"A\"}", "field \"handle\" may hold only letters, digits, _ and . (found U+20)"),
         ("{\"id\": 1, \"handle\": \"a\", \"name\": \"   \"}", "field \"name\" must not be empty"),
         ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\", \"bio\": \"\\u0000\"}", "field \"bio\" contains a NUL"),
         ("not json", "line 1: is not valid JSON"),

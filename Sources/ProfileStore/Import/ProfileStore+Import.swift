@@ -27,7 +27,12 @@ extension ProfileStore {
     public func importUsers(_ users: [Numbered<UserRecord>], source: String = "users") async throws(ProfileStoreError) -> ImportCounts {
         guard !users.isEmpty else { return ImportCounts() }
         return try await withTables { connection throws(ProfileStoreError) in
-            try connection.transaction { () throws(ProfileStoreError) in try Self.upsert(users, source: source, on: connection) }
+            do throws(ProfileStoreError) {
+                return try connection.transaction { () throws(ProfileStoreError) in try Self.upsert(users, source: source, on: connection) }
+            } catch where error.sqlState == "23505" {
+                // Another transaction claimed the same handle between the check and the insert.
+                throw ProfileStoreError(.invalidInput, "\(source): a handle of this batch was claimed by another user just now", sqlState: error.sqlState)
+            }
         }
     }
 
@@ -81,40 +86,52 @@ extension ProfileStore {
         }
     }
 
+    /// The error of a handle another user holds (the same key: case and Unicode form aside).
+    static func handleTaken(line: Int64, handle: String, owner: Int64?, source: String) -> ProfileStoreError {
+        ProfileStoreError(.invalidInput, "\(source) line \(line): handle \"\(handle)\" already belongs to \(owner.map { "user \($0)" } ?? "another user")")
+    }
+
     /// Stages and upserts users inside the caller's transaction.
     static func upsert(_ users: [Numbered<UserRecord>], source: String, on connection: PostgresConnection) throws(ProfileStoreError) -> ImportCounts {
         try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS user_staging (
-                line integer NOT NULL, id bigint NOT NULL, handle text NOT NULL,
+                line integer NOT NULL, id bigint NOT NULL, handle text NOT NULL, handle_key text NOT NULL,
                 display_name text NOT NULL, bio text NOT NULL
             ) ON COMMIT DELETE ROWS;
             TRUNCATE user_staging
             """)
-        try connection.copyIn("COPY user_staging (line, id, handle, display_name, bio) FROM STDIN (FORMAT binary)") {
+        try connection.copyIn("COPY user_staging (line, id, handle, handle_key, display_name, bio) FROM STDIN (FORMAT binary)") {
             (writer) throws(ProfileStoreError) in
             for numbered in users {
                 let user = numbered.record
-                try writer.beginRow(fields: 5)
+                try writer.beginRow(fields: 6)
                 try writer.append(.int32(Int32(numbered.line)))
                 try writer.append(.int64(user.id))
                 try writer.append(.text(user.handle))
+                try writer.append(.text(user.handleKey))
                 try writer.append(.text(user.name))
                 try writer.append(.text(user.bio))
             }
         }
+        // A handle is taken when another user holds the same key (case and Unicode form aside),
+        // in the store or earlier in this batch.
         let taken = try connection.query("""
-            SELECT s.line, s.handle, u.id FROM user_staging s
-            JOIN users u ON u.handle = s.handle AND u.id <> s.id
+            SELECT s.line, s.handle, coalesce(
+                (SELECT u.id FROM users u WHERE u.handle_key = s.handle_key AND u.id <> s.id),
+                (SELECT min(o.id) FROM user_staging o WHERE o.handle_key = s.handle_key AND o.id <> s.id AND o.line < s.line)) AS owner
+            FROM user_staging s
+            WHERE EXISTS (SELECT 1 FROM users u WHERE u.handle_key = s.handle_key AND u.id <> s.id)
+               OR EXISTS (SELECT 1 FROM user_staging o WHERE o.handle_key = s.handle_key AND o.id <> s.id AND o.line < s.line)
             ORDER BY s.line LIMIT 1
             """)
         if taken.rowCount > 0 {
-            throw ProfileStoreError(.invalidInput, "\(source) line \(try taken.int64(0, 0)): handle \"\(try taken.string(0, 1))\" already belongs to user \(try taken.int64(0, 2))")
+            throw Self.handleTaken(line: try taken.int64(0, 0), handle: try taken.string(0, 1), owner: try taken.int64(0, 2), source: source)
         }
         let written = try connection.query("""
-            INSERT INTO users AS u (id, handle, display_name, bio)
-            SELECT id, handle, display_name, bio FROM user_staging
+            INSERT INTO users AS u (id, handle, handle_key, display_name, bio)
+            SELECT id, handle, handle_key, display_name, bio FROM user_staging
             ON CONFLICT (id) DO UPDATE SET
-                handle = EXCLUDED.handle, display_name = EXCLUDED.display_name,
+                handle = EXCLUDED.handle, handle_key = EXCLUDED.handle_key, display_name = EXCLUDED.display_name,
                 bio = EXCLUDED.bio, updated_at = now()
             WHERE (u.handle, u.display_name, u.bio) IS DISTINCT FROM (EXCLUDED.handle, EXCLUDED.display_name, EXCLUDED.bio)
             RETURNING (xmax = 0)

@@ -9,7 +9,7 @@ public struct Migration: Sendable {
     let sql: @Sendable (_ dimensions: Int) -> String
 
     /// Every migration this build knows, oldest first.
-    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces]
+    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
     ///
@@ -175,6 +175,19 @@ public struct Migration: Sendable {
             error text
         );
         CREATE INDEX generation_traces_recent ON generation_traces (started_at DESC);
+        """
+    }
+
+    /// Handles unique regardless of case and Unicode form (a `handle_key` the import writes:
+    /// NFKC, lower case), and jobs that can be cancelled before they start.
+    static let handleKeysAndCancelledJobs = Migration(version: 4, name: "handle keys, cancelled jobs") { _ in
+        """
+        ALTER TABLE users ADD COLUMN handle_key text;
+        UPDATE users SET handle_key = lower(normalize(handle, NFKC));
+        ALTER TABLE users ALTER COLUMN handle_key SET NOT NULL;
+        CREATE UNIQUE INDEX users_by_handle_key ON users (handle_key);
+        ALTER TABLE jobs DROP CONSTRAINT jobs_status_check;
+        ALTER TABLE jobs ADD CONSTRAINT jobs_status_check CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled'));
         """
     }
 }

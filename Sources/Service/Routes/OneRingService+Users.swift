@@ -61,7 +61,7 @@ extension OneRingService {
             let userID = try Self.pathID(in: context, of: "user")
             try context.authorize(.write, userID: userID)
             let body = try await self.decode(ProfileBody.self, from: request)
-            let user = UserRecord(id: userID, handle: body.handle, name: body.name, bio: body.bio ?? "")
+            let user = UserRecord(id: userID, handle: UserRecord.normalizedHandle(body.handle), name: body.name, bio: body.bio ?? "")
             if let problem = user.problem() { throw ServiceError(.invalidInput, .badRequest, "\(problem.field) \(problem.message)") }
             let counts = try await self.store.importUsers([Numbered(line: 1, record: user)], source: "profile")
             return try Self.json(WriteCounts(counts), status: counts.inserted > 0 ? .created : .ok)
