@@ -56,6 +56,8 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     public var retryAfterSeconds: Int?
     /// The methods the path takes, sent as `Allow` with 405.
     var allow: String?
+    /// Where the resource the error names is, sent as `Location` (the active job of a 409).
+    var location: String?
     /// What went wrong underneath (a store's or a library's message): logged, never sent.
     var detail: String?
 
@@ -89,6 +91,7 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if let allow { headers[.allow] = allow }
+        if let location { headers[.location] = location }
         let body = try OneRingService.jsonEncoder.encode(Body(error: .init(code: code.name, message: publicMessage(requestID: requestID))))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

@@ -5,6 +5,8 @@ public struct JobRecord: Sendable, Equatable {
     /// Where a job stands.
     public enum Status: String, Sendable, Codable, CaseIterable {
         case queued, running, succeeded, failed
+        /// Cancelled before a runner started it.
+        case cancelled
     }
 
     /// The job's id.

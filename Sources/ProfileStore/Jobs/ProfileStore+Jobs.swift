@@ -13,6 +13,44 @@ extension ProfileStore {
         }
     }
 
+    /// Queues a job of `kind` unless one of that kind is queued or running already; then that job
+    /// is returned instead (`existing` true). Concurrent calls queue at most one.
+    public func enqueueJobUnlessActive(kind: String, payloadJSON: String = "{}") async throws(ProfileStoreError) -> (job: JobRecord, existing: Bool) {
+        guard !kind.isEmpty, kind.count <= 64 else { throw ProfileStoreError(.invalidInput, "a job kind is 1 to 64 characters") }
+        return try await withTables { connection throws(ProfileStoreError) in
+            try connection.transaction { () throws(ProfileStoreError) in
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("onering.\(configuration.schema).enqueue.\(kind)")])
+                if let active = try Self.decodeJobs(connection.query(
+                    "SELECT \(Self.jobColumns) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1", [.text(kind)]
+                )).first {
+                    return (active, true)
+                }
+                do throws(ProfileStoreError) {
+                    let job = try Self.decodeJobs(connection.query(
+                        "INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING \(Self.jobColumns)", [.text(kind), .text(payloadJSON)]
+                    ))[0]
+                    return (job, false)
+                } catch where error.sqlState == "22P02" {
+                    throw ProfileStoreError(.invalidInput, "the job's payload is not JSON: \(error.message)", sqlState: error.sqlState)
+                }
+            }
+        }
+    }
+
+    /// Cancels job `id` if it is still queued.
+    /// - Returns: the job as it is now and whether this call cancelled it (false: it was not
+    ///   queued any more), nil when there is no such job.
+    public func cancelJob(id: Int64) async throws(ProfileStoreError) -> (job: JobRecord, cancelled: Bool)? {
+        try await withTables { connection throws(ProfileStoreError) in
+            if let cancelled = try Self.decodeJobs(connection.query("""
+                UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'queued' RETURNING \(Self.jobColumns)
+                """, [.int64(id)])).first {
+                return (cancelled, true)
+            }
+            return try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [.int64(id)])).first.map { ($0, false) }
+        }
+    }
+
     /// Job `id`, or nil when there is none.
     public func job(id: Int64) async throws(ProfileStoreError) -> JobRecord? {
         try await withTables { connection throws(ProfileStoreError) in
@@ -20,10 +58,12 @@ extension ProfileStore {
         }
     }
 
-    /// The newest jobs first, at most `limit`.
-    public func jobs(limit: Int = 50) async throws(ProfileStoreError) -> [JobRecord] {
+    /// The newest jobs first, at most `limit`, only those older than job `before` when it is given
+    /// (a page of a listing: pass the last id of the previous page).
+    public func jobs(limit: Int = 50, before: Int64? = nil) async throws(ProfileStoreError) -> [JobRecord] {
         try await withTables { connection throws(ProfileStoreError) in
-            try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs ORDER BY id DESC LIMIT $1", [.int64(Int64(limit))]))
+            try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE id < $2 ORDER BY id DESC LIMIT $1",
+                                                 [.int64(Int64(limit)), .int64(before ?? Int64.max)]))
         }
     }
 

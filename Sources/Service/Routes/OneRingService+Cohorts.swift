@@ -27,7 +27,7 @@ extension OneRingService {
 
     /// `POST /v1/cohorts/rebuild`'s optional body.
     struct RebuildBody: Decodable {
-        /// A number of cohorts, or "auto".
+        /// A JSON number of cohorts, or the string "auto" (nothing else: not "64", not "+5").
         var k: String?
         var seed: UInt64?
         var restarts: Int?
@@ -38,12 +38,26 @@ extension OneRingService {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let number = try? container.decodeIfPresent(Int.self, forKey: .k) {
                 k = String(number)
-            } else {
-                k = try container.decodeIfPresent(String.self, forKey: .k)
+            } else if let text = try container.decodeIfPresent(String.self, forKey: .k) {
+                guard text == "auto" else {
+                    throw DecodingError.dataCorruptedError(forKey: .k, in: container, debugDescription: "k must be a number or \"auto\"")
+                }
+                k = text
             }
             seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
             restarts = try container.decodeIfPresent(Int.self, forKey: .restarts)
         }
+    }
+
+    /// The most cohorts a rebuild may make: a cohort means something with ten creators or more
+    /// on average, and 512 is plenty for any platform's niches.
+    static func maximumCohorts(creators: Int) -> Int { max(2, min(512, creators / 10)) }
+
+    /// A page of `GET /v1/jobs`.
+    struct JobPage: Encodable {
+        var jobs: [JobAnswer]
+        /// The next page's URL, when this one was full.
+        var next: String?
     }
 
     /// A job as the API shows it.
@@ -97,8 +111,9 @@ extension OneRingService {
             try context.authorize(.admin)
             let buffer = try await self.body(of: request)
             let body = buffer.readableBytes == 0 ? nil : try Self.decode(RebuildBody.self, from: Data(buffer: buffer))
-            if let k = body?.k, k != "auto", (Int(k) ?? 0) < 2 {
-                throw ServiceError(.invalidInput, .badRequest, "k must be an integer of at least 2, or \"auto\"")
+            let most = Self.maximumCohorts(creators: self.engine.status.creators)
+            if let k = body?.k, k != "auto", !(2...most).contains(Int(k) ?? 0) {
+                throw ServiceError(.invalidInput, .badRequest, "k must be \"auto\" or an integer in 2...\(most) (ten creators a cohort at least, 512 at most), got \(k)")
             }
             if let restarts = body?.restarts, !(1...20).contains(restarts) {
                 throw ServiceError(.invalidInput, .badRequest, "restarts must be in 1...20")
@@ -111,14 +126,32 @@ extension OneRingService {
             if let seed = body?.seed { payload["seed"] = .number(Double(seed)) }
             if let restarts = body?.restarts { payload["restarts"] = .number(Double(restarts)) }
             let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
-            let job = try await self.store.enqueueJob(kind: JobRunner.rebuildKind, payloadJSON: payloadJSON)
-            return try Self.json(JobAnswer(job), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
+            let queued = try await self.store.enqueueJobUnlessActive(kind: JobRunner.rebuildKind, payloadJSON: payloadJSON)
+            guard !queued.existing else {
+                var conflict = ServiceError(.conflict, .conflict, "rebuild job \(queued.job.id) is \(queued.job.status.rawValue) already: follow it, or cancel it with POST /v1/jobs/\(queued.job.id)/cancel")
+                conflict.location = "/v1/jobs/\(queued.job.id)"
+                throw conflict
+            }
+            return try Self.json(JobAnswer(queued.job), status: .accepted, headers: [.location: "/v1/jobs/\(queued.job.id)"])
         }
 
         router.on("/v1/jobs", .get, in: self.routes) { request, context in
             try context.authorize(.admin)
             let limit = try Self.integer("limit", in: request, range: 1...500, default: 50)!
-            return try Self.json(["jobs": try await self.store.jobs(limit: limit).map(JobAnswer.init)])
+            let before = try Self.integer("before", in: request, range: 1...Int.max, default: nil).map(Int64.init)
+            let jobs = try await self.store.jobs(limit: limit, before: before)
+            let next = jobs.count == limit ? jobs.last.map { "/v1/jobs?limit=\(limit)&before=\($0.id)" } : nil
+            return try Self.json(JobPage(jobs: jobs.map(JobAnswer.init), next: next))
+        }
+
+        router.on("/v1/jobs/{id}/cancel", .post, in: self.routes) { _, context in
+            try context.authorize(.admin)
+            let id = try Self.pathID(in: context, of: "job")
+            guard let (job, cancelled) = try await self.store.cancelJob(id: id) else { throw ServiceError(.unknownJob, .notFound, "there is no job \(id)") }
+            guard cancelled else {
+                throw ServiceError(.conflict, .conflict, "job \(id) is \(job.status.rawValue): only a queued job can be cancelled (a running rebuild finishes, so no run is left half-written)")
+            }
+            return try Self.json(JobAnswer(job))
         }
 
         router.on("/v1/jobs/{id}", .get, in: self.routes) { request, context in
