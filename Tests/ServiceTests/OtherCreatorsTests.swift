@@ -1,0 +1,171 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ProfileStore
+@testable import Service
+import ServiceLifecycle
+import Testing
+import _TestSupport
+
+/// What one creator's data or requests do to the others, on the live application and the real
+/// database: each test measures another creator's view, not only the caller's answer.
+@Suite("Safe to expose, part 2: no creator degrades the service for the others")
+struct OtherCreatorsTests {
+    @Test("dates beyond a day ahead or before 2000 are 400; a creator's newest-allowed date moves no one else's clock")
+    func outlierDates() async throws {
+        try await ServiceFixture.with { fixture in
+            let outlier = fixture.creators[7].user.id, other = fixture.firstUser
+            try await fixture.withApplication { client in
+                let token = try await fixture.token(outlier)
+                for date in ["9999-01-01T00:00:00Z", "10000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z"] {
+                    let answer = try await client.send(.post, "/v1/users/\(outlier)/posts", token: token, json: """
+                        {"posts": [{"id": 990100, "text": "from another time", "platform": "x", "published_at": "\(date)"}]}
+                        """)
+                    #expect(answer.status == .badRequest, "\(date): \(answer.text)")
+                }
+                let otherToken = try await fixture.token(other)
+                let before = try await client.send(.get, "/v1/users/\(other)/context?k=39&exemplars=20", token: otherToken).object
+                // The latest date anyone may use: now. Then a rebuild, which sets every cohort's clock.
+                let now = ISO8601DateFormatter().string(from: Date())
+                let accepted = try await client.send(.post, "/v1/users/\(outlier)/posts", token: token, json: """
+                    {"posts": [{"id": 990101, "text": "posted right now #recovery", "hashtags": ["recovery"], "platform": "x", "published_at": "\(now)", "views": 10, "likes": 9}]}
+                    """)
+                #expect(accepted.status == .created)
+                let admin = try await fixture.token(other, admin: true)
+                let job = try await client.send(.post, "/v1/cohorts/rebuild", token: admin, json: #"{"k": 4}"#)
+                let id = try #require(job.object["id"] as? Int, "\(job.text)")
+                var status = ""
+                for _ in 0..<300 where status != "succeeded" && status != "failed" {
+                    try await Task.sleep(for: .milliseconds(100))
+                    status = try await client.send(.get, "/v1/jobs/\(id)", token: admin).object["status"] as? String ?? ""
+                }
+                #expect(status == "succeeded")
+                try await Task.sleep(for: .milliseconds(300))
+                let after = try await client.send(.get, "/v1/users/\(other)/context?k=39&exemplars=20", token: otherToken).object
+                // The other creator's clock did not move, and their exemplars (but the outlier's new post) kept their recency.
+                #expect(after["asOf"] as? String == before["asOf"] as? String)
+                func recencies(_ context: [String: Any]) -> [Int: Double] {
+                    var found: [Int: Double] = [:]
+                    for exemplar in context["exemplars"] as? [[String: Any]] ?? [] {
+                        guard let id = exemplar["postID"] as? Int, id != 990101 else { continue }
+                        found[id] = (exemplar["breakdown"] as? [String: Any])?["recency"] as? Double
+                    }
+                    return found
+                }
+                let old = recencies(before), new = recencies(after)
+                #expect(!old.isEmpty)
+                for (id, recency) in new { if let previous = old[id] { #expect(abs(previous - recency) < 1e-9, "post \(id)") } }
+                #expect((after["trendingTopics"] as? [Any]) != nil)
+            }
+        }
+    }
+
+    @Test("handles are unique whatever their case and Unicode form, from letters, digits, _ and .", arguments: [
+        "NikhilKowalski1", "nikhilkowalski1\u{200B}", "\u{202E}nikhilkowalski1", "<script>alert(1)</script>", "a/b?c#d",
+        "ｎｉｋｈｉｌｋｏｗａｌｓｋｉ１", "with space", String(repeating: "a", count: 31),
+    ])
+    func handles(candidate: String) async throws {
+        try await ServiceFixture.with(creators: 12, cohorts: nil) { fixture in
+            let owner = fixture.firstUser, thief = fixture.secondUser
+            try await fixture.withApplication { client in
+                let mine = try await client.send(.put, "/v1/users/\(owner)/profile", token: try await fixture.token(owner),
+                                                 json: #"{"handle": "nikhilkowalski1", "name": "Nikhil"}"#)
+                #expect(mine.status == .ok || mine.status == .created)
+                let body = try String(decoding: JSONSerialization.data(withJSONObject: ["handle": candidate, "name": "Thief"]), as: UTF8.self)
+                let taken = try await client.send(.put, "/v1/users/\(thief)/profile", token: try await fixture.token(thief), json: body)
+                #expect(taken.status == .badRequest, "\(candidate.unicodeScalars.map { String($0.value, radix: 16) }): \(taken.text)")
+            }
+            let stored = try #require(try await fixture.store.profile(userID: thief, postLimit: 0))
+            #expect(stored.user.handle == fixture.creators[1].user.handle, "the thief's profile is unchanged")
+        }
+    }
+
+    @Test("a non-ASCII handle in NFKC form is welcome; its upper case is taken")
+    func unicodeHandles() async throws {
+        try await ServiceFixture.with(creators: 12, cohorts: nil) { fixture in
+            try await fixture.withApplication { client in
+                let first = try await client.send(.put, "/v1/users/\(fixture.firstUser)/profile", token: try await fixture.token(fixture.firstUser),
+                                                  json: #"{"handle": "lena.müller_7", "name": "Lena"}"#)
+                #expect(first.status == .ok)
+                let second = try await client.send(.put, "/v1/users/\(fixture.secondUser)/profile", token: try await fixture.token(fixture.secondUser),
+                                                   json: #"{"handle": "LENA.MÜLLER_7", "name": "Lena"}"#)
+                #expect(second.status == .badRequest && second.text.contains("already belongs"))
+            }
+        }
+    }
+
+    @Test("one rebuild at a time: a second request is 409 naming the active job; k is bounded; queued jobs can be cancelled; jobs page")
+    func rebuildQueue() async throws {
+        try await ServiceFixture.with { fixture in
+            // No job runner: the first rebuild stays queued.
+            let configuration = try fixture.configuration { $0.runsJobs = false }
+            try await fixture.withApplication(configuration) { client in
+                let admin = try await fixture.token(fixture.firstUser, admin: true)
+                for bad in [#"{"k": 5000}"#, #"{"k": "+5"}"#, #"{"k": "5"}"#, #"{"k": 1}"#, #"{"k": 5}"#] {
+                    // 40 creators: at most 4 cohorts of ten.
+                    #expect(try await client.send(.post, "/v1/cohorts/rebuild", token: admin, json: bad).status == .badRequest, "\(bad)")
+                }
+                let first = try await client.send(.post, "/v1/cohorts/rebuild", token: admin, json: #"{"k": 4}"#)
+                #expect(first.status == .accepted)
+                let id = try #require(first.object["id"] as? Int)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<20 { group.addTask { try await client.send(.post, "/v1/cohorts/rebuild", token: admin, json: #"{"k": "auto"}"#).status } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.allSatisfy { $0 == .conflict })
+                let again = try await client.send(.post, "/v1/cohorts/rebuild", token: admin)
+                #expect(again.status == .conflict && again.headers[.location] == "/v1/jobs/\(id)")
+                let page = try await client.send(.get, "/v1/jobs?limit=1", token: admin)
+                #expect((page.object["jobs"] as? [Any])?.count == 1)
+                #expect((try await fixture.store.jobs(limit: 100)).filter { $0.kind == "cohorts.rebuild" }.count == 1)
+                // Cancelled, it frees the queue; cancelling it again is a conflict.
+                let cancelled = try await client.send(.post, "/v1/jobs/\(id)/cancel", token: admin)
+                #expect(cancelled.status == .ok && cancelled.object["status"] as? String == "cancelled")
+                #expect(try await client.send(.post, "/v1/jobs/\(id)/cancel", token: admin).status == .conflict)
+                #expect(try await client.send(.post, "/v1/jobs/999999/cancel", token: admin).status == .notFound)
+                #expect(try await client.send(.post, "/v1/jobs/\(id)/cancel", token: try await fixture.token(fixture.firstUser)).status == .forbidden)
+                let next = try await client.send(.post, "/v1/cohorts/rebuild", token: admin, json: #"{"k": 3}"#)
+                #expect(next.status == .accepted)
+                let paged = try await client.send(.get, "/v1/jobs?limit=1", token: admin)
+                let link = try #require(paged.object["next"] as? String)
+                let second = try await client.send(.get, link, token: admin)
+                #expect(((second.object["jobs"] as? [[String: Any]])?.first?["id"] as? Int) == id)
+            }
+        }
+    }
+
+    @Test("a generation whose client leaves before the stream starts still ends in one trace and one count")
+    func abandonedGenerations() async throws {
+        try await ServiceFixture.with { fixture in
+            let listening = GenerationTests.Listening()
+            let application = try await buildApplication(configuration: try fixture.configuration {
+                $0.generationLimit = .init(count: 50, window: .seconds(600))
+                $0.onListening = { await listening.record($0) }
+            })
+            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+            async let running: Void = group.run()
+            let port = await listening.port()
+            let token = try await fixture.token(fixture.firstUser)
+            for _ in 0..<10 {
+                let connection = try RawHTTPConnection(port: port)
+                connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#, token: token)
+                connection.disconnect()
+            }
+            // Every admitted generation is traced, however early its client left.
+            var traces: [GenerationTrace] = []
+            var admitted = 0
+            for _ in 0..<100 {
+                try await Task.sleep(for: .milliseconds(100))
+                traces = try await fixture.store.generationTraces(limit: 100)
+                admitted = try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                    Int(try connection.query("SELECT count(*) FROM \"\(fixture.store.configuration.schema)\".generation_admissions").int64(0, 0))
+                }
+                if traces.count == admitted { break }
+            }
+            #expect(traces.count == admitted, "\(admitted) admitted, \(traces.count) traced")
+            await group.triggerGracefulShutdown()
+            try await running
+        }
+    }
+}
