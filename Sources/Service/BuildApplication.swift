@@ -1,4 +1,5 @@
 public import Hummingbird
+internal import HummingbirdCore
 internal import Logging
 internal import Personalization
 internal import ProfileStore
@@ -55,9 +56,13 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
     if configuration.runsJobs {
         services.append(JobRunnerService(runner: JobRunner(store: store, embedder: configuration.embedder, configuration: configuration.jobs, logger: logger)))
     }
+    let maximumConnections = configuration.effectiveMaximumConnections
+    logger.info("serving at most \(maximumConnections) connections; idle ones close after \(configuration.idleTimeout)")
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "onering"),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "onering",
+                             availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
         services: services,
         onServerRunning: { channel in await configuration.onListening?(channel.localAddress?.port ?? configuration.port) },
         logger: logger

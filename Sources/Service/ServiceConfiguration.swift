@@ -58,6 +58,15 @@ public struct ServiceConfiguration: Sendable {
     /// (`: keep-alive`), so a client that left is noticed, and the provider's request
     /// cancelled, even while the provider is silent. Default 5 s.
     public var streamKeepAlive: Duration = .seconds(5)
+    /// A connection that sends nothing for this long is closed: half a header, half a body, or an
+    /// idle keep-alive connection (a streaming response is not idle). Default 15 s.
+    public var idleTimeout: Duration = .seconds(15)
+    /// The most connections open at once; further ones wait in the listen backlog. Lowered at
+    /// start so that ``reservedFileDescriptors`` stay free under the process's file limit. Default 4,096.
+    public var maximumConnections = 4_096
+    /// File descriptors kept free for the store's connections, the job runner's lock sessions,
+    /// the provider's transfers and files. Default 512.
+    public var reservedFileDescriptors = 512
     /// Whether this process runs queued jobs (cohort rebuilds, backfills). Default true.
     public var runsJobs: Bool
     /// How the job runner polls and beats. Default: `JobRunner.Configuration()`.
@@ -84,6 +93,13 @@ public struct ServiceConfiguration: Sendable {
         self.runsJobs = runsJobs
         self.jobs = jobs
         self.logger = logger
+    }
+
+    /// ``maximumConnections``, lowered to the process's open-file limit less ``reservedFileDescriptors``.
+    public var effectiveMaximumConnections: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else { return maximumConnections }
+        return max(16, min(maximumConnections, Int(limit.rlim_cur) - reservedFileDescriptors))
     }
 
     /// Whether `host` is a loopback address (the only binds that may run without authentication):

@@ -1,5 +1,6 @@
 internal import Foundation
 public import Hummingbird
+internal import NIOHTTP1
 internal import Personalization
 internal import ProfileStore
 internal import Writer
@@ -43,6 +44,9 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         public static let unavailable = Code("unavailable")
         /// An upstream provider (embedding, LLM) failed.
         public static let upstream = Code("upstream")
+        /// The client left in the middle of its request (or sent bytes that are not HTTP): its doing,
+        /// answered 400 if anyone is still listening, counted as 499 and logged at debug level.
+        public static let clientClosedRequest = Code("clientClosedRequest")
         /// A fault of the service itself.
         public static let internalError = Code("internal")
 
@@ -154,6 +158,7 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         case let error as WriterError: from(error)
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             ServiceError(.bodyTooLarge, .contentTooLarge, "the request body is larger than the service accepts")
+        case let error as HTTPParserError: ServiceError(.clientClosedRequest, .badRequest, "the request ended before it was whole: \(error)")
         case let error as HTTPError where error.status == .notFound: ServiceError(.notFound, .notFound, "no such route")
         case let error as HTTPError where error.status == .methodNotAllowed: ServiceError(.methodNotAllowed, .methodNotAllowed, "the route does not take this method")
         case let error as HTTPError where (400..<500).contains(error.status.code):

@@ -168,4 +168,34 @@ struct OtherCreatorsTests {
             try await running
         }
     }
+
+    @Test("connections that stall mid-header or mid-body are closed, and others are answered meanwhile")
+    func stalledConnections() async throws {
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let listening = GenerationTests.Listening()
+            let application = try await buildApplication(configuration: try fixture.configuration {
+                $0.idleTimeout = .seconds(1)
+                $0.maximumConnections = 24
+                $0.onListening = { await listening.record($0) }
+            })
+            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+            async let running: Void = group.run()
+            let port = await listening.port()
+            var stalled: [RawHTTPConnection] = []
+            for index in 0..<40 {
+                let connection = try RawHTTPConnection(port: port)
+                connection.send(raw: index.isMultiple(of: 2)
+                    ? "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    : "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"k\": ")
+                stalled.append(connection)
+            }
+            // Another caller is answered: the stalled connections time out and free their places.
+            let probe = try RawHTTPConnection(port: port)
+            probe.send(raw: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            #expect(await probe.read(until: "\"ok\"", timeout: 15), "\(probe.text)")
+            for connection in stalled { #expect(await connection.closedByPeer(timeout: 10)) }
+            await group.triggerGracefulShutdown()
+            try await running
+        }
+    }
 }

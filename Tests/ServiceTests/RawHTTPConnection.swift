@@ -31,7 +31,29 @@ final class RawHTTPConnection: @unchecked Sendable {
         var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
         request += "Connection: close\r\n\r\n" + json
-        _ = request.utf8CString.withUnsafeBufferPointer { send(socket, $0.baseAddress, $0.count - 1, 0) }
+        _ = request.utf8CString.withUnsafeBufferPointer { Glibc.send(socket, $0.baseAddress, $0.count - 1, 0) }
+    }
+
+    /// Sends `text` as it is (a part of a request, say).
+    func send(raw text: String) {
+        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(socket, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Whether the peer closes the connection within `timeout` seconds (what it sends meanwhile is kept).
+    func closedByPeer(timeout: Double) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var timeval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+                setsockopt(self.socket, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<timeval>.size))
+                var buffer = [UInt8](repeating: 0, count: 4_096)
+                while true {
+                    let count = recv(self.socket, &buffer, buffer.count, 0)
+                    if count == 0 { return continuation.resume(returning: true) }
+                    if count < 0 { return continuation.resume(returning: errno == ECONNRESET) }
+                    self.received.append(contentsOf: buffer[0..<count])
+                }
+            }
+        }
     }
 
     /// Reads until `marker` arrives or the peer closes; false when it never came. The blocking

@@ -130,7 +130,15 @@ public struct JobRunner: Sendable {
         let result: String?, failure: String?
         switch outcome {
         case .success(let value): (result, failure) = (value, nil)
-        case .failure(let error): (result, failure) = (nil, error.message)
+        case .failure(let error):
+            if Self.isTransient(error), job.attempts < configuration.maxAttempts,
+               (try? await store.requeueJob(id: job.id, attempt: job.attempts, reason: "attempt \(job.attempts): \(error.message)")) == true {
+                // A passing store failure (a lost connection, no free descriptor, a full pool) is
+                // no verdict on the job: it runs again, up to its last attempt.
+                logger.warning("job \(job.id) (\(job.kind)) met a passing store failure on attempt \(job.attempts); queued again: \(error.message)")
+                return
+            }
+            (result, failure) = (nil, error.message)
         }
         let recorded: Bool
         do {
@@ -146,6 +154,12 @@ public struct JobRunner: Sendable {
         } else {
             logger.info("job \(job.id) (\(job.kind)) succeeded")
         }
+    }
+
+    /// Whether `error` is a store failure that may pass (the connection, the pool), not one of the job's.
+    static func isTransient(_ error: PersonalizationError) -> Bool {
+        guard error.code == .store, let underlying = error.underlying as? ProfileStoreError else { return false }
+        return [.connectionFailed, .connectionLost, .poolExhausted].contains(underlying.code)
     }
 
     private func perform(_ job: JobRecord, progress: @escaping @Sendable (String) -> Void) async -> Result<String, PersonalizationError> {

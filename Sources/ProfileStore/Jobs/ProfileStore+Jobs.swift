@@ -138,6 +138,18 @@ extension ProfileStore {
         }
     }
 
+    /// Puts a running job back in the queue (its runner met a passing store failure), if the
+    /// claim `attempt` still holds it.
+    /// - Returns: false when the job was reclaimed or finished by another claim.
+    @discardableResult
+    public func requeueJob(id: Int64, attempt: Int, reason: String) async throws(ProfileStoreError) -> Bool {
+        try await withTables { connection throws(ProfileStoreError) in
+            try connection.query("""
+                UPDATE jobs SET status = 'queued', error = $3, progress = '{}' WHERE id = $1 AND status = 'running' AND attempts = $2
+                """, [.int64(id), .int32(Int32(attempt)), .text(reason)]).affectedRows == 1
+        }
+    }
+
     /// Marks a running job succeeded with its result, or failed with `error`, if the claim
     /// `attempt` still holds it.
     /// - Returns: false when the job was reclaimed or finished by another claim: nothing was written.

@@ -14,10 +14,12 @@ struct ServiceMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var response: Response
+        var clientLeft = false
         do {
             response = try await next(request, context)
         } catch {
             var failure = ServiceError.from(error)
+            clientLeft = failure.code == .clientClosedRequest
             if failure.status == .notFound, failure.code == .notFound {
                 let allowed = routes.methods(for: request.uri.path)
                 if !allowed.isEmpty {
@@ -25,7 +27,9 @@ struct ServiceMiddleware: RouterMiddleware {
                     failure.allow = allowed.map(\.rawValue).joined(separator: ", ")
                 }
             }
-            if failure.status.code >= 500 {
+            if failure.code == .clientClosedRequest {
+                context.logger.debug("\(request.method) \(request.uri.path): the client left mid-request (\(failure.message))")
+            } else if failure.status.code >= 500 {
                 var metadata: Logger.Metadata = ["request_id": "\(context.requestID)"]
                 if let detail = failure.detail { metadata["detail"] = "\(detail)" }
                 logger.error("\(request.method) \(request.uri.path): \(failure)", metadata: metadata)
@@ -33,8 +37,9 @@ struct ServiceMiddleware: RouterMiddleware {
             response = try failure.publicResponse(requestID: context.requestID)
         }
         response.headers[.init("X-Request-ID")!] = context.requestID
+        // A request its client abandoned is counted apart (499, as nginx counts it), not as the service's fault.
         metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                              status: response.status.code, duration: ContinuousClock.now - started)
+                              status: clientLeft ? 499 : response.status.code, duration: ContinuousClock.now - started)
         return response
     }
 }
