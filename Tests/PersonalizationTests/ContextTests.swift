@@ -1,6 +1,7 @@
 import Foundation
 @testable import Personalization
 import ProfileStore
+import VectorMath
 import Testing
 
 @Suite("Personalization context, against the database")
@@ -17,10 +18,13 @@ struct ContextTests {
             #expect(cohort.id == engine.cohort(of: 4)?.cohort.id && !cohort.label.isEmpty)
             #expect(cohort.similarity > 0 && cohort.similarity <= 1.0001)
 
-            // Similar creators: best first, never the creator, the engine's own answer.
+            // Similar creators: best first, never the creator, the true top 10.
             #expect(context.similarCreators.count == 10 && !context.similarCreators.contains { $0.id == 4 })
             #expect(context.similarCreators.map(\.score) == context.similarCreators.map(\.score).sorted(by: >))
-            #expect(context.similarCreators.map(\.id) == (try engine.similarCreators(toUser: 4, k: 10)).map(\.id))
+            // Against the naive oracle on the stored rows, not the engine's own search.
+            let oracle = BruteForceOracle(try await fixture.store.embeddings())
+            let asNeighbors = context.similarCreators.map { Neighbor(id: $0.id, score: Float($0.score)) }
+            #expect(oracle.problems(asNeighbors, forUser: 4, k: 10) == [])
 
             // Exemplars: by similar creators, with true provenance and a consistent breakdown, in MMR order.
             #expect(context.exemplars.count == 5)
@@ -75,9 +79,11 @@ struct ContextTests {
             for user in users { reference[user] = try engine.similarCreators(toUser: user, k: 10).map(\.id) }
             try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(5))).run()
             #expect(try await engine.synchronize().switchedRun)
+            let oracle = BruteForceOracle(try await fixture.store.embeddings())
             for user in users {
                 let hits = try engine.similarCreators(toUser: user, k: 10)
                 #expect(hits.map(\.id) == reference[user])
+                #expect(oracle.problems(hits, forUser: user, k: 10) == [])
                 #expect(hits.map(\.score) == hits.map(\.score).sorted(by: >))
             }
             // Recall@10 against exact over 40 creators rises with nprobe and is 1 when every cohort is scanned.
