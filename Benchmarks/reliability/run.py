@@ -14,7 +14,9 @@
    provider that never answers; open files, threads, provider connections and PostgreSQL
    backends counted before and after;
 6. the bad-input table: each malformed request, its status and error code, and the row
-   counts unchanged.
+   counts unchanged;
+7. other creators: what one creator's outlier date, poisoned search vector, stalled
+   connections, abandoned generations and unauthenticated floods do to another creator.
 Writes bench-out/reliability/report.md. Needs wrk and the embedded server's binaries.
 """
 import argparse
@@ -466,11 +468,184 @@ def bad_input(admin, user):
     say("")
 
 
+# MARK: 7. other creators
+
+def timed_context(token, user, count):
+    """Median and p99 seconds of `count` contexts of `user`, one after another."""
+    seconds = []
+    for _ in range(count):
+        started = time.time()
+        status, _ = request("GET", f"/v1/users/{user}/context", token=token)
+        seconds.append(time.time() - started)
+        check(status == 200, f"other creators: a context of creator {user} answered {status}")
+    seconds.sort()
+    return seconds[len(seconds) // 2], seconds[int(len(seconds) * 0.99) - 1]
+
+
+def for_seconds(duration, threads, body):
+    """Runs `body()` in `threads` threads for `duration` seconds; returns each result."""
+    results, lock, stop = [], threading.Lock(), time.time() + duration
+
+    def loop():
+        while time.time() < stop:
+            outcome = body()
+            with lock:
+                results.append(outcome)
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def metric(name, labels):
+    _, text = request("GET", "/metrics")
+    total = 0.0
+    for line in str(text).splitlines():
+        if line.startswith(name + "{") and all(f'{key}="{value}"' in line for key, value in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def other_creators(admin):
+    say("## 7. What one creator does to the others")
+    say("")
+    attacker, victim = 8, 1
+    attacker_token = onering("token", attacker, "--lifetime", 7200).strip()
+    victim_token = onering("token", victim, "--lifetime", 7200).strip()
+    service = Service(SCRATCH)
+
+    # 1. Dates: far-future and pre-2000 dates are refused; the latest allowed (now) moves nobody's clock.
+    codes = [request("POST", f"/v1/users/{attacker}/posts", {"posts": [{"id": 9_900_000 + index, "text": "from another time", "platform": "x",
+                                                                      "published_at": date}]}, token=attacker_token)[0]
+             for index, date in enumerate(["9999-01-01T00:00:00Z", "0001-01-01T00:00:00Z"])]
+
+    def rebuild():
+        nonlocal service
+        status, job = request("POST", "/v1/cohorts/rebuild", {"k": 16}, token=admin)
+        check(status == 202, f"other creators: the rebuild answered {status} {job}")
+        service.stop()
+        onering("jobs", "run", "--schema", SCRATCH)
+        service = Service(SCRATCH)
+    # A baseline run first, so both contexts are measured against runs of this build.
+    rebuild()
+    _, before = request("GET", f"/v1/users/{victim}/context?k=40&exemplars=20", token=victim_token)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    accepted = request("POST", f"/v1/users/{attacker}/posts", {"posts": [{"id": 9_900_010, "text": "posted now #marathon", "hashtags": ["marathon"],
+                                                                        "platform": "x", "published_at": now, "views": 10, "likes": 9}]},
+                       token=attacker_token)[0]
+    rebuild()
+    _, after = request("GET", f"/v1/users/{victim}/context?k=40&exemplars=20", token=victim_token)
+
+    def recency(context):
+        return {e["postID"]: e["breakdown"]["recency"] for e in context.get("exemplars", []) if e["postID"] != 9_900_010}
+    moved = sum(1 for post, value in recency(after).items() if post in recency(before) and abs(value - recency(before)[post]) > 1e-9)
+    say(f"- 1, outlier dates: 9999-01-01 and 0001-01-01 answered {codes}; a post dated now answered {accepted}. After a rebuild, "
+        f"creator {victim}'s asOf {before.get('asOf')} → {after.get('asOf')}, {len(after.get('exemplars', []))} exemplars, "
+        f"{len(after.get('trendingTopics', []))} trending topics, {moved} exemplars with another recency.")
+    check(codes == [400, 400] and accepted == 201, f"other creators: dates answered {codes}, {accepted}")
+    check(before.get("asOf") == after.get("asOf") and moved == 0 and after.get("exemplars"), "other creators: an outlier date moved another creator's context")
+
+    # 3. A vector whose float32 norm overflows, sent by 4 threads while 8 threads of another creator search.
+    poison = [3e38, 3e38] + [0.0] * 1534
+    zero = [0.0] * 1536
+
+    def poisoner():
+        return request("POST", "/v1/search", {"vector": poison if random_bit() else zero, "k": 10}, token=attacker_token)[0]
+
+    def searcher():
+        return request("POST", "/v1/search", {"user_id": victim, "k": 10}, token=victim_token)[0]
+    results = {}
+    threads = [threading.Thread(target=lambda: results.__setitem__("poison", for_seconds(8, 4, poisoner))),
+               threading.Thread(target=lambda: results.__setitem__("victim", for_seconds(8, 8, searcher)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failed = sum(1 for status in results["victim"] if status != 200)
+    say(f"- 3, poisoned vectors: the attacker's {len(results['poison'])} searches answered "
+        f"{sorted(set(results['poison']))} (3e38 components: 200, normalised in double precision; zero vectors: 400); "
+        f"creator {victim}'s {len(results['victim'])} searches meanwhile: {failed} failed.")
+    check(failed == 0 and set(results["poison"]) <= {200, 400}, "other creators: a poisoned vector failed another creator's searches")
+
+    # 5. A flood of ~1 MB bodies without a token against another creator's contexts.
+    quiet = timed_context(victim_token, victim, 60)
+    body = '{"text": "' + "x" * ((1 << 20) - 100) + '"}'
+
+    def flood():
+        return request("POST", "/v1/search", body)[0]
+    flooding = threading.Thread(target=lambda: results.__setitem__("flood", for_seconds(10, 6, flood)))
+    flooding.start()
+    time.sleep(0.5)
+    busy = timed_context(victim_token, victim, 60)
+    flooding.join()
+    say(f"- 5, unauthenticated 1 MB bodies ({len(results['flood'])} sent, answered {sorted(set(results['flood']))}): creator {victim}'s context "
+        f"median {quiet[0] * 1000:.1f} ms quiet, {busy[0] * 1000:.1f} ms during the flood ({busy[0] / quiet[0]:.2f} ×; p99 "
+        f"{quiet[1] * 1000:.1f} → {busy[1] * 1000:.1f} ms).")
+    check(busy[0] <= 2 * quiet[0] + 0.002, "other creators: an unauthenticated flood moved the context median more than 2 ×")
+
+    # 4. 2,000 connections that send headers and half a body, then stall.
+    files_before = service.counts()["files"]
+    stalled = []
+    for _ in range(2000):
+        try:
+            connection = socket.create_connection(("127.0.0.1", PORT), timeout=2)
+            connection.sendall(b"POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"k\": ")
+            stalled.append(connection)
+        except OSError:
+            break
+    during = timed_context(victim_token, victim, 20)
+    files_during = service.counts()["files"]
+    time.sleep(20)
+    closed = 0
+    for connection in stalled:
+        connection.settimeout(0.01)
+        try:
+            if connection.recv(1) == b"":
+                closed += 1
+        except (socket.timeout, BlockingIOError):
+            pass
+        except OSError:
+            closed += 1
+        connection.close()
+    files_after = service.counts()["files"]
+    say(f"- 4, stalled connections: {len(stalled)} opened; open files {files_before} → {files_during} → {files_after} 20 s later "
+        f"(idle timeout 15 s); {closed} of them closed by the service; creator {victim}'s context meanwhile "
+        f"median {during[0] * 1000:.1f} ms, p99 {during[1] * 1000:.1f} ms.")
+    check(closed == len(stalled) and files_after <= files_before + 10, "other creators: stalled connections were not closed")
+
+    # 8. Generations whose client closes the socket right after the request.
+    admitted_before = int(sql("SELECT count(*) FROM generation_admissions"))
+    traces_before = int(sql("SELECT count(*) FROM generation_traces"))
+    counted_before = metric("onering_generations_total", {})
+    for _ in range(50):
+        connection = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+        payload = json.dumps({"user_id": attacker, "platform": "x", "brief": "recovery"})
+        connection.sendall((f"POST /v1/generate/content HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {attacker_token}\r\n"
+                            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n{payload}").encode())
+        connection.close()
+    time.sleep(5)
+    admitted = int(sql("SELECT count(*) FROM generation_admissions")) - admitted_before
+    traces = int(sql("SELECT count(*) FROM generation_traces")) - traces_before
+    counted = metric("onering_generations_total", {}) - counted_before
+    abandoned = metric("onering_http_requests_total", {"status": "499"})
+    say(f"- 8, abandoned generations: 50 sent and hung up at once; {admitted} admitted, {traces} traced, {counted:.0f} counted "
+        f"in onering_generations_total; requests counted as 499 (client left) so far: {abandoned:.0f}.")
+    check(admitted == traces == int(counted), f"other creators: {admitted} generations admitted, {traces} traced, {counted} counted")
+    service.stop()
+    say("")
+
+
+def random_bit():
+    return os.urandom(1)[0] & 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=60, help="seconds per load run")
     parser.add_argument("--examples", type=int, default=40, help="schemathesis examples per operation")
-    parser.add_argument("--parts", default="load,restart,kill,fuzz,leaks,bad", help="comma-separated parts to run")
+    parser.add_argument("--parts", default="load,restart,kill,fuzz,leaks,bad,others", help="comma-separated parts to run")
     arguments = parser.parse_args()
     parts = arguments.parts.split(",")
     out = ROOT / "bench-out/reliability"
@@ -506,6 +681,8 @@ def main():
         leaks(admin)
     if "bad" in parts:
         bad_input(admin, user)
+    if "others" in parts:
+        other_creators(admin)
     say(f"Finished in {(time.time() - started) / 60:.0f} min. " +
         ("All checks passed." if not failures else f"{len(failures)} check(s) FAILED:"))
     for failure in failures:

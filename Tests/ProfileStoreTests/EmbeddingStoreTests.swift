@@ -77,7 +77,13 @@ struct EmbeddingStoreTests {
             current.merge(Self.byID(rewritten.userIDs, rewritten.vectors).merging(Self.byID(added.userIDs, added.vectors)) { $1 }) { $1 }
             current[10] = nil
             current[11] = nil
-            let changes = try await store.embeddings(changedSince: start.watermark)
+            // The watermark is the oldest transaction still running anywhere on the server: while
+            // another test's transaction runs it may stay put; it must move once they finish.
+            var changes = try await store.embeddings(changedSince: start.watermark)
+            for _ in 0..<300 where changes.watermark <= start.watermark {
+                try await Task.sleep(for: .milliseconds(100))
+                changes = try await store.embeddings(changedSince: start.watermark)
+            }
             let changed = Self.byID(changes.userIDs, changes.vectors)
             #expect(Set(changes.userIDs).isSuperset(of: [3, 4, 90, 91, 92]))
             #expect(changed.allSatisfy { current[$0.key] == $0.value }, "every row returned is current")

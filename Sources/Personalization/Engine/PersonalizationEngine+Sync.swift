@@ -62,6 +62,7 @@ extension PersonalizationEngine {
         let rowsMatch = changes.vectors.columns == dimensions && changes.vectors.rows == changes.userIDs.count
         state.write { state in
             for userID in changes.deletedUserIDs where state.index.contains(userID) {
+                state.appliedRows[userID] = nil
                 try? state.index.remove(id: userID)
                 state.run?.partition.remove(id: userID)
                 state.changedDuringSwitch?.insert(userID)
@@ -74,10 +75,17 @@ extension PersonalizationEngine {
             state.write { $0.rejectedRows += report.rejected }
             return report
         }
+        let fingerprints = changes.vectors.withUnsafeBufferPointer { values in
+            (0..<changes.userIDs.count).map { row in Self.fingerprint(UnsafeBufferPointer(rebasing: values[row * dimensions..<(row + 1) * dimensions])) }
+        }
         for start in stride(from: 0, to: changes.userIDs.count, by: Self.applySlice) {
             state.write { state in
                 for row in start..<min(start + Self.applySlice, changes.userIDs.count) {
                     let userID = changes.userIDs[row]
+                    if state.appliedRows[userID] == fingerprints[row], state.index.contains(userID) {
+                        report.unchanged += 1
+                        continue
+                    }
                     do throws(VectorIndexError) {
                         try state.index.upsert(id: userID, vector: changes.vectors.row(row))
                     } catch {
@@ -86,6 +94,7 @@ extension PersonalizationEngine {
                         continue
                     }
                     report.upserted += 1
+                    state.appliedRows[userID] = fingerprints[row]
                     state.changedDuringSwitch?.insert(userID)
                     if state.run != nil, let unit = try? state.index.vector(for: userID) {
                         unit.withUnsafeBufferPointer { state.run!.partition.upsert(id: userID, unit: $0, cohort: nil, backend: backend) }
@@ -99,6 +108,17 @@ extension PersonalizationEngine {
 
     /// Rows of the change feed applied per hold of the write lock.
     static let applySlice = 1_024
+
+    /// A 64-bit fingerprint of a row's bits (FNV-1a over each float's bit pattern, mixed): equal
+    /// rows have equal fingerprints; two different rows share one with a chance of 2⁻⁶⁴.
+    static func fingerprint(_ row: UnsafeBufferPointer<Float>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in row {
+            hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01B3
+        }
+        hash ^= hash >> 33
+        return hash &* 0xFF51_AFD7_ED55_8CCD
+    }
 
     /// A cohort run read from the store, ready to partition the index by.
     struct LoadedRun: Sendable {

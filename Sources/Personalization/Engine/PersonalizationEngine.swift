@@ -76,6 +76,9 @@ public final class PersonalizationEngine: Sendable {
         public var deleted = 0
         /// Rows rejected (wrong dimension, NaN, zero).
         public var rejected = 0
+        /// Rows read again with the vector already applied (the feed repeats rows while an older
+        /// transaction runs): left alone.
+        public var unchanged = 0
         /// Whether another cohort run became active.
         public var switchedRun = false
     }
@@ -95,6 +98,10 @@ public final class PersonalizationEngine: Sendable {
         /// While a run's partition is built outside the lock: the creators written or deleted
         /// meanwhile, applied to the new partition when it is swapped in. Nil otherwise.
         var changedDuringSwitch: Set<Int64>?
+        /// A fingerprint of the raw row last applied per creator, so a row the feed repeats is
+        /// recognised and left alone (rows of the start's bulk read have none, and are applied
+        /// once more if repeated).
+        var appliedRows: [Int64: UInt64] = [:]
     }
 
     /// The store the engine follows.
