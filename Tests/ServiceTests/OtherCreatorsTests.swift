@@ -198,4 +198,37 @@ struct OtherCreatorsTests {
             try await running
         }
     }
+
+    @Test("a client that leaves mid-body is counted as its doing (499), not as a failure of the service (500)")
+    func clientsLeavingMidBody() async throws {
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let listening = GenerationTests.Listening()
+            let logs = CapturingLogHandler()
+            let application = try await buildApplication(configuration: try fixture.configuration {
+                $0.logger = logs.logger
+                $0.onListening = { await listening.record($0) }
+            })
+            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+            async let running: Void = group.run()
+            let port = await listening.port()
+            let token = try await fixture.token(fixture.firstUser)
+            for _ in 0..<5 {
+                let connection = try RawHTTPConnection(port: port)
+                connection.send(raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user_id\": 1, ")
+                try await Task.sleep(for: .milliseconds(100))
+                connection.disconnect()
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let metrics = try RawHTTPConnection(port: port)
+            metrics.send(raw: "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            _ = await metrics.read(until: "\r\n0\r\n\r\n", timeout: 10)
+            let lines = metrics.text.split(separator: "\n").filter { $0.hasPrefix("onering_http_requests_total{") && $0.contains("/v1/search") }
+            #expect(lines.contains { $0.contains("status=\"499\"") }, "\(lines)")
+            #expect(!lines.contains { $0.contains("status=\"500\"") }, "\(lines)")
+            #expect(!logs.messages.contains { $0.hasPrefix("error") || $0.hasPrefix("critical") }, "\(logs.messages.filter { $0.hasPrefix("error") })")
+            await group.triggerGracefulShutdown()
+            try await running
+        }
+    }
 }
