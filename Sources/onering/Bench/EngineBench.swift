@@ -154,22 +154,18 @@ struct EngineBench: AsyncParsableCommand {
         return lags
     }
 
-    /// Rewrites every creator's embedding (as a backfill in another process would), lets the
-    /// follower catch up, then measures the follower's CPU while nothing changes, and the longest
-    /// hold of the write lock that searches wait for.
+    /// Rewrites every creator's embedding (a backfill of every profile, as another process would
+    /// run it: the same documents, so the stored content hashes stay current), lets the follower
+    /// catch up, then measures the follower's CPU while nothing changes, and the longest hold of
+    /// the write lock that searches wait for.
     private func idleFollower(engine: PersonalizationEngine, store profileStore: ProfileStore) async throws {
         let follower = Task { await engine.follow() }
         defer { follower.cancel() }
-        let all = try await profileStore.embeddings()
         var started = now()
-        for start in stride(from: 0, to: all.userIDs.count, by: 10_000) {
-            let end = min(start + 10_000, all.userIDs.count)
-            let vectors = Matrix(columns: store.dimensions, values: Array(all.vectors.withUnsafeBufferPointer { $0[start * store.dimensions..<end * store.dimensions] }))
-            try await profileStore.writeEmbeddings(EmbeddingRows(userIDs: Array(all.userIDs[start..<end]), vectors: vectors, model: "bench",
-                                                                 contentHashes: Array(repeating: [1], count: end - start)))
-        }
+        let embedder = try HashingEmbedder(configuration: .init(dimensions: store.dimensions))
+        let rewritten = try await EmbeddingBackfill(store: profileStore, embedder: embedder, configuration: .init(everything: true)).run()
         let written = Date()
-        print("follower: \(all.userIDs.count) embeddings rewritten in \((now() - started).fixed(1)) s")
+        print("follower: \(rewritten.embedded) embeddings rewritten in \((now() - started).fixed(1)) s (every profile embedded again)")
         started = now()
         // Caught up once two syncs have finished after the last write committed.
         while (engine.status.lastSync ?? .distantPast).timeIntervalSince(written) < 2 * Self.seconds(engine.configuration.pollInterval) {
