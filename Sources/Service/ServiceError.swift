@@ -64,6 +64,8 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     var location: String?
     /// What went wrong underneath (a store's or a library's message): logged, never sent.
     var detail: String?
+    /// Whether the connection closes after this answer (sent as `Connection: close`).
+    var closesConnection = false
 
     /// An error answered with `status`.
     public init(_ code: Code, _ status: HTTPResponse.Status, _ message: String, retryAfterSeconds: Int? = nil) {
@@ -96,6 +98,7 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if let allow { headers[.allow] = allow }
         if let location { headers[.location] = location }
+        if closesConnection { headers[.connection] = "close" }
         let body = try OneRingService.jsonEncoder.encode(Body(error: .init(code: code.name, message: publicMessage(requestID: requestID))))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

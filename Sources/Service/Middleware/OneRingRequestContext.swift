@@ -1,4 +1,5 @@
 public import Hummingbird
+public import NIOCore
 
 /// The request context of every route: Hummingbird's core storage, plus the principal the
 /// authentication middleware found (nil on the open routes, and before it ran).
@@ -8,9 +9,13 @@ public struct OneRingRequestContext: RequestContext {
     public var principal: Principal?
     /// A random id for this request, sent as `X-Request-ID` and logged with its failures.
     public let requestID: String
+    /// The request's connection (nil when the source has none), so a middleware can ask it to
+    /// close once the response is written.
+    let channel: (any Channel)?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
         principal = nil
         requestID = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     }

@@ -23,6 +23,13 @@ struct ServiceOptions: ParsableArguments {
     var serviceKeys: String?
     @Option(name: .customLong("generation-limit"), help: "Generations per creator per window.") var generationLimit = 5
     @Option(name: .customLong("generation-window"), help: "The generation limit's window, in seconds.") var generationWindow = 900
+    @Option(name: .customLong("concurrent-generations"), help: "Generations streaming at once per creator (429 beyond).")
+    var concurrentGenerations = 2
+    @Option(name: .customLong("max-generations"), help: "Generations streaming at once in all (503 beyond).") var maximumGenerations = 32
+    @Option(name: .customLong("embedder-limit"), help: "Text searches and forced refreshes per caller per minute.") var embedderLimit = 30
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed.") var idleTimeout = 15
+    @Option(name: .customLong("max-connections"), help: "Connections open at once (lowered to keep file descriptors for the store).")
+    var maximumConnections = 4_096
     @Option(name: .customLong("max-search-batch"), help: "Concurrent exact searches answered by one GEMM (1: no coalescing).")
     var maximumSearchBatch = 64
     @Flag(name: .customLong("no-jobs"), help: "Run no queued jobs in this process.") var noJobs = false
@@ -33,6 +40,13 @@ struct ServiceOptions: ParsableArguments {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard generationLimit > 0, generationWindow > 0 else { throw ValidationError("--generation-limit and --generation-window must be positive") }
         guard (1...1_024).contains(maximumSearchBatch) else { throw ValidationError("--max-search-batch must be in 1…1024") }
+        guard (1...1_000).contains(concurrentGenerations), (1...10_000).contains(maximumGenerations), concurrentGenerations <= maximumGenerations else {
+            throw ValidationError("--concurrent-generations must be in 1…1000 and at most --max-generations (1…10000)")
+        }
+        guard (1...100_000).contains(embedderLimit) else { throw ValidationError("--embedder-limit must be in 1…100000") }
+        guard (1...3_600).contains(idleTimeout), (16...1_000_000).contains(maximumConnections) else {
+            throw ValidationError("--idle-timeout must be in 1…3600 s and --max-connections in 16…1000000")
+        }
         guard !(jwksFile != nil && jwksURL != nil) else { throw ValidationError("give --jwks-file or --jwks-url, not both") }
         if (jwksFile != nil || jwksURL != nil) && issuer == nil { throw ValidationError("--issuer is required with a JWKS") }
         if noAuth && !ServiceConfiguration.isLoopback(host) {
@@ -67,7 +81,7 @@ struct ServiceOptions: ParsableArguments {
         var logger = Logger(label: "onering.service", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         let store = engine.store
-        return ServiceConfiguration(
+        var configuration = ServiceConfiguration(
             host: host, port: port,
             store: .init(connectionString: try await store.connectionString(), schema: store.schema, dimensions: store.dimensions, maximumConnections: 8),
             embedder: try engine.embedding.embedder(dimensions: store.dimensions),
@@ -75,5 +89,10 @@ struct ServiceOptions: ParsableArguments {
             generationLimit: .init(count: generationLimit, window: .seconds(generationWindow)),
             writer: writer, runsJobs: !noJobs, logger: logger
         )
+        configuration.concurrentGenerations = (maximumGenerations, concurrentGenerations)
+        configuration.embedderLimit = .init(count: embedderLimit, window: .seconds(60))
+        configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.maximumConnections = maximumConnections
+        return configuration
     }
 }
