@@ -1,5 +1,5 @@
 # The two entry points of the README: `make demo` and `make test`.
-.PHONY: setup build demo tour bench-service bench-peers reliability test doctor portable-check
+.PHONY: setup build demo tour bench-service bench-peers reliability test lint format doctor portable-check
 
 setup:
 	@./scripts/setup.sh
@@ -57,9 +57,17 @@ reliability: build
 doctor: build
 	.build/release/onering doctor
 
-# One build of everything, then the embedded PostgreSQL server the store tests use
+# The house format (.swift-format: 4 spaces, 160 columns), checked as the Swift server projects do;
+# `make format` rewrites the sources to it.
+lint:
+	swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+
+format:
+	swift format format --in-place --recursive Sources Tests Benchmarks Package.swift
+
+# The lint, one build of everything, then the embedded PostgreSQL server the store tests use
 # (left running; `onering db stop` stops it), then the tests.
-test: setup portable-check
+test: setup lint portable-check
 	swift build --build-tests
 	.build/debug/onering db start
 	swift test --skip-build --disable-xctest

@@ -161,8 +161,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PersonalizationTests",
-            dependencies: ["Personalization", "Embedding", "ProfileStore", "SampleData", "VectorMath", "_TestSupport",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Personalization", "Embedding", "ProfileStore", "SampleData", "VectorMath", "_TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

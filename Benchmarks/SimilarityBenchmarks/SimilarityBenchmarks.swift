@@ -42,29 +42,37 @@ let benchmarks: @Sendable () -> Void = {
     )
     let buildState: Benchmark.BenchmarkSetupHook = { _ = SearchState.shared }
 
-    Benchmark("search single float32 20k×1536 k10", closure: { benchmark in
-        let state = SearchState.shared
-        for _ in benchmark.scaledIterations { blackHole(try state.float32.search(vector: state.query, k: 10)) }
-    }, setup: buildState)
+    Benchmark(
+        "search single float32 20k×1536 k10",
+        closure: { benchmark in
+            let state = SearchState.shared
+            for _ in benchmark.scaledIterations { blackHole(try state.float32.search(vector: state.query, k: 10)) }
+        }, setup: buildState)
 
-    Benchmark("search single float16 20k×1536 k10", closure: { benchmark in
-        let state = SearchState.shared
-        for _ in benchmark.scaledIterations { blackHole(try state.float16.search(vector: state.query, k: 10)) }
-    }, setup: buildState)
+    Benchmark(
+        "search single float16 20k×1536 k10",
+        closure: { benchmark in
+            let state = SearchState.shared
+            for _ in benchmark.scaledIterations { blackHole(try state.float16.search(vector: state.query, k: 10)) }
+        }, setup: buildState)
 
-    Benchmark("search batch256 float32 20k×1536 k10", closure: { benchmark in
-        let state = SearchState.shared
-        for _ in benchmark.scaledIterations { blackHole(try state.float32.search(batch: state.queries, k: 10)) }
-    }, setup: buildState)
+    Benchmark(
+        "search batch256 float32 20k×1536 k10",
+        closure: { benchmark in
+            let state = SearchState.shared
+            for _ in benchmark.scaledIterations { blackHole(try state.float32.search(batch: state.queries, k: 10)) }
+        }, setup: buildState)
 
-    Benchmark("top-k selection of 20k scores k10", closure: { benchmark in
-        let state = SearchState.shared
-        for _ in benchmark.scaledIterations {
-            var selection = TopK(k: 10)
-            state.scores.withUnsafeBufferPointer { scores in
-                selection.offer(scores: scores.baseAddress!, count: scores.count) { Int64($0) }
+    Benchmark(
+        "top-k selection of 20k scores k10",
+        closure: { benchmark in
+            let state = SearchState.shared
+            for _ in benchmark.scaledIterations {
+                var selection = TopK(k: 10)
+                state.scores.withUnsafeBufferPointer { scores in
+                    selection.offer(scores: scores.baseAddress!, count: scores.count) { Int64($0) }
+                }
+                blackHole(selection.sorted())
             }
-            blackHole(selection.sorted())
-        }
-    }, setup: buildState)
+        }, setup: buildState)
 }

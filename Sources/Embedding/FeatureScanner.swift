@@ -79,7 +79,8 @@ enum FeatureScanner {
     }
 
     /// Common English words that say nothing about a niche.
-    static let stopWords: Set<UInt64> = Set("""
+    static let stopWords: Set<UInt64> = Set(
+        """
         the and for are but not you all any can had her was one our out day get has him his how man new now old see two way who \
         boy did its let put say she too use that with have this will your from they know want been good much some time very when \
         come here just like long make many more only over such take than them well were what into also most then these would \

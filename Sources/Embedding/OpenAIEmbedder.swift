@@ -72,22 +72,25 @@ public struct OpenAIEmbedder: Embedder {
     public let configuration: Configuration
     /// The retries of the configuration, as every provider call makes them.
     var retryPolicy: RetryPolicy {
-        RetryPolicy(maximumRetries: configuration.maximumRetries, initialBackoff: configuration.initialBackoff,
-                    maximumBackoff: configuration.maximumBackoff, maximumRetryAfter: configuration.maximumRetryAfter)
+        RetryPolicy(
+            maximumRetries: configuration.maximumRetries, initialBackoff: configuration.initialBackoff,
+            maximumBackoff: configuration.maximumBackoff, maximumRetryAfter: configuration.maximumRetryAfter)
     }
     /// Where retries and waits are reported.
     let logger: Logger
 
     /// An embedder; throws `.invalidConfiguration` for a missing key or impossible limits.
     /// Retries and waits are reported to `logger` (by default nowhere).
-    public init(configuration: Configuration, logger: Logger = Logger(label: "onering.embedding", factory: { _ in SwiftLogNoOpLogHandler() })) throws(EmbeddingError) {
+    public init(configuration: Configuration, logger: Logger = Logger(label: "onering.embedding", factory: { _ in SwiftLogNoOpLogHandler() }))
+        throws(EmbeddingError)
+    {
         self.logger = logger
         guard !configuration.apiKey.isEmpty else {
             throw EmbeddingError(.invalidConfiguration, "the OpenAI provider needs an API key: set OPENAI_API_KEY")
         }
         guard configuration.dimensions > 0, configuration.maximumInputsPerRequest > 0, configuration.maximumTokensPerInput > 0,
-              configuration.maximumTokensPerRequest >= configuration.maximumTokensPerInput, configuration.concurrency > 0,
-              configuration.timeout > 0, configuration.maximumRetries >= 0
+            configuration.maximumTokensPerRequest >= configuration.maximumTokensPerInput, configuration.concurrency > 0,
+            configuration.timeout > 0, configuration.maximumRetries >= 0
         else {
             throw EmbeddingError(.invalidConfiguration, "OpenAI embedder limits must be positive, with tokens per request ≥ tokens per input")
         }
@@ -234,7 +237,9 @@ public struct OpenAIEmbedder: Embedder {
                 throw EmbeddingError(.invalidVector, "the provider returned \(item.embedding.count)-dimensional vectors; \(dimensions) were asked for")
             }
             if let bad = item.embedding.firstIndex(where: { !$0.isFinite || abs($0) > Double(Float.greatestFiniteMagnitude) }) {
-                throw EmbeddingError(.invalidVector, "the provider returned \(item.embedding[bad]) at component \(bad) of the vector for input \(item.index): not a finite float")
+                throw EmbeddingError(
+                    .invalidVector, "the provider returned \(item.embedding[bad]) at component \(bad) of the vector for input \(item.index): not a finite float"
+                )
             }
             // In double, scaled by the largest component first: a finite vector near 1e30 does not overflow.
             let largest = item.embedding.map(abs).max() ?? 0
@@ -255,8 +260,8 @@ public struct OpenAIEmbedder: Embedder {
     }
 }
 
-private extension String {
-    func trimmingSuffix(_ suffix: String) -> String {
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
         var text = self
         while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
         return text

@@ -64,11 +64,12 @@ public struct ProfileStore: Sendable {
             throw ProfileStoreError(.invalidInput, "dimensions must be in 1...\(maximumDimensions), not \(configuration.dimensions)")
         }
         let searchPath = configuration.schema == "public" ? "public" : "\"\(configuration.schema)\", public"
-        let pool = ConnectionPool(configuration: .init(
-            connectionString: configuration.connectionString,
-            maximumConnections: configuration.maximumConnections,
-            searchPath: searchPath
-        ), logger: logger)
+        let pool = ConnectionPool(
+            configuration: .init(
+                connectionString: configuration.connectionString,
+                maximumConnections: configuration.maximumConnections,
+                searchPath: searchPath
+            ), logger: logger)
         let store = ProfileStore(configuration: configuration, pool: pool)
         try await pool.withConnection { connection throws(ProfileStoreError) in
             try store.checkCompatibility(connection)
@@ -86,7 +87,8 @@ public struct ProfileStore: Sendable {
     /// Checks pgvector, the recorded dimension and the schema version.
     func checkCompatibility(_ connection: PostgresConnection) throws(ProfileStoreError) {
         // Names are qualified: `public` is on the search path (for pgvector's types) and may hold another store.
-        let probe = try connection.query("""
+        let probe = try connection.query(
+            """
             SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector'),
                    to_regclass($1) IS NOT NULL
             """, [.text("\(quotedSchema).store_settings")])
@@ -103,7 +105,8 @@ public struct ProfileStore: Sendable {
             throw ProfileStoreError(.decoding, "store_settings has no dimensions")
         }
         guard dimensions == configuration.dimensions else {
-            throw ProfileStoreError(.dimensionMismatch, "the database holds \(dimensions)-dimensional embeddings; this engine is configured for \(configuration.dimensions)")
+            throw ProfileStoreError(
+                .dimensionMismatch, "the database holds \(dimensions)-dimensional embeddings; this engine is configured for \(configuration.dimensions)")
         }
     }
 

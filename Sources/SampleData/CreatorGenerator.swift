@@ -93,26 +93,30 @@ public struct CreatorGenerator: Sendable {
         var posts: [PostRecord] = []
         for postIndex in 0..<count {
             let roll = random.unit()
-            let niche: Niche? = roll < configuration.genericPostShare ? nil
+            let niche: Niche? =
+                roll < configuration.genericPostShare
+                ? nil
                 : (secondary != nil && random.unit() < secondaryWeight ? secondary : main)
             let publishedAt = publicationDate(niche ?? main, using: &random)
             let recent = publishedAt > configuration.end.addingTimeInterval(-Double(Self.trendDays) * 86_400)
-            let (text, hashtags, topics) = niche.map {
-                Self.nichePost($0, trending: recent ? trendingTopic(of: $0) : nil, using: &random)
-            } ?? Self.genericPost(using: &random)
+            let (text, hashtags, topics) =
+                niche.map {
+                    Self.nichePost($0, trending: recent ? trendingTopic(of: $0) : nil, using: &random)
+                } ?? Self.genericPost(using: &random)
             let views = Int64(reach * exp(0.9 * random.gaussian()))
             let likes = Int64(Double(views) * min(0.5, exp(-3.5 + 0.6 * random.gaussian())))
             let reposts = Int64(Double(likes) * min(0.8, exp(-2.3 + 0.7 * random.gaussian())))
-            posts.append(PostRecord(
-                id: userID * 64 + Int64(postIndex),
-                userID: userID,
-                text: text,
-                topics: topics,
-                hashtags: hashtags,
-                platform: Self.platform(niche ?? main, using: &random),
-                publishedAt: publishedAt,
-                views: views, likes: likes, reposts: reposts
-            ))
+            posts.append(
+                PostRecord(
+                    id: userID * 64 + Int64(postIndex),
+                    userID: userID,
+                    text: text,
+                    topics: topics,
+                    hashtags: hashtags,
+                    platform: Self.platform(niche ?? main, using: &random),
+                    publishedAt: publishedAt,
+                    views: views, likes: likes, reposts: reposts
+                ))
         }
         posts.sort { $0.publishedAt < $1.publishedAt }
         return Creator(user: user, niches: [main.id] + (secondary.map { [$0.id] } ?? []), posts: posts)
@@ -125,7 +129,10 @@ public struct CreatorGenerator: Sendable {
         let weights = Niche.all.indices.map { 1 / pow(Double($0 + 1), 0.6) }
         let total = weights.reduce(0, +)
         var cumulative = 0.0
-        return weights.map { cumulative += $0 / total; return cumulative }
+        return weights.map {
+            cumulative += $0 / total
+            return cumulative
+        }
     }()
 
     private static func pickNiche(_ random: inout SplitMix64) -> Niche {
@@ -199,11 +206,11 @@ public struct CreatorGenerator: Sendable {
     }
 }
 
-private extension SplitMix64 {
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func gaussian() -> Double { Double(nextGaussian()) }
+extension SplitMix64 {
+    fileprivate mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    fileprivate mutating func gaussian() -> Double { Double(nextGaussian()) }
 }
 
-private extension String {
-    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+extension String {
+    fileprivate var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

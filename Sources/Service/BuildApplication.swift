@@ -61,8 +61,9 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "onering",
-                             availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "onering",
+            availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
         services: services,
         onServerRunning: { channel in await configuration.onListening?(channel.localAddress?.port ?? configuration.port) },
         logger: logger

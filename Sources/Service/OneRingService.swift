@@ -27,8 +27,10 @@ final class OneRingService: Sendable {
     /// Paid embedder calls per caller.
     let embedderLimiter: PrincipalRateLimiter
 
-    init(configuration: ServiceConfiguration, store: ProfileStore, engine: PersonalizationEngine, authenticator: Authenticator,
-         metrics: ServiceMetrics) throws(ServiceError) {
+    init(
+        configuration: ServiceConfiguration, store: ProfileStore, engine: PersonalizationEngine, authenticator: Authenticator,
+        metrics: ServiceMetrics
+    ) throws(ServiceError) {
         self.configuration = configuration
         self.store = store
         self.engine = engine

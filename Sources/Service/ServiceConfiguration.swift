@@ -77,10 +77,12 @@ public struct ServiceConfiguration: Sendable {
     public var onListening: (@Sendable (_ port: Int) async -> Void)?
 
     /// A configuration with the defaults above.
-    public init(host: String = "127.0.0.1", port: Int = 8080, store: ProfileStore.Configuration, embedder: any Embedder,
-                engine: PersonalizationEngine.Configuration = .init(), auth: AuthConfiguration,
-                generationLimit: RateLimit = .platformDefault, maximumBodyBytes: Int = 1 << 20, writer: WriterProvider = .offline,
-                runsJobs: Bool = true, jobs: JobRunner.Configuration = .init(), logger: Logger = Logger(label: "onering.service")) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, store: ProfileStore.Configuration, embedder: any Embedder,
+        engine: PersonalizationEngine.Configuration = .init(), auth: AuthConfiguration,
+        generationLimit: RateLimit = .platformDefault, maximumBodyBytes: Int = 1 << 20, writer: WriterProvider = .offline,
+        runsJobs: Bool = true, jobs: JobRunner.Configuration = .init(), logger: Logger = Logger(label: "onering.service")
+    ) {
         self.host = host
         self.port = port
         self.store = store

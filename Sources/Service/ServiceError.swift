@@ -140,7 +140,8 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         case .connectionFailed, .connectionLost, .poolExhausted, .cancelled, .schemaNotMigrated:
             ServiceError(.unavailable, .serviceUnavailable, "the database is not available; retry shortly", retryAfterSeconds: 5)
                 .with(detail: error.message)
-        default: ServiceError(.internalError, .internalServerError, error.message).with(detail: "\(error.file):\(error.line) sqlstate \(error.sqlState ?? "none")")
+        default:
+            ServiceError(.internalError, .internalServerError, error.message).with(detail: "\(error.file):\(error.line) sqlstate \(error.sqlState ?? "none")")
         }
     }
 
@@ -163,7 +164,8 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
             ServiceError(.bodyTooLarge, .contentTooLarge, "the request body is larger than the service accepts")
         case let error as HTTPParserError: ServiceError(.clientClosedRequest, .badRequest, "the request ended before it was whole: \(error)")
         case let error as HTTPError where error.status == .notFound: ServiceError(.notFound, .notFound, "no such route")
-        case let error as HTTPError where error.status == .methodNotAllowed: ServiceError(.methodNotAllowed, .methodNotAllowed, "the route does not take this method")
+        case let error as HTTPError where error.status == .methodNotAllowed:
+            ServiceError(.methodNotAllowed, .methodNotAllowed, "the route does not take this method")
         case let error as HTTPError where (400..<500).contains(error.status.code):
             ServiceError(.invalidInput, error.status, error.body ?? error.status.reasonPhrase)
         default: ServiceError(.internalError, .internalServerError, "\(error)")

@@ -31,7 +31,7 @@ enum Checksum64 {
             hash = round(hash, base!.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
             i += 1
         }
-        for j in words * 8 ..< bytes.count {
+        for j in words * 8..<bytes.count {
             hash = (hash ^ UInt64(bytes[j]) &* prime3) &* prime1
         }
         hash ^= hash >> 33

@@ -100,8 +100,9 @@ extension VectorIndex {
     private func int8Search(queries: [Float], queryCount: Int, k: Int) -> [Int8Search.Result] {
         queries.withUnsafeBufferPointer { queryBuffer in
             ids.withUnsafeBufferPointer { idBuffer in
-                Int8Search.search(queries: queryBuffer, queryCount: queryCount, k: k, codes: int8!, exact: float32!,
-                                  labels: .ids(idBuffer, skipped: Self.tombstone), threads: configuration.search.threads)
+                Int8Search.search(
+                    queries: queryBuffer, queryCount: queryCount, k: k, codes: int8!, exact: float32!,
+                    labels: .ids(idBuffer, skipped: Self.tombstone), threads: configuration.search.threads)
             }
         }
     }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VectorMath
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The snapshot file format, version 1 (all integers little-endian):
 ///
@@ -62,8 +63,10 @@ extension VectorIndex {
     /// - Throws: ``VectorIndexError/Code/corruptSnapshot`` for a wrong magic, version,
     ///   dimension, size, duplicate id or checksum; ``VectorIndexError/Code/io`` when
     ///   the file cannot be read.
-    public static func load(from path: String, expectedDims: Int? = nil,
-                            configuration: Configuration = Configuration()) throws(VectorIndexError) -> VectorIndex {
+    public static func load(
+        from path: String, expectedDims: Int? = nil,
+        configuration: Configuration = Configuration()
+    ) throws(VectorIndexError) -> VectorIndex {
         let reader = try SnapshotReader(path: path)
         let header = try reader.bytes(32, "header")
         guard Array(header[0..<8]) == snapshotMagic else {

@@ -39,8 +39,10 @@ public struct VectorIndex: Sendable {
         public var search: ExactSearch.Parameters
 
         /// A configuration with the documented defaults.
-        public init(storage: Storage = .float32, compactionThreshold: Double = 0.25,
-                    search: ExactSearch.Parameters = ExactSearch.Parameters(k: 10)) {
+        public init(
+            storage: Storage = .float32, compactionThreshold: Double = 0.25,
+            search: ExactSearch.Parameters = ExactSearch.Parameters(k: 10)
+        ) {
             self.storage = storage
             self.compactionThreshold = compactionThreshold
             self.search = search
@@ -211,9 +213,10 @@ public struct VectorIndex: Sendable {
         norms.reserveCapacity(newIDs.count)
         for r in 0..<batch.rows {
             do throws(VectorMathError) {
-                norms.append(try batch.withUnsafeBufferPointer { (values) throws(VectorMathError) in
-                    try UnitVector.checkedNorm(UnsafeBufferPointer(rebasing: values[r * dims ..< (r + 1) * dims]), index: nil)
-                })
+                norms.append(
+                    try batch.withUnsafeBufferPointer { (values) throws(VectorMathError) in
+                        try UnitVector.checkedNorm(UnsafeBufferPointer(rebasing: values[r * dims..<(r + 1) * dims]), index: nil)
+                    })
             } catch {
                 throw VectorIndexError(.invalidVector, "vector for id \(newIDs[r]): \(error.message)", underlying: error)
             }
@@ -222,7 +225,7 @@ public struct VectorIndex: Sendable {
         batch.withUnsafeBufferPointer { values in
             for (r, id) in newIDs.enumerated() {
                 let scale = 1 / norms[r]
-                let unit = values[r * dims ..< (r + 1) * dims].lazy.map { $0 * scale }
+                let unit = values[r * dims..<(r + 1) * dims].lazy.map { $0 * scale }
                 store(unit, id: id)
             }
         }

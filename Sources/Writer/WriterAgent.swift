@@ -72,8 +72,9 @@ public struct WriterAgent: Sendable {
     /// - Throws: `.invalidInput` when there is neither a brief nor a trending topic to write about.
     public func generate(context: PersonalizationContext, request: Request) throws(WriterError) -> AsyncThrowingStream<Event, any Error> {
         let started = ContinuousClock.now
-        let (messages, items) = try prompts.messages(context: context, brief: request.brief, platform: request.platform,
-                                                     tokenBudget: request.promptTokenBudget)
+        let (messages, items) = try prompts.messages(
+            context: context, brief: request.brief, platform: request.platform,
+            tokenBudget: request.promptTokenBudget)
         let upstream = provider.stream(messages, maximumTokens: request.maximumTokens)
         let provider = provider
         return AsyncThrowingStream { continuation in
@@ -92,12 +93,15 @@ public struct WriterAgent: Sendable {
                             let truncated = finishReason == "length"
                             var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
                             if truncated { trimmed = Self.lastFullSentence(of: trimmed) }
-                            continuation.yield(.done(Result(
-                                post: PlatformFormatter.format(trimmed, for: request.platform), text: trimmed,
-                                provider: provider.name, model: provider.model, contextItems: items,
-                                promptTokens: promptTokens, completionTokens: completionTokens, finishReason: finishReason, truncated: truncated,
-                                timings: .init(firstTokenMilliseconds: Self.milliseconds(firstToken ?? total), totalMilliseconds: Self.milliseconds(total))
-                            )))
+                            continuation.yield(
+                                .done(
+                                    Result(
+                                        post: PlatformFormatter.format(trimmed, for: request.platform), text: trimmed,
+                                        provider: provider.name, model: provider.model, contextItems: items,
+                                        promptTokens: promptTokens, completionTokens: completionTokens, finishReason: finishReason, truncated: truncated,
+                                        timings: .init(
+                                            firstTokenMilliseconds: Self.milliseconds(firstToken ?? total), totalMilliseconds: Self.milliseconds(total))
+                                    )))
                         }
                     }
                     continuation.finish()

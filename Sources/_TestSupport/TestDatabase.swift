@@ -1,5 +1,5 @@
-public import ProfileStore
 internal import Foundation
+public import ProfileStore
 
 /// The PostgreSQL server the tests use: `DATABASE_URL`, or the embedded server
 /// that `make test` starts (`onering db start`). Each test gets a schema of its own.
@@ -17,10 +17,11 @@ public enum TestDatabase {
     /// A migrated store in a new schema; drop it with `dropSchema()` at the end.
     public static func store(dimensions: Int = 8, maximumConnections: Int = 4) async throws -> ProfileStore {
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let store = try await ProfileStore.connect(.init(
-            connectionString: try connectionString(), schema: String(schema),
-            dimensions: dimensions, maximumConnections: maximumConnections
-        ))
+        let store = try await ProfileStore.connect(
+            .init(
+                connectionString: try connectionString(), schema: String(schema),
+                dimensions: dimensions, maximumConnections: maximumConnections
+            ))
         try await store.migrate()
         return store
     }

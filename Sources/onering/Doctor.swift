@@ -31,7 +31,9 @@ struct Doctor: ParsableCommand {
         print("blas threads: 1 per call; the engine runs \(threads) workers over row blocks")
         print("lapacke: \(backend.hasLAPACK ? "available" : "missing (install liblapacke-dev)")")
         print("float16 kernel: \(HalfKernel.best.rawValue)")
-        print("int8 kernel: \(Int8Kernel.best.rawValue) for single queries; batches: \(OneDNNGemm.shared.map { "oneDNN dnnl_gemm_u8s8s32 (\($0.path))" } ?? "the same kernel (libdnnl2 not installed)")")
+        print(
+            "int8 kernel: \(Int8Kernel.best.rawValue) for single queries; batches: \(OneDNNGemm.shared.map { "oneDNN dnnl_gemm_u8s8s32 (\($0.path))" } ?? "the same kernel (libdnnl2 not installed)")"
+        )
 
         // Square-ish GEMM (the batched-search shape) and a GEMV that misses cache.
         let dims = 1536
@@ -40,10 +42,14 @@ struct Doctor: ParsableCommand {
         let queries = SyntheticVectors(dims: dims, seed: 2).generate(count: 256)
         let (gemm, gemv) = data.withUnsafeBufferPointer { base in
             queries.withUnsafeBufferPointer { query in
-                (backend.probeGEMM(queries: query.baseAddress!, m: 256, rows: base.baseAddress!, n: rows, k: dims,
-                                   threads: threads, seconds: seconds),
-                 backend.probeGEMV(rows: base.baseAddress!, n: rows, k: dims, query: query.baseAddress!,
-                                   threads: threads, seconds: seconds))
+                (
+                    backend.probeGEMM(
+                        queries: query.baseAddress!, m: 256, rows: base.baseAddress!, n: rows, k: dims,
+                        threads: threads, seconds: seconds),
+                    backend.probeGEMV(
+                        rows: base.baseAddress!, n: rows, k: dims, query: query.baseAddress!,
+                        threads: threads, seconds: seconds)
+                )
             }
         }
         print("sgemm 256×\(rows)×\(dims), \(threads) threads: \(gemm.gigaflops.fixed(1)) GFLOP/s (\((gemm.secondsPerCall * 1e3).fixed(1)) ms per call)")

@@ -41,6 +41,8 @@ struct Embed: AsyncParsableCommand {
         }
         progressLine.finish()
         let seconds = now() - started
-        print("embed: \(result.profiles) profiles, \(result.embedded) embedded, \(result.current) already current, model \(embedder.modelID), \(seconds.fixed(1)) s, \((Double(result.embedded) / max(seconds, 1e-9)).fixed(0)) profiles/s")
+        print(
+            "embed: \(result.profiles) profiles, \(result.embedded) embedded, \(result.current) already current, model \(embedder.modelID), \(seconds.fixed(1)) s, \((Double(result.embedded) / max(seconds, 1e-9)).fixed(0)) profiles/s"
+        )
     }
 }

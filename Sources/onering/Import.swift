@@ -50,7 +50,9 @@ struct Import: AsyncParsableCommand {
         if posts != nil {
             print("posts: \(postRecords.count) lines, \(postCounts.inserted) inserted, \(postCounts.updated) updated, \(postCounts.unchanged) unchanged")
         }
-        print("import: one transaction, committed in \(seconds.fixed(1)) s (\((Double(userRecords.count + postRecords.count) / max(seconds, 1e-9)).fixed(0)) rows/s)")
+        print(
+            "import: one transaction, committed in \(seconds.fixed(1)) s (\((Double(userRecords.count + postRecords.count) / max(seconds, 1e-9)).fixed(0)) rows/s)"
+        )
     }
 
     /// Reads and checks the file at `path` with `reader`, showing progress.

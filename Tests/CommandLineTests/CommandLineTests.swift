@@ -34,13 +34,15 @@ struct CommandLineTests {
         #expect(run.status == 0 && run.output.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(run.output)")
     }
 
-    @Test("bad arguments are named, with a non-zero exit", arguments: [
-        (["import", "--user", "x"], "Unknown option '--user'"),
-        (["db", "status", "--pg-port", "70000"], "--pg-port must be a TCP port"),
-        (["embed", "--dimensions=-5"], "--dimensions must be in 1…16000"),
-        (["import", "--users", "/tmp"], "/tmp is a directory"),
-        (["import", "--users", "/nonexistent/users.jsonl"], "/nonexistent/users.jsonl does not exist"),
-    ])
+    @Test(
+        "bad arguments are named, with a non-zero exit",
+        arguments: [
+            (["import", "--user", "x"], "Unknown option '--user'"),
+            (["db", "status", "--pg-port", "70000"], "--pg-port must be a TCP port"),
+            (["embed", "--dimensions=-5"], "--dimensions must be in 1…16000"),
+            (["import", "--users", "/tmp"], "/tmp is a directory"),
+            (["import", "--users", "/nonexistent/users.jsonl"], "/nonexistent/users.jsonl does not exist"),
+        ])
     func badArguments(arguments: [String], message: String) throws {
         let run = try Self.onering(arguments)
         #expect(run.status != 0)
@@ -59,8 +61,10 @@ struct CommandLineTests {
         try posts.joined(separator: "\n").write(to: directory.appendingPathComponent("posts.jsonl"), atomically: true, encoding: .utf8)
         let schema = "test_cli_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let run = try Self.onering(
-            ["import", "--schema", schema, "--batch-size", "10",
-             "--users", directory.appendingPathComponent("users.jsonl").path, "--posts", directory.appendingPathComponent("posts.jsonl").path],
+            [
+                "import", "--schema", schema, "--batch-size", "10",
+                "--users", directory.appendingPathComponent("users.jsonl").path, "--posts", directory.appendingPathComponent("posts.jsonl").path,
+            ],
             environment: ["DATABASE_URL": try TestDatabase.connectionString()]
         )
         let store = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString(), schema: schema, dimensions: 1536))

@@ -5,14 +5,17 @@ import Testing
 @Suite("Hashing embedder")
 struct HashingEmbedderTests {
     static func document(_ bio: String, _ posts: [String], hashtags: [String] = []) -> ProfileDocument {
-        ProfileDocument(name: "Creator", bio: bio, posts: posts.enumerated().map { index, text in
-            .init(text: text, hashtags: hashtags, publishedAt: Date(timeIntervalSince1970: Double(index) * 3600))
-        })
+        ProfileDocument(
+            name: "Creator", bio: bio,
+            posts: posts.enumerated().map { index, text in
+                .init(text: text, hashtags: hashtags, publishedAt: Date(timeIntervalSince1970: Double(index) * 3600))
+            })
     }
 
     static let ai = document("I build AI agents and write about LLM evals.", ["Shipping an agent needs evals #ai", "Fine-tuning vs RAG for LLM apps"])
     static let ai2 = document("ML engineer: LLM apps, agents, evals.", ["RAG pipelines and agent evals", "Which LLM for agents? #ai"])
-    static let cooking = document("Home cook. Sourdough, braises, weeknight pasta.", ["My sourdough starter schedule #baking", "A 20-minute pasta for weeknights"])
+    static let cooking = document(
+        "Home cook. Sourdough, braises, weeknight pasta.", ["My sourdough starter schedule #baking", "A 20-minute pasta for weeknights"])
 
     static func embed(_ documents: [ProfileDocument], _ configuration: HashingEmbedder.Configuration = .init(dimensions: 256)) async throws -> [[Float]] {
         let embedder = try HashingEmbedder(configuration: configuration)
@@ -60,12 +63,14 @@ struct HashingEmbedderTests {
         #expect(vectors[2] == vectors[3])
     }
 
-    @Test("empty profiles, emoji, control characters and very long bios give unit vectors", arguments: [
-        ProfileDocument(name: "", bio: "", posts: []),
-        ProfileDocument(name: "   ", bio: "\u{0}\u{7}\t\n", posts: []),
-        ProfileDocument(name: "🚀🔥", bio: "café — naïve 東京 ✨", posts: []),
-        ProfileDocument(name: "Long", bio: String(repeating: "sourdough baking bread ", count: 20_000), posts: []),
-    ])
+    @Test(
+        "empty profiles, emoji, control characters and very long bios give unit vectors",
+        arguments: [
+            ProfileDocument(name: "", bio: "", posts: []),
+            ProfileDocument(name: "   ", bio: "\u{0}\u{7}\t\n", posts: []),
+            ProfileDocument(name: "🚀🔥", bio: "café — naïve 東京 ✨", posts: []),
+            ProfileDocument(name: "Long", bio: String(repeating: "sourdough baking bread ", count: 20_000), posts: []),
+        ])
     func awkwardInput(document: ProfileDocument) async throws {
         let vector = try await Self.embed([document])[0]
         #expect(vector.allSatisfy { $0.isFinite })

@@ -22,7 +22,8 @@ struct OpenAIEmbedderTests {
             let vector = (0..<dimensions).map { Double(text.count + $0 % 7) + 1 }
             return "{\"object\":\"embedding\",\"index\":\(index),\"embedding\":[\(vector.map { String($0) }.joined(separator: ","))]}"
         }
-        let body = "{\"object\":\"list\",\"data\":[\(items.joined(separator: ","))],\"model\":\"\(decoded.model)\",\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}"
+        let body =
+            "{\"object\":\"list\",\"data\":[\(items.joined(separator: ","))],\"model\":\"\(decoded.model)\",\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}"
         return .init(status: 200, headers: ["Content-Type": "application/json"], body: Data(body.utf8))
     }
 
@@ -120,12 +121,14 @@ struct OpenAIEmbedderTests {
         #expect(error?.code == .transport)
     }
 
-    @Test("malformed JSON, wrong dimensions and zero vectors are refused", arguments: [
-        (#"{"data": [ {"index": 0, "embedding": [1, 2"#, EmbeddingError.Code.invalidResponse),
-        (#"{"data": [{"index": 0, "embedding": [1, 2, 3]}]}"#, .invalidVector),
-        (#"{"data": [{"index": 0, "embedding": [0, 0, 0, 0, 0, 0, 0, 0]}]}"#, .invalidVector),
-        (#"{"data": [{"index": 3, "embedding": [1, 1, 1, 1, 1, 1, 1, 1]}]}"#, .invalidResponse),
-    ])
+    @Test(
+        "malformed JSON, wrong dimensions and zero vectors are refused",
+        arguments: [
+            (#"{"data": [ {"index": 0, "embedding": [1, 2"#, EmbeddingError.Code.invalidResponse),
+            (#"{"data": [{"index": 0, "embedding": [1, 2, 3]}]}"#, .invalidVector),
+            (#"{"data": [{"index": 0, "embedding": [0, 0, 0, 0, 0, 0, 0, 0]}]}"#, .invalidVector),
+            (#"{"data": [{"index": 3, "embedding": [1, 1, 1, 1, 1, 1, 1, 1]}]}"#, .invalidResponse),
+        ])
     func badResponses(body: String, code: EmbeddingError.Code) async throws {
         let server = try LocalHTTPServer { _, _ in .init(status: 200, body: Data(body.utf8)) }
         defer { server.stop() }
@@ -144,10 +147,11 @@ struct OpenAIEmbedderTests {
         let server = try LocalHTTPServer { request, _ in Self.success(request, dimensions: 8) }
         let port = server.port
         server.stop()
-        let embedder = try OpenAIEmbedder(configuration: .init(
-            baseURL: "http://127.0.0.1:\(port)", apiKey: "k", dimensions: 8, nativeDimensions: 8,
-            maximumRetries: 1, initialBackoff: 0.01
-        ))
+        let embedder = try OpenAIEmbedder(
+            configuration: .init(
+                baseURL: "http://127.0.0.1:\(port)", apiKey: "k", dimensions: 8, nativeDimensions: 8,
+                maximumRetries: 1, initialBackoff: 0.01
+            ))
         let error = await #expect(throws: EmbeddingError.self) { try await embedder.embed(Array(Self.documents.prefix(1))) }
         #expect(error?.code == .transport)
     }

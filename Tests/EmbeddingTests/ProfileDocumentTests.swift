@@ -17,9 +17,11 @@ struct ProfileDocumentTests {
 
     @Test("the text has the name, the bio, then one line per post with its tags")
     func text() {
-        let document = ProfileDocument(name: "Ana", bio: "Builds agents.", posts: [
-            Self.post("Evals first", day: 2, hashtags: ["ai"], topics: ["agents"]), Self.post("Hello", day: 1),
-        ])
+        let document = ProfileDocument(
+            name: "Ana", bio: "Builds agents.",
+            posts: [
+                Self.post("Evals first", day: 2, hashtags: ["ai"], topics: ["agents"]), Self.post("Hello", day: 1),
+            ])
         #expect(document.text == "Ana\nBuilds agents.\nEvals first #ai [agents]\nHello")
     }
 

@@ -43,8 +43,12 @@ struct BruteForceOracle {
             }
             let trueScore = zip(unitRows[hitRow], query).reduce(0) { $0 + $1.0 * $1.1 }
             if abs(Double(hit.score) - trueScore) > 1e-4 { problems.append("creator \(userID): \(hit.id) scored \(hit.score), truly \(trueScore)") }
-            if trueScore < threshold { problems.append("creator \(userID): \(hit.id) (\(trueScore)) is not in the true top \(k) (k-th \(expected.last!.score))") }
-            if abs(trueScore - expected[position].score) > tolerance { problems.append("creator \(userID): position \(position) is \(trueScore), the oracle's \(expected[position].score)") }
+            if trueScore < threshold {
+                problems.append("creator \(userID): \(hit.id) (\(trueScore)) is not in the true top \(k) (k-th \(expected.last!.score))")
+            }
+            if abs(trueScore - expected[position].score) > tolerance {
+                problems.append("creator \(userID): position \(position) is \(trueScore), the oracle's \(expected[position].score)")
+            }
         }
         if Set(found.map(\.id)).count != found.count { problems.append("creator \(userID): a creator appears twice") }
         return problems

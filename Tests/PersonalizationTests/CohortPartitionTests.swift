@@ -1,6 +1,7 @@
-@testable import Personalization
 import Testing
 import VectorMath
+
+@testable import Personalization
 
 @Suite("Cohort-partitioned search")
 struct CohortPartitionTests {

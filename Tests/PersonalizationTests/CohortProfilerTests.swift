@@ -1,7 +1,8 @@
 import Foundation
-@testable import Personalization
 import ProfileStore
 import Testing
+
+@testable import Personalization
 
 @Suite("Cohort descriptions")
 struct CohortProfilerTests {
@@ -34,8 +35,10 @@ struct CohortProfilerTests {
         var id: Int64 = 0
         func add(_ topic: String, daysAgo: Double) {
             id += 1
-            profiler.addPost(PostRecord(id: id, userID: 1, text: "post", topics: [topic], platform: "x",
-                                        publishedAt: asOf.addingTimeInterval(-daysAgo * 86_400), views: 100, likes: 3))
+            profiler.addPost(
+                PostRecord(
+                    id: id, userID: 1, text: "post", topics: [topic], platform: "x",
+                    publishedAt: asOf.addingTimeInterval(-daysAgo * 86_400), views: 100, likes: 3))
         }
         for day in 0..<90 { add("steady", daysAgo: Double(day) + 0.5) }
         for day in 0..<7 { for _ in 0..<4 { add("surge", daysAgo: Double(day) + 0.5) } }
@@ -60,12 +63,18 @@ struct CohortProfilerTests {
             .init(post: PostRecord(id: id, userID: author, text: "", platform: "x", publishedAt: Date()), semantic: relevance, engagement: 1, recency: 1)
         }
         let ranking = ExemplarRanking(lambda: 0.7) { _, _ in 0.2 }
-        let picked = ranking.select([candidate(1, author: 10, relevance: 0.9), candidate(2, author: 10, relevance: 0.85),
-                                     candidate(3, author: 11, relevance: 0.6)], count: 2)
+        let picked = ranking.select(
+            [
+                candidate(1, author: 10, relevance: 0.9), candidate(2, author: 10, relevance: 0.85),
+                candidate(3, author: 11, relevance: 0.6),
+            ], count: 2)
         #expect(picked.map(\.candidate.post.id) == [1, 3])
         #expect(picked[0].diversity == 1 && abs(picked[1].diversity - 0.9) < 1e-12)
         let relevanceOnly = ExemplarRanking(lambda: 1) { _, _ in 0.2 }
-        #expect(relevanceOnly.select([candidate(1, author: 10, relevance: 0.9), candidate(2, author: 10, relevance: 0.85)], count: 2).map(\.candidate.post.id) == [1, 2])
+        #expect(
+            relevanceOnly.select([candidate(1, author: 10, relevance: 0.9), candidate(2, author: 10, relevance: 0.85)], count: 2).map(\.candidate.post.id) == [
+                1, 2,
+            ])
     }
 
     @Test("style hints: length, hashtags, emoji and threads")

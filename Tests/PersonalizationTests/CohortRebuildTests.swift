@@ -1,8 +1,9 @@
 import Foundation
-@testable import Personalization
 import ProfileStore
 import Testing
 import VectorMath
+
+@testable import Personalization
 
 @Suite("Cohort rebuild, against the database")
 struct CohortRebuildTests {
@@ -56,10 +57,11 @@ struct CohortRebuildTests {
 
             // Five creators get another creator's embedding.
             let donor = try #require(engine.embedding(of: 1))
-            try await fixture.store.writeEmbeddings(EmbeddingRows(
-                userIDs: [2, 3, 4, 5, 6], vectors: Matrix(columns: EngineFixture.dimensions, values: Array((0..<5).map { _ in donor }.joined())),
-                model: "test", contentHashes: Array(repeating: [0], count: 5)
-            ))
+            try await fixture.store.writeEmbeddings(
+                EmbeddingRows(
+                    userIDs: [2, 3, 4, 5, 6], vectors: Matrix(columns: EngineFixture.dimensions, values: Array((0..<5).map { _ in donor }.joined())),
+                    model: "test", contentHashes: Array(repeating: [0], count: 5)
+                ))
             // Warm-started from the active run (the default).
             let second = try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(6))).run()
             #expect(second.warmStarted)

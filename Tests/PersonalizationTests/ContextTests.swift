@@ -1,8 +1,9 @@
 import Foundation
-@testable import Personalization
 import ProfileStore
-import VectorMath
 import Testing
+import VectorMath
+
+@testable import Personalization
 
 @Suite("Personalization context, against the database")
 struct ContextTests {
@@ -110,13 +111,16 @@ struct ContextTests {
     @Test("unknown creators, creators without posts and bad options")
     func edges() async throws {
         try await EngineFixture.with(creators: 30) { fixture in
-            _ = try await fixture.store.importUsers([Numbered(line: 1, record: UserRecord(id: 500, handle: "quiet500", name: "Quiet One", bio: "Just reading"))])
+            _ = try await fixture.store.importUsers([Numbered(line: 1, record: UserRecord(id: 500, handle: "quiet500", name: "Quiet One", bio: "Just reading"))]
+            )
             let engine = try await fixture.engine()
             await #expect { try await engine.context(for: 12_345) } throws: { ($0 as? PersonalizationError)?.code == .unknownUser }
             let quiet = try await engine.context(for: 500)
             #expect(quiet.embedding.refreshed && quiet.style.posts == 0 && quiet.cohort == nil)
             #expect(quiet.similarCreators.count == 10)
-            await #expect { try await engine.context(for: 1, options: .init(similarCreators: 0)) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            await #expect { try await engine.context(for: 1, options: .init(similarCreators: 0)) } throws: {
+                ($0 as? PersonalizationError)?.code == .invalidInput
+            }
             await #expect { try await engine.context(for: 1, options: .init(tokenBudget: 10)) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
         }
     }

@@ -1,8 +1,9 @@
 import Logging
-@testable import Personalization
 import ProfileStore
 import Testing
 import VectorMath
+
+@testable import Personalization
 
 @Suite("The engine's exact search paths agree")
 struct EngineSearchPathsTests {
@@ -11,10 +12,12 @@ struct EngineSearchPathsTests {
         try await EngineFixture.with(creators: 400) { fixture in
             _ = try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(5))).run()
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            let partition = try await PersonalizationEngine.start(store: fixture.store, embedder: fixture.embedder,
-                                                                  configuration: .init(maximumSearchBatch: 1, int8Scoring: false), logger: logger)
-            let int8 = try await PersonalizationEngine.start(store: fixture.store, embedder: fixture.embedder,
-                                                             configuration: .init(int8Scoring: true), logger: logger)
+            let partition = try await PersonalizationEngine.start(
+                store: fixture.store, embedder: fixture.embedder,
+                configuration: .init(maximumSearchBatch: 1, int8Scoring: false), logger: logger)
+            let int8 = try await PersonalizationEngine.start(
+                store: fixture.store, embedder: fixture.embedder,
+                configuration: .init(int8Scoring: true), logger: logger)
             #expect(partition.status.cohortRunID != nil)
             let users = fixture.creators.prefix(40).map(\.user.id)
             let batched = try await withThrowingTaskGroup(of: (Int64, [Neighbor]).self) { group in

@@ -1,11 +1,12 @@
 import Embedding
 import Foundation
 import Logging
-@testable import Personalization
 import ProfileStore
 import Testing
 import VectorMath
 import _TestSupport
+
+@testable import Personalization
 
 @Suite("Personalization engine, against the database")
 struct PersonalizationEngineTests {
@@ -36,9 +37,10 @@ struct PersonalizationEngineTests {
             let engine = try await fixture.engine()
             // Another process writes creator 5's embedding as a copy of creator 9's, and deletes creator 7's.
             let nine = try #require(engine.embedding(of: 9))
-            try await fixture.store.writeEmbeddings(EmbeddingRows(
-                userIDs: [5], vectors: Matrix(columns: EngineFixture.dimensions, values: nine), model: "test", contentHashes: [[1]]
-            ))
+            try await fixture.store.writeEmbeddings(
+                EmbeddingRows(
+                    userIDs: [5], vectors: Matrix(columns: EngineFixture.dimensions, values: nine), model: "test", contentHashes: [[1]]
+                ))
             try await fixture.store.deleteEmbeddings(userIDs: [7])
             #expect(engine.contains(7))
             let report = try await engine.synchronize()
@@ -76,11 +78,13 @@ struct PersonalizationEngineTests {
         try await EngineFixture.with(creators: 50) { fixture in
             // The engine's own store, tagged so that only its connections are cut.
             let tag = "engine_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            let store = try await ProfileStore.connect(.init(
-                connectionString: try TestDatabase.connectionString() + " application_name=\(tag)",
-                schema: fixture.store.configuration.schema, dimensions: EngineFixture.dimensions
-            ))
-            let engine = try await PersonalizationEngine.start(store: store, embedder: fixture.embedder, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let store = try await ProfileStore.connect(
+                .init(
+                    connectionString: try TestDatabase.connectionString() + " application_name=\(tag)",
+                    schema: fixture.store.configuration.schema, dimensions: EngineFixture.dimensions
+                ))
+            let engine = try await PersonalizationEngine.start(
+                store: store, embedder: fixture.embedder, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             let cut = try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
                 try connection.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", [.text(tag)]).int64(0, 0)
             }
@@ -101,15 +105,17 @@ struct PersonalizationEngineTests {
             let before = try #require(engine.embedding(of: 4))
             var nan = [Float](repeating: 0.1, count: EngineFixture.dimensions)
             nan[3] = .nan
-            let report = engine.apply(EmbeddingChanges(
-                userIDs: [4, 5], vectors: Matrix(columns: EngineFixture.dimensions, values: nan + [Float](repeating: 0, count: EngineFixture.dimensions)),
-                deletedUserIDs: [], watermark: .beginning
-            ))
+            let report = engine.apply(
+                EmbeddingChanges(
+                    userIDs: [4, 5], vectors: Matrix(columns: EngineFixture.dimensions, values: nan + [Float](repeating: 0, count: EngineFixture.dimensions)),
+                    deletedUserIDs: [], watermark: .beginning
+                ))
             #expect(report.rejected == 2 && report.upserted == 0)
             #expect(engine.embedding(of: 4) == before)
-            let wrongWidth = engine.apply(EmbeddingChanges(
-                userIDs: [6], vectors: Matrix(columns: 3, values: [1, 2, 3]), deletedUserIDs: [], watermark: .beginning
-            ))
+            let wrongWidth = engine.apply(
+                EmbeddingChanges(
+                    userIDs: [6], vectors: Matrix(columns: 3, values: [1, 2, 3]), deletedUserIDs: [], watermark: .beginning
+                ))
             #expect(wrongWidth.rejected == 1)
             #expect(engine.status.creators == 30 && engine.status.rejectedRows == 3)
             #expect(try engine.similarCreators(toUser: 4, k: 3).count == 3)
@@ -145,7 +151,9 @@ struct PersonalizationEngineTests {
         try await EngineFixture.with(creators: 12) { fixture in
             let engine = try await fixture.engine()
             #expect { try engine.similarCreators(toUser: 1, k: k) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
-            #expect { try engine.similarCreators(toUser: 1, k: 3, mode: .partitioned(nprobe: 0)) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            #expect { try engine.similarCreators(toUser: 1, k: 3, mode: .partitioned(nprobe: 0)) } throws: {
+                ($0 as? PersonalizationError)?.code == .invalidInput
+            }
             #expect { try engine.similarCreators(toUser: 12_345, k: 3) } throws: { ($0 as? PersonalizationError)?.code == .unknownUser }
             #expect { try engine.similarCreators(toUser: 1, k: 3, cohort: 0) } throws: { ($0 as? PersonalizationError)?.code == .notReady }
         }

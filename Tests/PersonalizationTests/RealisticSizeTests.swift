@@ -1,12 +1,13 @@
 import Embedding
 import Foundation
 import Logging
-@testable import Personalization
 import ProfileStore
 import SampleData
 import Testing
 import VectorMath
 import _TestSupport
+
+@testable import Personalization
 
 /// The engine at the size it serves: 1536 dimensions and 10,000 creators with their posts,
 /// where the small fixtures could not show a watermark that never moves, a run switch that
@@ -27,8 +28,10 @@ struct RealisticSizeTests {
             for start in stride(from: 0, to: creators, by: 2_500) {
                 let end = min(start + 2_500, creators)
                 let slice = Matrix(columns: dimensions, values: Array(vectors.withUnsafeBufferPointer { $0[start * dimensions..<end * dimensions] }))
-                try await store.writeEmbeddings(EmbeddingRows(userIDs: (start..<end).map { Int64($0 + 1) }, vectors: slice, model: "synthetic",
-                                                              contentHashes: Array(repeating: [0], count: end - start)))
+                try await store.writeEmbeddings(
+                    EmbeddingRows(
+                        userIDs: (start..<end).map { Int64($0 + 1) }, vectors: slice, model: "synthetic",
+                        contentHashes: Array(repeating: [0], count: end - start)))
             }
             let engine = try await PersonalizationEngine.start(
                 store: store, embedder: try HashingEmbedder(configuration: .init(dimensions: dimensions)),
@@ -38,7 +41,9 @@ struct RealisticSizeTests {
         }
     }
 
-    @Test("after every embedding is rewritten, one sync applies them all and the next applies nothing; a run switch loses no write made during it; a context at the caps is whole")
+    @Test(
+        "after every embedding is rewritten, one sync applies them all and the next applies nothing; a run switch loses no write made during it; a context at the caps is whole"
+    )
     func atSize() async throws {
         try await Self.withStore { store, engine in
             #expect(engine.status.creators == Self.creators)
@@ -47,9 +52,12 @@ struct RealisticSizeTests {
             let stored = try await store.embeddings()
             for start in stride(from: 0, to: stored.userIDs.count, by: 2_500) {
                 let end = min(start + 2_500, stored.userIDs.count)
-                let slice = Matrix(columns: Self.dimensions, values: Array(stored.vectors.withUnsafeBufferPointer { $0[start * Self.dimensions..<end * Self.dimensions] }))
-                try await store.writeEmbeddings(EmbeddingRows(userIDs: Array(stored.userIDs[start..<end]), vectors: slice, model: "synthetic",
-                                                              contentHashes: Array(repeating: [1], count: end - start)))
+                let slice = Matrix(
+                    columns: Self.dimensions, values: Array(stored.vectors.withUnsafeBufferPointer { $0[start * Self.dimensions..<end * Self.dimensions] }))
+                try await store.writeEmbeddings(
+                    EmbeddingRows(
+                        userIDs: Array(stored.userIDs[start..<end]), vectors: slice, model: "synthetic",
+                        contentHashes: Array(repeating: [1], count: end - start)))
             }
             let catchUp = try await engine.synchronize()
             #expect(catchUp.upserted >= Self.creators && catchUp.rejected == 0)
@@ -65,7 +73,8 @@ struct RealisticSizeTests {
             let fresh = unique.map { _ in (0..<Self.dimensions).map { _ in Float.random(in: -1...1, using: &system) } }
             let switching = Task.detached { engine.switchRun(to: run) }
             for (userID, vector) in zip(unique, fresh) {
-                engine.apply(EmbeddingChanges(userIDs: [userID], vectors: Matrix(columns: Self.dimensions, values: vector), deletedUserIDs: [], watermark: .beginning))
+                engine.apply(
+                    EmbeddingChanges(userIDs: [userID], vectors: Matrix(columns: Self.dimensions, values: vector), deletedUserIDs: [], watermark: .beginning))
             }
             await switching.value
             #expect(engine.status.cohortRunID == run.record.id)
@@ -76,9 +85,12 @@ struct RealisticSizeTests {
             }
 
             // Item: a context at every cap is answered whole, within its budget.
-            let context = try await engine.context(for: 17, options: .init(similarCreators: PersonalizationEngine.ContextOptions.maximumSimilarCreators,
-                                                                           exemplars: PersonalizationEngine.ContextOptions.maximumExemplars,
-                                                                           tokenBudget: PersonalizationEngine.ContextOptions.maximumTokenBudget))
+            let context = try await engine.context(
+                for: 17,
+                options: .init(
+                    similarCreators: PersonalizationEngine.ContextOptions.maximumSimilarCreators,
+                    exemplars: PersonalizationEngine.ContextOptions.maximumExemplars,
+                    tokenBudget: PersonalizationEngine.ContextOptions.maximumTokenBudget))
             #expect(context.similarCreators.count + (context.budget.dropped["similarCreators"] ?? 0) == 100)
             #expect(context.exemplars.count == PersonalizationEngine.ContextOptions.maximumExemplars)
             #expect(context.budget.estimatedTokens <= PersonalizationEngine.ContextOptions.maximumTokenBudget)

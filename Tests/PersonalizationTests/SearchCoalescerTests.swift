@@ -1,8 +1,9 @@
 import Foundation
-@testable import Personalization
 import Synchronization
 import Testing
 import VectorMath
+
+@testable import Personalization
 
 @Suite("Search coalescing")
 struct SearchCoalescerTests {
@@ -11,7 +12,10 @@ struct SearchCoalescerTests {
         let sizes = Mutex<[Int]>([])
         let firstBatchMayFinish = DispatchSemaphore(value: 0)
         let coalescer = SearchCoalescer(maximumBatch: 8) { batch in
-            let isFirst = sizes.withLock { $0.append(batch.count); return $0.count == 1 }
+            let isFirst = sizes.withLock {
+                $0.append(batch.count)
+                return $0.count == 1
+            }
             if isFirst { firstBatchMayFinish.wait() }
             return batch.map { .success([Neighbor(id: Int64($0.k), score: 1)]) }
         }

@@ -40,14 +40,16 @@ struct ConnectionPoolTests {
                     }
                 }
             }
-            let count = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM users").int64(0, 0) }
+            let count = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query("SELECT count(*) FROM users").int64(0, 0)
+            }
             #expect(count == 0)
         }
     }
 
     @Test("a statement error reports the server's SQLSTATE")
     func sqlState() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let error = await #expect(throws: ProfileStoreError.self) {
                 try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT * FROM no_such_table").rowCount }
             }
@@ -89,8 +91,10 @@ struct ConnectionPoolTests {
 
     /// A pool of one connection to the test database.
     static func pool(checkoutTimeout: Duration = .seconds(10), statementTimeout: Duration = .seconds(120)) throws -> ConnectionPool {
-        ConnectionPool(configuration: .init(connectionString: try TestDatabase.connectionString(), maximumConnections: 1,
-                                            checkoutTimeout: checkoutTimeout, statementTimeout: statementTimeout))
+        ConnectionPool(
+            configuration: .init(
+                connectionString: try TestDatabase.connectionString(), maximumConnections: 1,
+                checkoutTimeout: checkoutTimeout, statementTimeout: statementTimeout))
     }
 
     /// Holds the pool's only connection until `release` is signalled; returns once it holds it.
@@ -143,7 +147,8 @@ struct ConnectionPoolTests {
     @Test("a failed connect gives its slot back")
     func failedConnect() async throws {
         // Port 1 on loopback: refused at once.
-        let pool = ConnectionPool(configuration: .init(connectionString: "host=127.0.0.1 port=1 user=x dbname=x", maximumConnections: 1, checkoutTimeout: .seconds(2)))
+        let pool = ConnectionPool(
+            configuration: .init(connectionString: "host=127.0.0.1 port=1 user=x dbname=x", maximumConnections: 1, checkoutTimeout: .seconds(2)))
         for _ in 0..<3 {
             let error = await #expect(throws: ProfileStoreError.self) {
                 try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT 1").rowCount }
@@ -162,7 +167,9 @@ struct ConnectionPoolTests {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         #expect(bound == 0 && listen(listener, 4) == 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
@@ -208,7 +215,9 @@ struct ConnectionPoolTests {
     func logging() async throws {
         let handler = CapturingLogHandler()
         let tag = "logged_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let pool = ConnectionPool(configuration: .init(connectionString: try TestDatabase.connectionString() + " application_name=\(tag)", maximumConnections: 1), logger: handler.logger)
+        let pool = ConnectionPool(
+            configuration: .init(connectionString: try TestDatabase.connectionString() + " application_name=\(tag)", maximumConnections: 1),
+            logger: handler.logger)
         try await pool.withConnection { connection throws(ProfileStoreError) in
             try connection.execute("DO $$ BEGIN RAISE WARNING 'careful: %', 42; END $$")
         }

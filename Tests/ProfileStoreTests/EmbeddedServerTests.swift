@@ -40,7 +40,8 @@ struct EmbeddedServerTests {
         #expect(down?.code == .connectionFailed || down?.code == .connectionLost)
 
         try await server.start()
-        let users = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM users").int64(0, 0) }
+        let users = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM users").int64(0, 0)
+        }
         #expect(users == 1, "the pool reconnects by itself and committed rows survive the restart")
 
         #expect(try server.stop())
@@ -64,10 +65,11 @@ struct EmbeddedServerTests {
         try "keep me".write(toFile: project + "/src/main.swift", atomically: true, encoding: .utf8)
         let before = try FileManager.default.attributesOfItem(atPath: project + "/src/main.swift")
 
-        let server = EmbeddedServer(configuration: .init(
-            dataDirectory: project, port: 55_000 + Int.random(in: 0..<5_000),
-            binDirectory: ProcessInfo.processInfo.environment["ONERING_PG_BIN"]
-        ))
+        let server = EmbeddedServer(
+            configuration: .init(
+                dataDirectory: project, port: 55_000 + Int.random(in: 0..<5_000),
+                binDirectory: ProcessInfo.processInfo.environment["ONERING_PG_BIN"]
+            ))
         let error = #expect(throws: ProfileStoreError.self) { try server.start() }
         #expect(error?.message.contains("not empty") == true)
         let after = try FileManager.default.attributesOfItem(atPath: project + "/src/main.swift")

@@ -1,8 +1,9 @@
-@testable import ProfileStore
 import Synchronization
 import Testing
-import _TestSupport
 import VectorMath
+import _TestSupport
+
+@testable import ProfileStore
 
 @Suite("Embeddings: write, bulk read, change feed")
 struct EmbeddingStoreTests {
@@ -132,8 +133,10 @@ struct EmbeddingStoreTests {
             let wrongDimension = EmbeddingRows(
                 userIDs: [1], vectors: SyntheticVectors(dims: 7, seed: 1).generate(count: 1), model: "m", contentHashes: [[1]]
             )
-            for (rows, code) in [(zero, ProfileStoreError.Code.invalidInput), (nan, .invalidInput), (repeated, .invalidInput),
-                                 (unknownUser, .invalidInput), (wrongDimension, .dimensionMismatch)] {
+            for (rows, code) in [
+                (zero, ProfileStoreError.Code.invalidInput), (nan, .invalidInput), (repeated, .invalidInput),
+                (unknownUser, .invalidInput), (wrongDimension, .dimensionMismatch),
+            ] {
                 let error = await #expect(throws: ProfileStoreError.self) { try await store.writeEmbeddings(rows) }
                 #expect(error?.code == code, "\(error?.message ?? "")")
             }
@@ -158,17 +161,19 @@ struct EmbeddingStoreTests {
     @Test("a user a concurrent writer inserted first is written by the retry, not lost")
     func concurrentInsertRetry() async throws {
         try await Self.withUsers(5) { store in
-            let other = try await ProfileStore.connect(.init(
-                connectionString: store.configuration.connectionString, schema: store.configuration.schema, dimensions: Self.dimensions
-            ))
+            let other = try await ProfileStore.connect(
+                .init(
+                    connectionString: store.configuration.connectionString, schema: store.configuration.schema, dimensions: Self.dimensions
+                ))
             let theirs = Self.rows([3], seed: 7), ours = Self.rows([3], seed: 8)
             // The other writer inserts user 3's embedding and holds its transaction open.
             let inserted = Atomic<Bool>(false)
             let holder = Task {
                 try await other.pool.withConnection { connection throws(ProfileStoreError) in
                     try connection.transaction { () throws(ProfileStoreError) in
-                        try connection.query("INSERT INTO profile_embeddings (user_id, embedding, model, content_hash) VALUES (3, $1::vector, 'theirs', '\\x00')",
-                                             [.vector(theirs.vectors.row(0))])
+                        try connection.query(
+                            "INSERT INTO profile_embeddings (user_id, embedding, model, content_hash) VALUES (3, $1::vector, 'theirs', '\\x00')",
+                            [.vector(theirs.vectors.row(0))])
                         inserted.store(true, ordering: .releasing)
                         _ = try connection.query("SELECT pg_sleep(0.3)")
                     }
@@ -198,7 +203,9 @@ struct EmbeddingStoreTests {
                 }
             }
             #expect(error?.message == "the source broke off")
-            let count = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM users").int64(0, 0) }
+            let count = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query("SELECT count(*) FROM users").int64(0, 0)
+            }
             #expect(count == 0)
         }
     }

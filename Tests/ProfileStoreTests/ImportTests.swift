@@ -18,7 +18,7 @@ struct ImportTests {
 
     @Test("importing the same files twice changes nothing the second time")
     func idempotent() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let users = try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl")
             let posts = try JSONLines.posts(Data(Self.postsFile.utf8), source: "posts.jsonl")
             #expect(users.map(\.line) == [1, 2, 4])
@@ -39,23 +39,27 @@ struct ImportTests {
 
     @Test("a post of an unknown user fails its whole batch, naming the line")
     func unknownUser() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             _ = try await store.importUsers(try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl"))
-            let posts = try JSONLines.posts(Data((Self.postsFile + "\n" + """
-                {"id": 12, "user_id": 99, "text": "orphan", "platform": "x", "published_at": "2026-09-03T00:00:00Z"}
-                """).utf8), source: "posts.jsonl")
+            let posts = try JSONLines.posts(
+                Data(
+                    (Self.postsFile + "\n" + """
+                        {"id": 12, "user_id": 99, "text": "orphan", "platform": "x", "published_at": "2026-09-03T00:00:00Z"}
+                        """).utf8), source: "posts.jsonl")
             let error = await #expect(throws: ProfileStoreError.self) { try await store.importPosts(posts, source: "posts.jsonl") }
             #expect(error?.code == .invalidInput)
             #expect(error?.message.contains("posts.jsonl line 3") == true)
             #expect(error?.message.contains("99") == true)
-            let stored = try await store.pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT count(*) FROM posts").int64(0, 0) }
+            let stored = try await store.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query("SELECT count(*) FROM posts").int64(0, 0)
+            }
             #expect(stored == 0, "nothing of the failed batch is written")
         }
     }
 
     @Test("a handle taken by another stored user is refused")
     func handleTaken() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             _ = try await store.importUsers(try JSONLines.users(Data(Self.usersFile.utf8), source: "users.jsonl"))
             let thief = [Numbered(line: 1, record: UserRecord(id: 7, handle: "ana", name: "Other Ana"))]
             let error = await #expect(throws: ProfileStoreError.self) { try await store.importUsers(thief) }
@@ -63,17 +67,19 @@ struct ImportTests {
         }
     }
 
-    @Test("malformed lines are reported with file, line and field", arguments: [
-        ("{\"id\": 1, \"handle\": \"a\"}", "line 1: field \"name\" is missing"),
-        ("{\"id\": \"x\", \"handle\": \"a\", \"name\": \"A\"}", "line 1: field \"id\""),
-        ("{\"id\": -4, \"handle\": \"a\", \"name\": \"A\"}", "line 1: field \"id\" must be positive"),
-        ("{\"id\": 1, \"handle\": \"a b\", \"name\": \"A\"}", "field \"handle\" may hold only letters, digits, _ and . (found U+20)"),
-        ("{\"id\": 1, \"handle\": \"a\", \"name\": \"   \"}", "field \"name\" must not be empty"),
-        ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\", \"bio\": \"\\u0000\"}", "field \"bio\" contains a NUL"),
-        ("not json", "line 1: is not valid JSON"),
-        ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\"}\n{\"id\": 1, \"handle\": \"b\", \"name\": \"B\"}", "line 2: field \"id\" repeats line 1"),
-        ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\"}\n{\"id\": 2, \"handle\": \"a\", \"name\": \"B\"}", "line 2: field \"handle\" repeats line 1"),
-    ])
+    @Test(
+        "malformed lines are reported with file, line and field",
+        arguments: [
+            ("{\"id\": 1, \"handle\": \"a\"}", "line 1: field \"name\" is missing"),
+            ("{\"id\": \"x\", \"handle\": \"a\", \"name\": \"A\"}", "line 1: field \"id\""),
+            ("{\"id\": -4, \"handle\": \"a\", \"name\": \"A\"}", "line 1: field \"id\" must be positive"),
+            ("{\"id\": 1, \"handle\": \"a b\", \"name\": \"A\"}", "field \"handle\" may hold only letters, digits, _ and . (found U+20)"),
+            ("{\"id\": 1, \"handle\": \"a\", \"name\": \"   \"}", "field \"name\" must not be empty"),
+            ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\", \"bio\": \"\\u0000\"}", "field \"bio\" contains a NUL"),
+            ("not json", "line 1: is not valid JSON"),
+            ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\"}\n{\"id\": 1, \"handle\": \"b\", \"name\": \"B\"}", "line 2: field \"id\" repeats line 1"),
+            ("{\"id\": 1, \"handle\": \"a\", \"name\": \"A\"}\n{\"id\": 2, \"handle\": \"a\", \"name\": \"B\"}", "line 2: field \"handle\" repeats line 1"),
+        ])
     func malformedUsers(line: String, expected: String) {
         let error = #expect(throws: ProfileStoreError.self) { try JSONLines.users(Data(line.utf8), source: "u.jsonl") }
         #expect(error?.message.contains(expected) == true, "\(error?.message ?? "no error")")
@@ -99,9 +105,11 @@ struct ImportTests {
 
     @Test("a whole-file import is all or nothing: an unknown user on the last line leaves no user and no post")
     func allOrNothing() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let users = (1...30).map { Numbered(line: $0, record: UserRecord(id: Int64($0), handle: "user\($0)", name: "User \($0)")) }
-            var posts = (1...95).map { Numbered(line: $0, record: PostRecord(id: Int64($0), userID: Int64($0 % 30 + 1), text: "post \($0)", platform: "x", publishedAt: Date())) }
+            var posts = (1...95).map {
+                Numbered(line: $0, record: PostRecord(id: Int64($0), userID: Int64($0 % 30 + 1), text: "post \($0)", platform: "x", publishedAt: Date()))
+            }
             posts.append(Numbered(line: 96, record: PostRecord(id: 96, userID: 999, text: "orphan", platform: "x", publishedAt: Date())))
             let error = await #expect(throws: ProfileStoreError.self) {
                 try await store.importProfiles(users: users, usersSource: "users.jsonl", posts: posts, postsSource: "posts.jsonl", batchSize: 10)
@@ -120,20 +128,23 @@ struct ImportTests {
             #expect(try await Self.count(store, "posts") == 0)
 
             // Without the conflicts it all lands, posts naming users of the same import.
-            let counts = try await store.importProfiles(users: Array(users.prefix(24)) + Array(users.suffix(5)), posts: Array(posts.dropLast()).filter { $0.record.userID != 25 }, batchSize: 10)
+            let counts = try await store.importProfiles(
+                users: Array(users.prefix(24)) + Array(users.suffix(5)), posts: Array(posts.dropLast()).filter { $0.record.userID != 25 }, batchSize: 10)
             #expect(counts.users.inserted == 29 && counts.posts.inserted == 92)
         }
     }
 
-    @Test("malformed lines are named in words a person knows", arguments: [
-        (#"{"id": 99999.5, "handle": "a", "name": "A"}"#, "field \"id\" should be an integer"),
-        (#"{"id": 9223372036854775808, "handle": "a", "name": "A"}"#, "field \"id\" should be an integer"),
-        (#"[1, 2]"#, "is a list, not a JSON object"),
-        (#"{"id": "7", "handle": "a", "name": "A"}"#, "field \"id\" should be an integer, not a string"),
-        (#"{"id": 7, "handle": ["x"], "name": "A"}"#, "field \"handle\" should be a string, not a list"),
-        (#"{"id": 7, "handle": "a", "name": "\ud800"}"#, "is not valid JSON"),
-        (#"{"id": 7, "handle": "a"}"#, "field \"name\" is missing"),
-    ])
+    @Test(
+        "malformed lines are named in words a person knows",
+        arguments: [
+            (#"{"id": 99999.5, "handle": "a", "name": "A"}"#, "field \"id\" should be an integer"),
+            (#"{"id": 9223372036854775808, "handle": "a", "name": "A"}"#, "field \"id\" should be an integer"),
+            (#"[1, 2]"#, "is a list, not a JSON object"),
+            (#"{"id": "7", "handle": "a", "name": "A"}"#, "field \"id\" should be an integer, not a string"),
+            (#"{"id": 7, "handle": ["x"], "name": "A"}"#, "field \"handle\" should be a string, not a list"),
+            (#"{"id": 7, "handle": "a", "name": "\ud800"}"#, "is not valid JSON"),
+            (#"{"id": 7, "handle": "a"}"#, "field \"name\" is missing"),
+        ])
     func messages(line: String, expected: String) throws {
         let error = #expect(throws: ProfileStoreError.self) { try JSONLines.users(Data(line.utf8), source: "u.jsonl") }
         #expect(error?.message.hasPrefix("u.jsonl line 1: \(expected)") == true, "\(error?.message ?? "")")

@@ -10,9 +10,14 @@ struct MigrationTests {
             #expect(try await store.schemaVersion() == Migration.all.last!.version)
             #expect(try await store.migrate().isEmpty)
             let tables = try await store.pool.withConnection { connection throws(ProfileStoreError) in
-                let rows = try connection.query("""
+                let rows = try connection.query(
+                    """
                     SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)
-                    """, [.text(store.configuration.schema), .textArray(["users", "posts", "profile_embeddings", "cohort_runs", "cohorts", "cohort_members", "jobs"])])
+                    """,
+                    [
+                        .text(store.configuration.schema),
+                        .textArray(["users", "posts", "profile_embeddings", "cohort_runs", "cohorts", "cohort_members", "jobs"]),
+                    ])
                 return try rows.int64(0, 0)
             }
             #expect(tables == 7)
@@ -23,7 +28,8 @@ struct MigrationTests {
     func vectorColumn() async throws {
         try await TestDatabase.withStore(dimensions: 16) { store in
             let (storage, type) = try await store.pool.withConnection { connection throws(ProfileStoreError) in
-                let rows = try connection.query("""
+                let rows = try connection.query(
+                    """
                     SELECT attstorage::text, format_type(atttypid, atttypmod) FROM pg_attribute
                     WHERE attrelid = 'profile_embeddings'::regclass AND attname = 'embedding'
                     """)
@@ -46,7 +52,7 @@ struct MigrationTests {
 
     @Test("migrations from several connections at once apply once")
     func concurrentMigrations() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             var fresh = store.configuration
             fresh.schema = store.configuration.schema + "_b"
             let first = try await ProfileStore.connect(fresh)

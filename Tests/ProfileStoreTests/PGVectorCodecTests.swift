@@ -1,7 +1,8 @@
 import Foundation
-@testable import ProfileStore
 import Testing
 import _TestSupport
+
+@testable import ProfileStore
 
 @Suite("pgvector binary codec, against the server")
 struct PGVectorCodecTests {
@@ -13,7 +14,7 @@ struct PGVectorCodecTests {
 
     @Test("vector round-trips through the server with the exact bits")
     func vectorRoundTrip() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let values = Self.awkward
             let back = try await store.pool.withConnection { connection throws(ProfileStoreError) in
                 try connection.query("SELECT $1::vector", [.vector(values)]).vector(0, 0)
@@ -24,7 +25,7 @@ struct PGVectorCodecTests {
 
     @Test("the server reads our binary vector as the same value as its text form")
     func binaryMatchesText() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let values: [Float] = [0.5, -2.25, 1e-3, 42]
             let equal = try await store.pool.withConnection { connection throws(ProfileStoreError) in
                 try connection.query("SELECT $1::vector = '[0.5,-2.25,0.001,42]'::vector", [.vector(values)]).bool(0, 0)
@@ -35,7 +36,7 @@ struct PGVectorCodecTests {
 
     @Test("the server rejects a vector with NaN")
     func rejectsNaN() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             await #expect(throws: ProfileStoreError.self) {
                 try await store.pool.withConnection { connection throws(ProfileStoreError) in
                     try connection.query("SELECT $1::vector", [.vector([1, .nan])]).rowCount
@@ -46,12 +47,15 @@ struct PGVectorCodecTests {
 
     @Test("other binary types round-trip: text[], int8[], timestamptz, bytea, xid8, empty text, NULL")
     func otherTypes() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let date = Date(timeIntervalSince1970: 1_788_000_000.123456)
             let row = try await store.pool.withConnection { connection throws(ProfileStoreError) in
                 let result = try connection.query(
                     "SELECT $1::text[], cardinality($2::int8[]), $3::timestamptz, $4::bytea, $5::xid8, $6::text, $7::text = '', $8::int8 IS NULL",
-                    [.textArray(["a", "", "émoji 🚀"]), .int64Array([1, 2, 3]), .timestamp(date), .bytea([0, 255, 7]), .xid8(1 << 40), .text("ü"), .text(""), .null]
+                    [
+                        .textArray(["a", "", "émoji 🚀"]), .int64Array([1, 2, 3]), .timestamp(date), .bytea([0, 255, 7]), .xid8(1 << 40), .text("ü"), .text(""),
+                        .null,
+                    ]
                 )
                 return (
                     try result.stringArray(0, 0), try result.int64(0, 1), try result.date(0, 2),
@@ -71,7 +75,7 @@ struct PGVectorCodecTests {
 
     @Test("a vector longer than pgvector's limit is refused before it is sent")
     func tooLong() async throws {
-        try await TestDatabase.withStore() { store in
+        try await TestDatabase.withStore { store in
             let error = await #expect(throws: ProfileStoreError.self) {
                 try await store.pool.withConnection { connection throws(ProfileStoreError) in
                     try connection.query("SELECT $1::vector", [.vector([Float](repeating: 0.5, count: 40_000))]).rowCount

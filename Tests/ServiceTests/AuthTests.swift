@@ -40,9 +40,14 @@ struct AuthTests {
                 let forbidden: [(String, HTTPRequest.Method, String, String, String?)] = [
                     ("another creator's context", .get, "/v1/users/\(other)/context", try await fixture.token(user), nil),
                     ("another creator's profile", .put, "/v1/users/\(other)/profile", try await fixture.token(user), #"{"handle": "hijacked", "name": "x"}"#),
-                    ("another creator's posts", .post, "/v1/users/\(other)/posts", try await fixture.token(user),
-                     #"{"posts": [{"id": 5, "text": "hi", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#),
-                    ("a generation for another creator", .post, "/v1/generate/content", try await fixture.token(user), #"{"user_id": \#(other), "platform": "x"}"#),
+                    (
+                        "another creator's posts", .post, "/v1/users/\(other)/posts", try await fixture.token(user),
+                        #"{"posts": [{"id": 5, "text": "hi", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#
+                    ),
+                    (
+                        "a generation for another creator", .post, "/v1/generate/content", try await fixture.token(user),
+                        #"{"user_id": \#(other), "platform": "x"}"#
+                    ),
                     ("a rebuild without the admin role", .post, "/v1/cohorts/rebuild", try await fixture.token(user), nil),
                     ("jobs without the admin role", .get, "/v1/jobs", try await fixture.token(user), nil),
                     ("a token that maps to no creator", .get, context, try await fixture.token(user, overrides: ["onering_user_id": .other]), nil),
@@ -62,8 +67,11 @@ struct AuthTests {
                 #expect(try await client.send(.get, context, token: try await fixture.token(user)).status == .ok)
                 #expect(try await client.send(.get, "/v1/users/\(other)/context", token: try await fixture.token(user, admin: true)).status == .ok)
                 #expect(try await client.send(.get, context, token: fixture.readerKey.secret).status == .ok)
-                #expect(try await client.send(.post, "/v1/generate/content", token: fixture.writerKey.secret,
-                                              json: #"{"user_id": \#(other), "platform": "x", "brief": "a test"}"#).status == .ok)
+                #expect(
+                    try await client.send(
+                        .post, "/v1/generate/content", token: fixture.writerKey.secret,
+                        json: #"{"user_id": \#(other), "platform": "x", "brief": "a test"}"#
+                    ).status == .ok)
                 #expect(try await client.send(.get, "/v1/cohorts", token: fixture.readerKey.secret).status == .ok)
                 // A numeric sub is the user id when the custom claim is absent.
                 let numericSub = try await fixture.token(user, overrides: ["onering_user_id": .other, "sub": .text(String(user))])
@@ -114,7 +122,11 @@ struct AuthTests {
     func disabledOnLoopbackOnly() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
             await #expect(throws: ServiceError.self) {
-                _ = try await buildApplication(configuration: try fixture.configuration { $0.auth = .disabledOnLoopback; $0.host = "0.0.0.0" })
+                _ = try await buildApplication(
+                    configuration: try fixture.configuration {
+                        $0.auth = .disabledOnLoopback
+                        $0.host = "0.0.0.0"
+                    })
             }
             let open = try fixture.configuration { $0.auth = .disabledOnLoopback }
             try await fixture.withApplication(open) { client in

@@ -18,8 +18,10 @@ struct GenerationTests {
 
     /// The writer configured for a local OpenAI-compatible server.
     static func localProvider(_ server: LocalHTTPServer) -> ServiceConfiguration.WriterProvider {
-        .openAICompatible(.init(name: "local", baseURL: "http://127.0.0.1:\(server.port)", apiKey: "test-key", model: "local-model",
-                                connectTimeout: 2, idleTimeout: 10, maximumRetries: 0))
+        .openAICompatible(
+            .init(
+                name: "local", baseURL: "http://127.0.0.1:\(server.port)", apiKey: "test-key", model: "local-model",
+                connectTimeout: 2, idleTimeout: 10, maximumRetries: 0))
     }
 
     @Test("token events as they come, then one done event with the formatted post, and a trace")
@@ -27,8 +29,9 @@ struct GenerationTests {
         try await ServiceFixture.with { fixture in
             try await fixture.withApplication { client in
                 let token = try await fixture.token(fixture.firstUser)
-                let response = try await client.send(.post, "/v1/generate/content", token: token,
-                                                     json: #"{"user_id": \#(fixture.firstUser), "platform": "instagram", "brief": "my recovery weeks"}"#)
+                let response = try await client.send(
+                    .post, "/v1/generate/content", token: token,
+                    json: #"{"user_id": \#(fixture.firstUser), "platform": "instagram", "brief": "my recovery weeks"}"#)
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/event-stream") == true)
                 let events = serverSentEvents(response.text)
@@ -62,8 +65,9 @@ struct GenerationTests {
         defer { server.stop() }
         try await ServiceFixture.with(cohorts: nil) { fixture in
             try await fixture.withApplication(try fixture.configuration { $0.writer = Self.localProvider(server) }) { client in
-                let response = try await client.send(.post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser),
-                                                     json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#)
+                let response = try await client.send(
+                    .post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser),
+                    json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#)
                 let events = serverSentEvents(response.text)
                 #expect(events.first?.name == "token")
                 #expect(events.last?.name == "error")
@@ -91,8 +95,11 @@ struct GenerationTests {
                     #expect(try await second.send(.post, "/v1/generate/content", token: token, json: body).status == .tooManyRequests)
                     // Another creator has a limit of their own.
                     let other = try await fixture.token(fixture.secondUser)
-                    #expect(try await second.send(.post, "/v1/generate/content", token: other,
-                                                  json: #"{"user_id": \#(fixture.secondUser), "platform": "x", "brief": "b"}"#).status == .ok)
+                    #expect(
+                        try await second.send(
+                            .post, "/v1/generate/content", token: other,
+                            json: #"{"user_id": \#(fixture.secondUser), "platform": "x", "brief": "b"}"#
+                        ).status == .ok)
                 }
             }
         }
@@ -146,8 +153,10 @@ struct GenerationTests {
     @Test("a quiet stream carries keep-alive comments between its events")
     func keepAliveComments() async throws {
         // Two seconds of silence: twenty keep-alive intervals, even on a machine busy with other tests.
-        let chunks = [(pause: 0.0, bytes: Data(Self.chunk("first ").utf8)), (pause: 2.0, bytes: Data(Self.chunk("second ").utf8)),
-                      (pause: 0.0, bytes: Data("data: [DONE]\n\n".utf8))]
+        let chunks = [
+            (pause: 0.0, bytes: Data(Self.chunk("first ").utf8)), (pause: 2.0, bytes: Data(Self.chunk("second ").utf8)),
+            (pause: 0.0, bytes: Data("data: [DONE]\n\n".utf8)),
+        ]
         let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
         defer { server.stop() }
         try await ServiceFixture.with(cohorts: nil) { fixture in
@@ -178,20 +187,24 @@ struct GenerationTests {
     /// Serves `fixture` with the writer at `server` in a service group of its own, then calls `body`
     /// with a raw connection that has asked for a generation and read its first token, and the
     /// group; shuts the service down afterwards.
-    static func streaming(_ fixture: ServiceFixture, from server: LocalHTTPServer, keepAlive: Duration = .seconds(5),
-                          _ body: (RawHTTPConnection, ServiceGroup) async throws -> Void) async throws {
+    static func streaming(
+        _ fixture: ServiceFixture, from server: LocalHTTPServer, keepAlive: Duration = .seconds(5),
+        _ body: (RawHTTPConnection, ServiceGroup) async throws -> Void
+    ) async throws {
         let listening = Listening()
-        let application = try await buildApplication(configuration: try fixture.configuration {
-            $0.writer = Self.localProvider(server)
-            $0.streamKeepAlive = keepAlive
-            $0.onListening = { await listening.record($0) }
-        })
+        let application = try await buildApplication(
+            configuration: try fixture.configuration {
+                $0.writer = Self.localProvider(server)
+                $0.streamKeepAlive = keepAlive
+                $0.onListening = { await listening.record($0) }
+            })
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
         async let running: Void = group.run()
         do {
             let connection = try RawHTTPConnection(port: await listening.port())
-            connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
-                            token: try await fixture.token(fixture.firstUser))
+            connection.post(
+                "/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
+                token: try await fixture.token(fixture.firstUser))
             #expect(await connection.read(until: "event: token"), "\(connection.text)")
             try await body(connection, group)
         } catch {

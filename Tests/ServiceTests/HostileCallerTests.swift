@@ -4,9 +4,10 @@ import HummingbirdTesting
 import Logging
 import ProfileStore
 import ServiceLifecycle
-@testable import Service
 import Testing
 import _TestSupport
+
+@testable import Service
 
 /// The service tried as a hostile or careless creator would, on the live application and the
 /// real database: each test says what the caller gets and what it does to everyone else.
@@ -19,10 +20,12 @@ struct HostileCallerTests {
             let post = try #require(victim.posts.first)
             try await fixture.withApplication { client in
                 let token = try await fixture.token(attacker)
-                let answer = try await client.send(.post, "/v1/users/\(attacker)/posts", token: token, json: """
-                    {"posts": [{"id": 990001, "text": "mine", "platform": "x", "published_at": "2026-10-30T08:00:00Z"},
-                               {"id": \(post.id), "text": "stolen", "platform": "x", "published_at": "2026-10-30T08:00:00Z"}]}
-                    """)
+                let answer = try await client.send(
+                    .post, "/v1/users/\(attacker)/posts", token: token,
+                    json: """
+                        {"posts": [{"id": 990001, "text": "mine", "platform": "x", "published_at": "2026-10-30T08:00:00Z"},
+                                   {"id": \(post.id), "text": "stolen", "platform": "x", "published_at": "2026-10-30T08:00:00Z"}]}
+                        """)
                 #expect(answer.status == .conflict && answer.errorCode == "postOwnedByAnotherCreator")
                 #expect(!answer.text.contains("creator \(victim.user.id)") && !answer.text.contains("user \(victim.user.id)"), "the owner is not named")
             }
@@ -40,15 +43,19 @@ struct HostileCallerTests {
             let user = fixture.firstUser
             try await fixture.withApplication { client in
                 let token = try await fixture.token(user)
-                let tooMany = try await client.send(.post, "/v1/users/\(user)/posts", token: token, json: """
-                    {"posts": [{"id": 990010, "text": "viral", "platform": "x", "published_at": "2026-10-30T08:00:00Z", "likes": 9223372036854775807}]}
-                    """)
+                let tooMany = try await client.send(
+                    .post, "/v1/users/\(user)/posts", token: token,
+                    json: """
+                        {"posts": [{"id": 990010, "text": "viral", "platform": "x", "published_at": "2026-10-30T08:00:00Z", "likes": 9223372036854775807}]}
+                        """)
                 #expect(tooMany.status == .badRequest && tooMany.text.contains("likes"))
                 let most = PostRecord.maximumCount
-                let atMost = try await client.send(.post, "/v1/users/\(user)/posts", token: token, json: """
-                    {"posts": [{"id": 990011, "text": "viral", "platform": "x", "published_at": "2026-10-30T08:00:00Z",
-                                "views": \(most), "likes": \(most), "reposts": \(most)}]}
-                    """)
+                let atMost = try await client.send(
+                    .post, "/v1/users/\(user)/posts", token: token,
+                    json: """
+                        {"posts": [{"id": 990011, "text": "viral", "platform": "x", "published_at": "2026-10-30T08:00:00Z",
+                                    "views": \(most), "likes": \(most), "reposts": \(most)}]}
+                        """)
                 #expect(atMost.status == .created)
                 // A rebuild profiles the post, and a neighbour's context ranks it: both still work.
                 let admin = try await fixture.token(user, admin: true)
@@ -124,7 +131,8 @@ struct HostileCallerTests {
             let huge = 2 << 20
             for path in ["/v1/search", "/v1/generate/content", "/v1/users/\(fixture.firstUser)/posts", "/v1/cohorts/rebuild"] {
                 let connection = try RawHTTPConnection(port: port)
-                connection.send(raw: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(huge)\r\n\r\n{\"text\": \"aaaa")
+                connection.send(
+                    raw: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(huge)\r\n\r\n{\"text\": \"aaaa")
                 #expect(await connection.read(until: "\r\n\r\n", timeout: 10))
                 #expect(connection.text.hasPrefix("HTTP/1.1 401"), "\(path): \(connection.text.prefix(40))")
             }
@@ -144,14 +152,20 @@ struct HostileCallerTests {
     func unauthenticatedBodiesAreNotRead() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
             let listening = GenerationTests.Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration { $0.onListening = { await listening.record($0) } })
+            // An idle timeout far beyond the wait below: only not reading the body can close it in time.
+            let application = try await buildApplication(
+                configuration: try fixture.configuration {
+                    $0.idleTimeout = .seconds(300)
+                    $0.onListening = { await listening.record($0) }
+                })
             let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
             async let running: Void = group.run()
             let connection = try RawHTTPConnection(port: await listening.port())
             // A megabyte announced, a hundred bytes sent: a service that drained the body would wait for the rest.
-            connection.send(raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
-                                + String(repeating: "x", count: 100))
-            #expect(await connection.closedByPeer(timeout: 5))
+            connection.send(
+                raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+                    + String(repeating: "x", count: 100))
+            #expect(await connection.closedByPeer(timeout: 60))
             #expect(connection.text.hasPrefix("HTTP/1.1 401") && connection.text.lowercased().contains("connection: close"), "\(connection.text)")
             await group.triggerGracefulShutdown()
             try await running
@@ -225,17 +239,18 @@ struct HostileCallerTests {
     @Test("concurrent generations are bounded per creator (429) with Retry-After, and a refused one spends no rate-limit slot")
     func concurrentGenerations() async throws {
         // A provider that answers slowly, so the first generation is still running.
-        let chunks = [(pause: 0.0, bytes: Data(GenerationTests.chunk("slow ").utf8)), (pause: 1.5, bytes: Data("data: [DONE]\n\n".utf8))]
+        let chunks = [(pause: 0.0, bytes: Data(GenerationTests.chunk("slow ").utf8)), (pause: 3.0, bytes: Data("data: [DONE]\n\n".utf8))]
         let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
         defer { server.stop() }
         try await ServiceFixture.with { fixture in
             let listening = GenerationTests.Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration {
-                $0.writer = GenerationTests.localProvider(server)
-                $0.concurrentGenerations = (overall: 8, perCreator: 1)
-                $0.generationLimit = .init(count: 2, window: .seconds(600))
-                $0.onListening = { await listening.record($0) }
-            })
+            let application = try await buildApplication(
+                configuration: try fixture.configuration {
+                    $0.writer = GenerationTests.localProvider(server)
+                    $0.concurrentGenerations = (overall: 8, perCreator: 1)
+                    $0.generationLimit = .init(count: 2, window: .seconds(600))
+                    $0.onListening = { await listening.record($0) }
+                })
             let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
             async let running: Void = group.run()
             let port = await listening.port()
@@ -247,8 +262,9 @@ struct HostileCallerTests {
             let second = try RawHTTPConnection(port: port)
             second.post("/v1/generate/content", json: body, token: token)
             #expect(await second.read(until: "\r\n\r\n"))
-            #expect(second.text.hasPrefix("HTTP/1.1 429") && second.text.contains("tooManyConcurrent") && second.text.lowercased().contains("retry-after"),
-                    "\(second.text)")
+            #expect(
+                second.text.hasPrefix("HTTP/1.1 429") && second.text.contains("tooManyConcurrent") && second.text.lowercased().contains("retry-after"),
+                "\(second.text)")
             #expect(await first.read(until: "event: done"))
             // The refused one spent nothing: another generation (the second of the two allowed) runs.
             let third = try RawHTTPConnection(port: port)
@@ -280,10 +296,12 @@ struct HostileCallerTests {
         #expect(!text.contains("secret_table") && !text.contains("DETAIL") && text.contains("abc123"))
     }
 
-    @Test("only loopback addresses count as loopback", arguments: [
-        ("127.0.0.1", true), ("127.1.2.3", true), ("localhost", true), ("::1", true), ("0:0:0:0:0:0:0:1", true),
-        ("127.example.com", false), ("127.0.0.1.nip.io", false), ("0.0.0.0", false), ("10.0.0.1", false), ("::", false), ("", false),
-    ])
+    @Test(
+        "only loopback addresses count as loopback",
+        arguments: [
+            ("127.0.0.1", true), ("127.1.2.3", true), ("localhost", true), ("::1", true), ("0:0:0:0:0:0:0:1", true),
+            ("127.example.com", false), ("127.0.0.1.nip.io", false), ("0.0.0.0", false), ("10.0.0.1", false), ("::", false), ("", false),
+        ])
     func loopback(host: String, loopback: Bool) {
         #expect(ServiceConfiguration.isLoopback(host) == loopback)
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Service
 import Testing
+
+@testable import Service
 
 @Suite("The search body's JSON parser")
 struct JSONValueParserTests {
@@ -11,7 +12,8 @@ struct JSONValueParserTests {
 
     @Test("a search body: numbers, strings with escapes, nulls, nesting; same values as JSONSerialization")
     func parses() throws {
-        let text = #"{"vector": [0.25, -1e-3, 3E2, 0, -0.0], "text": "caf\u00e9 \"run\"\n\ud83c\udfc3", "k": 12, "exclude": [], "cohort": null, "x": {"y": [true, false]}}"#
+        let text =
+            #"{"vector": [0.25, -1e-3, 3E2, 0, -0.0], "text": "caf\u00e9 \"run\"\n\ud83c\udfc3", "k": 12, "exclude": [], "cohort": null, "x": {"y": [true, false]}}"#
         let body = try OneRingService.SearchBody(Self.parse(text))
         #expect(body.vector == [0.25, -1e-3, 300, 0, -0.0])
         #expect(body.text == "café \"run\"\n🏃")
@@ -36,11 +38,13 @@ struct JSONValueParserTests {
         }
     }
 
-    @Test("malformed JSON and wrong types are invalidJSON", arguments: [
-        "", "{", "[1, 2", #"{"k": 1,}"#, #"{"k" 1}"#, "{'k': 1}", #"{"k": 01x}"#, #"{"vector": [1e999]}"#, #"{"k": tru}"#,
-        #"{"text": "\ud800"}"#, "{\"text\": \"a\u{01}\"}", #"{"k": 1} extra"#, #"{"k": "ten"}"#, #"{"k": 1.5}"#,
-        #"{"vector": "1,2"}"#, #"{"vector": [1, "2"]}"#, #"{"exclude": [1.5]}"#, "[]",
-    ])
+    @Test(
+        "malformed JSON and wrong types are invalidJSON",
+        arguments: [
+            "", "{", "[1, 2", #"{"k": 1,}"#, #"{"k" 1}"#, "{'k': 1}", #"{"k": 01x}"#, #"{"vector": [1e999]}"#, #"{"k": tru}"#,
+            #"{"text": "\ud800"}"#, "{\"text\": \"a\u{01}\"}", #"{"k": 1} extra"#, #"{"k": "ten"}"#, #"{"k": 1.5}"#,
+            #"{"vector": "1,2"}"#, #"{"vector": [1, "2"]}"#, #"{"exclude": [1.5]}"#, "[]",
+        ])
     func faults(text: String) {
         #expect(throws: ServiceError.self) { _ = try OneRingService.SearchBody(Self.parse(text)) }
     }

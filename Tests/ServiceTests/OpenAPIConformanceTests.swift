@@ -18,7 +18,8 @@ struct OpenAPIConformanceTests {
     func walk() async throws {
         try await ServiceFixture.with { fixture in
             try await fixture.withApplication { client in
-                let document = try #require(try JSONSerialization.jsonObject(with: Data(try await client.send(.get, "/openapi.json").text.utf8)) as? [String: Any])
+                let document = try #require(
+                    try JSONSerialization.jsonObject(with: Data(try await client.send(.get, "/openapi.json").text.utf8)) as? [String: Any])
                 let checker = JSONSchemaChecker(document: document)
                 let paths = try #require(document["paths"] as? [String: [String: Any]])
                 let user = fixture.firstUser
@@ -31,9 +32,12 @@ struct OpenAPIConformanceTests {
                     Call(method: .get, template: "/openapi.json", uri: "/openapi.json"),
                     Call(method: .get, template: "/dashboard", uri: "/dashboard", token: admin),
                     Call(method: .get, template: "/dashboard", uri: "/dashboard"),
-                    Call(method: .put, template: "/v1/users/{id}/profile", uri: "/v1/users/\(user)/profile", token: creator,
-                         body: #"{"handle": "renamed_\#(user)", "name": "Renamed"}"#),
-                    Call(method: .put, template: "/v1/users/{id}/profile", uri: "/v1/users/9100/profile", token: admin, body: #"{"handle": "brand_new", "name": "New"}"#),
+                    Call(
+                        method: .put, template: "/v1/users/{id}/profile", uri: "/v1/users/\(user)/profile", token: creator,
+                        body: #"{"handle": "renamed_\#(user)", "name": "Renamed"}"#),
+                    Call(
+                        method: .put, template: "/v1/users/{id}/profile", uri: "/v1/users/9100/profile", token: admin,
+                        body: #"{"handle": "brand_new", "name": "New"}"#),
                     Call(method: .put, template: "/v1/users/{id}/profile", uri: "/v1/users/\(user)/profile", token: creator, body: "[]"),
                     Call(method: .post, template: "/v1/users/{id}/posts", uri: "/v1/users/\(user)/posts", token: creator, body: post),
                     Call(method: .post, template: "/v1/users/{id}/posts", uri: "/v1/users/777777/posts", token: admin, body: post),
@@ -43,7 +47,9 @@ struct OpenAPIConformanceTests {
                     Call(method: .get, template: "/v1/users/{id}/context", uri: "/v1/users/\(user)/context?k=-1", token: creator),
                     Call(method: .get, template: "/v1/users/{id}/context", uri: "/v1/users/777777/context", token: admin),
                     Call(method: .post, template: "/v1/search", uri: "/v1/search", token: creator, body: #"{"user_id": \#(user), "k": 3}"#),
-                    Call(method: .post, template: "/v1/search", uri: "/v1/search", token: creator, body: #"{"text": "crypto", "mode": "partitioned", "nprobe": 2}"#),
+                    Call(
+                        method: .post, template: "/v1/search", uri: "/v1/search", token: creator,
+                        body: #"{"text": "crypto", "mode": "partitioned", "nprobe": 2}"#),
                     Call(method: .post, template: "/v1/search", uri: "/v1/search", token: creator, body: #"{"text": "crypto", "cohort": 40}"#),
                     Call(method: .post, template: "/v1/search", uri: "/v1/search", body: #"{"text": "crypto"}"#),
                     Call(method: .get, template: "/v1/cohorts", uri: "/v1/cohorts", token: creator),
@@ -54,9 +60,12 @@ struct OpenAPIConformanceTests {
                     Call(method: .get, template: "/v1/jobs", uri: "/v1/jobs", token: admin),
                     Call(method: .get, template: "/v1/jobs/{id}", uri: "/v1/jobs/1", token: admin),
                     Call(method: .get, template: "/v1/jobs/{id}", uri: "/v1/jobs/4242", token: admin),
-                    Call(method: .post, template: "/v1/generate/content", uri: "/v1/generate/content", token: creator,
-                         body: #"{"user_id": \#(user), "platform": "tiktok", "brief": "tempo runs"}"#),
-                    Call(method: .post, template: "/v1/generate/content", uri: "/v1/generate/content", token: creator, body: #"{"user_id": \#(user), "platform": "fax"}"#),
+                    Call(
+                        method: .post, template: "/v1/generate/content", uri: "/v1/generate/content", token: creator,
+                        body: #"{"user_id": \#(user), "platform": "tiktok", "brief": "tempo runs"}"#),
+                    Call(
+                        method: .post, template: "/v1/generate/content", uri: "/v1/generate/content", token: creator,
+                        body: #"{"user_id": \#(user), "platform": "fax"}"#),
                     Call(method: .get, template: "/v1/traces", uri: "/v1/traces", token: admin),
                     Call(method: .get, template: "/v1/jobs", uri: "/v1/jobs?limit=1&before=2", token: admin),
                     Call(method: .post, template: "/v1/jobs/{id}/cancel", uri: "/v1/jobs/1/cancel", token: admin),
@@ -75,7 +84,8 @@ struct OpenAPIConformanceTests {
                         // A method the path does not take: the documented 405 of its operations, with Allow.
                         let allowed = Set((response.headers[.allow] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
                         #expect(allowed == Set((paths[call.template] ?? [:]).keys), "\(name): Allow \(allowed.sorted())")
-                        #expect(allowed.allSatisfy { (paths[call.template]?[$0] as? [String: Any]).flatMap { ($0["responses"] as? [String: Any])?["405"] } != nil })
+                        #expect(
+                            allowed.allSatisfy { (paths[call.template]?[$0] as? [String: Any]).flatMap { ($0["responses"] as? [String: Any])?["405"] } != nil })
                         continue
                     }
                     let operation = try #require(paths[call.template]?[call.method.rawValue.lowercased()] as? [String: Any], "\(name) is not documented")
@@ -108,7 +118,7 @@ struct OpenAPIConformanceTests {
                         for item in (media["schema"] as? [String: Any])?["oneOf"] as? [[String: Any]] ?? [] {
                             let properties = item["properties"] as? [String: [String: Any]] ?? [:]
                             guard let event = properties["event"]?["const"] as? String,
-                                  let reference = (properties["data"]?["contentSchema"] as? [String: Any])?["$ref"] as? String
+                                let reference = (properties["data"]?["contentSchema"] as? [String: Any])?["$ref"] as? String
                             else { continue }
                             schemaOfEvent[event] = reference.split(separator: "/").last.flatMap { schemas[String($0)] }
                         }

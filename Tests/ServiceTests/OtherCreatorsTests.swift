@@ -3,10 +3,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import ProfileStore
-@testable import Service
 import ServiceLifecycle
 import Testing
 import _TestSupport
+
+@testable import Service
 
 /// What one creator's data or requests do to the others, on the live application and the real
 /// database: each test measures another creator's view, not only the caller's answer.
@@ -19,18 +20,22 @@ struct OtherCreatorsTests {
             try await fixture.withApplication { client in
                 let token = try await fixture.token(outlier)
                 for date in ["9999-01-01T00:00:00Z", "10000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z"] {
-                    let answer = try await client.send(.post, "/v1/users/\(outlier)/posts", token: token, json: """
-                        {"posts": [{"id": 990100, "text": "from another time", "platform": "x", "published_at": "\(date)"}]}
-                        """)
+                    let answer = try await client.send(
+                        .post, "/v1/users/\(outlier)/posts", token: token,
+                        json: """
+                            {"posts": [{"id": 990100, "text": "from another time", "platform": "x", "published_at": "\(date)"}]}
+                            """)
                     #expect(answer.status == .badRequest, "\(date): \(answer.text)")
                 }
                 let otherToken = try await fixture.token(other)
                 let before = try await client.send(.get, "/v1/users/\(other)/context?k=39&exemplars=20", token: otherToken).object
                 // The latest date anyone may use: now. Then a rebuild, which sets every cohort's clock.
                 let now = ISO8601DateFormatter().string(from: Date())
-                let accepted = try await client.send(.post, "/v1/users/\(outlier)/posts", token: token, json: """
-                    {"posts": [{"id": 990101, "text": "posted right now #recovery", "hashtags": ["recovery"], "platform": "x", "published_at": "\(now)", "views": 10, "likes": 9}]}
-                    """)
+                let accepted = try await client.send(
+                    .post, "/v1/users/\(outlier)/posts", token: token,
+                    json: """
+                        {"posts": [{"id": 990101, "text": "posted right now #recovery", "hashtags": ["recovery"], "platform": "x", "published_at": "\(now)", "views": 10, "likes": 9}]}
+                        """)
                 #expect(accepted.status == .created)
                 let admin = try await fixture.token(other, admin: true)
                 let job = try await client.send(.post, "/v1/cohorts/rebuild", token: admin, json: #"{"k": 4}"#)
@@ -61,16 +66,19 @@ struct OtherCreatorsTests {
         }
     }
 
-    @Test("handles are unique whatever their case and Unicode form, from letters, digits, _ and .", arguments: [
-        "NikhilKowalski1", "nikhilkowalski1\u{200B}", "\u{202E}nikhilkowalski1", "<script>alert(1)</script>", "a/b?c#d",
-        "ｎｉｋｈｉｌｋｏｗａｌｓｋｉ１", "with space", String(repeating: "a", count: 31),
-    ])
+    @Test(
+        "handles are unique whatever their case and Unicode form, from letters, digits, _ and .",
+        arguments: [
+            "NikhilKowalski1", "nikhilkowalski1\u{200B}", "\u{202E}nikhilkowalski1", "<script>alert(1)</script>", "a/b?c#d",
+            "ｎｉｋｈｉｌｋｏｗａｌｓｋｉ１", "with space", String(repeating: "a", count: 31),
+        ])
     func handles(candidate: String) async throws {
         try await ServiceFixture.with(creators: 12, cohorts: nil) { fixture in
             let owner = fixture.firstUser, thief = fixture.secondUser
             try await fixture.withApplication { client in
-                let mine = try await client.send(.put, "/v1/users/\(owner)/profile", token: try await fixture.token(owner),
-                                                 json: #"{"handle": "nikhilkowalski1", "name": "Nikhil"}"#)
+                let mine = try await client.send(
+                    .put, "/v1/users/\(owner)/profile", token: try await fixture.token(owner),
+                    json: #"{"handle": "nikhilkowalski1", "name": "Nikhil"}"#)
                 #expect(mine.status == .ok || mine.status == .created)
                 let body = try String(decoding: JSONSerialization.data(withJSONObject: ["handle": candidate, "name": "Thief"]), as: UTF8.self)
                 let taken = try await client.send(.put, "/v1/users/\(thief)/profile", token: try await fixture.token(thief), json: body)
@@ -85,11 +93,13 @@ struct OtherCreatorsTests {
     func unicodeHandles() async throws {
         try await ServiceFixture.with(creators: 12, cohorts: nil) { fixture in
             try await fixture.withApplication { client in
-                let first = try await client.send(.put, "/v1/users/\(fixture.firstUser)/profile", token: try await fixture.token(fixture.firstUser),
-                                                  json: #"{"handle": "lena.müller_7", "name": "Lena"}"#)
+                let first = try await client.send(
+                    .put, "/v1/users/\(fixture.firstUser)/profile", token: try await fixture.token(fixture.firstUser),
+                    json: #"{"handle": "lena.müller_7", "name": "Lena"}"#)
                 #expect(first.status == .ok)
-                let second = try await client.send(.put, "/v1/users/\(fixture.secondUser)/profile", token: try await fixture.token(fixture.secondUser),
-                                                   json: #"{"handle": "LENA.MÜLLER_7", "name": "Lena"}"#)
+                let second = try await client.send(
+                    .put, "/v1/users/\(fixture.secondUser)/profile", token: try await fixture.token(fixture.secondUser),
+                    json: #"{"handle": "LENA.MÜLLER_7", "name": "Lena"}"#)
                 #expect(second.status == .badRequest && second.text.contains("already belongs"))
             }
         }
@@ -139,10 +149,11 @@ struct OtherCreatorsTests {
     func abandonedGenerations() async throws {
         try await ServiceFixture.with { fixture in
             let listening = GenerationTests.Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration {
-                $0.generationLimit = .init(count: 50, window: .seconds(600))
-                $0.onListening = { await listening.record($0) }
-            })
+            let application = try await buildApplication(
+                configuration: try fixture.configuration {
+                    $0.generationLimit = .init(count: 50, window: .seconds(600))
+                    $0.onListening = { await listening.record($0) }
+                })
             let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
             async let running: Void = group.run()
             let port = await listening.port()
@@ -173,20 +184,22 @@ struct OtherCreatorsTests {
     func stalledConnections() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
             let listening = GenerationTests.Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration {
-                $0.idleTimeout = .seconds(1)
-                $0.maximumConnections = 24
-                $0.onListening = { await listening.record($0) }
-            })
+            let application = try await buildApplication(
+                configuration: try fixture.configuration {
+                    $0.idleTimeout = .seconds(1)
+                    $0.maximumConnections = 24
+                    $0.onListening = { await listening.record($0) }
+                })
             let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
             async let running: Void = group.run()
             let port = await listening.port()
             var stalled: [RawHTTPConnection] = []
             for index in 0..<40 {
                 let connection = try RawHTTPConnection(port: port)
-                connection.send(raw: index.isMultiple(of: 2)
-                    ? "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    : "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"k\": ")
+                connection.send(
+                    raw: index.isMultiple(of: 2)
+                        ? "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        : "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"k\": ")
                 stalled.append(connection)
             }
             // Another caller is answered: the stalled connections time out and free their places.
@@ -204,18 +217,20 @@ struct OtherCreatorsTests {
         try await ServiceFixture.with(cohorts: nil) { fixture in
             let listening = GenerationTests.Listening()
             let logs = CapturingLogHandler()
-            let application = try await buildApplication(configuration: try fixture.configuration {
-                $0.logger = logs.logger
-                $0.onListening = { await listening.record($0) }
-            })
+            let application = try await buildApplication(
+                configuration: try fixture.configuration {
+                    $0.logger = logs.logger
+                    $0.onListening = { await listening.record($0) }
+                })
             let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
             async let running: Void = group.run()
             let port = await listening.port()
             let token = try await fixture.token(fixture.firstUser)
             for _ in 0..<5 {
                 let connection = try RawHTTPConnection(port: port)
-                connection.send(raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
-                                    + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user_id\": 1, ")
+                connection.send(
+                    raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user_id\": 1, ")
                 try await Task.sleep(for: .milliseconds(100))
                 connection.disconnect()
             }

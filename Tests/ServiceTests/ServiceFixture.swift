@@ -37,9 +37,10 @@ struct ServiceFixture: Sendable {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onering-service-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data(issuer.keySetJSON.utf8).write(to: URL(fileURLWithPath: folder + "/jwks.json"))
-        return ServiceFixture(store: store, creators: creators, folder: folder,
-                              writerKey: ServiceKey.generate(name: "writer-agent", scopes: [.read, .generate]),
-                              readerKey: ServiceKey.generate(name: "analytics", scopes: [.read]))
+        return ServiceFixture(
+            store: store, creators: creators, folder: folder,
+            writerKey: ServiceKey.generate(name: "writer-agent", scopes: [.read, .generate]),
+            readerKey: ServiceKey.generate(name: "analytics", scopes: [.read]))
     }
 
     /// Runs `body` with a fixture, and drops its schema and folder afterwards whether `body` threw or not.

@@ -37,16 +37,21 @@ struct ServiceRoutesTests {
             try await fixture.withApplication { client in
                 let newUser: Int64 = 9_001
                 let token = try await fixture.token(newUser)
-                let created = try await client.send(.put, "/v1/users/\(newUser)/profile", token: token,
-                                                    json: #"{"handle": "new_runner", "name": "New Runner", "bio": "Marathon training, recovery weeks"}"#)
+                let created = try await client.send(
+                    .put, "/v1/users/\(newUser)/profile", token: token,
+                    json: #"{"handle": "new_runner", "name": "New Runner", "bio": "Marathon training, recovery weeks"}"#)
                 #expect(created.status == .created)
-                let same = try await client.send(.put, "/v1/users/\(newUser)/profile", token: token, json: #"{"handle": "new_runner", "name": "New Runner", "bio": "Marathon training, recovery weeks"}"#)
+                let same = try await client.send(
+                    .put, "/v1/users/\(newUser)/profile", token: token,
+                    json: #"{"handle": "new_runner", "name": "New Runner", "bio": "Marathon training, recovery weeks"}"#)
                 #expect(same.status == .ok)
                 #expect(same.object["unchanged"] as? Int == 1)
-                let posts = try await client.send(.post, "/v1/users/\(newUser)/posts", token: token, json: """
-                    {"posts": [{"id": 900100, "text": "Long run today, easy pace #marathon", "hashtags": ["marathon"], "platform": "x",
-                                "published_at": "2026-10-30T08:00:00Z", "views": 100, "likes": 7}]}
-                    """)
+                let posts = try await client.send(
+                    .post, "/v1/users/\(newUser)/posts", token: token,
+                    json: """
+                        {"posts": [{"id": 900100, "text": "Long run today, easy pace #marathon", "hashtags": ["marathon"], "platform": "x",
+                                    "published_at": "2026-10-30T08:00:00Z", "views": 100, "likes": 7}]}
+                        """)
                 #expect(posts.status == .created)
                 #expect(posts.object["inserted"] as? Int == 1)
                 let refresh = try await client.send(.post, "/v1/users/\(newUser)/embedding/refresh", token: token)
@@ -81,7 +86,8 @@ struct ServiceRoutesTests {
                 let byVector = try await client.send(.post, "/v1/search", token: token, json: #"{"vector": [\#(vector)], "k": 3}"#)
                 #expect(((byVector.object["results"] as? [[String: Any]])?.first?["id"] as? NSNumber)?.int64Value == firstID)
 
-                let byText = try await client.send(.post, "/v1/search", token: token, json: #"{"text": "marathon training and recovery", "k": 4, "mode": "partitioned", "nprobe": 2}"#)
+                let byText = try await client.send(
+                    .post, "/v1/search", token: token, json: #"{"text": "marathon training and recovery", "k": 4, "mode": "partitioned", "nprobe": 2}"#)
                 #expect(byText.status == .ok)
                 #expect(byText.object["mode"] as? String == "partitioned")
                 #expect((byText.object["results"] as? [Any])?.count == 4)
@@ -147,14 +153,16 @@ struct ServiceRoutesTests {
         try await ServiceFixture.with { fixture in
             try await fixture.withApplication { client in
                 let admin = try await fixture.token(fixture.firstUser, admin: true)
-                _ = try await client.send(.post, "/v1/generate/content", token: admin, json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "recovery"}"#)
+                _ = try await client.send(
+                    .post, "/v1/generate/content", token: admin, json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "recovery"}"#)
                 try await Task.sleep(for: .milliseconds(300))
                 // No token in the URL: a form takes it once, then an HttpOnly, SameSite=Strict cookie.
                 let form = try await client.send(.get, "/dashboard?token=\(admin)")
                 #expect(form.status == .ok && form.text.contains("action=\"/dashboard/session\"") && !form.text.contains("<svg"))
-                let signIn = try await client.execute(uri: "/dashboard/session", method: .post,
-                                                      headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                      body: ByteBuffer(string: "token=\(admin)"))
+                let signIn = try await client.execute(
+                    uri: "/dashboard/session", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "token=\(admin)"))
                 #expect(signIn.status == .seeOther)
                 let cookie = try #require(signIn.headers[.setCookie])
                 #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/dashboard") && !cookie.contains(admin))
@@ -169,8 +177,9 @@ struct ServiceRoutesTests {
                 // The cookie opens nothing but the dashboard.
                 #expect(try await client.execute(uri: "/v1/jobs", method: .get, headers: [.cookie: session], body: nil).status == .unauthorized)
                 // A creator's token does not sign in; a made-up session id shows the form.
-                let creator = try await client.execute(uri: "/dashboard/session", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                       body: ByteBuffer(string: "token=\(try await fixture.token(fixture.firstUser))"))
+                let creator = try await client.execute(
+                    uri: "/dashboard/session", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "token=\(try await fixture.token(fixture.firstUser))"))
                 #expect(creator.status == .forbidden && creator.headers[.setCookie] == nil)
                 let forged = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: "onering_dashboard=forged"], body: nil)
                 #expect(forged.text.contains("action=\"/dashboard/session\"") && !forged.text.contains("<svg"))
@@ -197,9 +206,19 @@ extension ServiceFixture {
             (.put, "/v1/users/0/profile", #"{"handle": "a", "name": "b"}"#, .badRequest, "invalidInput"),
             (.put, "/v1/users/abc/profile", #"{"handle": "a", "name": "b"}"#, .badRequest, "invalidInput"),
             (.post, "/v1/users/\(user)/posts", #"{"posts": []}"#, .badRequest, "invalidInput"),
-            (.post, "/v1/users/\(user)/posts", #"{"posts": [{"id": 1, "text": "ok", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}, {"id": 2, "text": "", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#, .badRequest, "invalidInput"),
-            (.post, "/v1/users/\(user)/posts", #"{"posts": [{"id": 1, "text": "ok", "platform": "x", "published_at": "yesterday"}]}"#, .badRequest, "invalidJSON"),
-            (.post, "/v1/users/\(user)/posts", #"{"posts": [{"id": 1, "text": "ok", "platform": "x", "published_at": "2026-01-01T00:00:00Z", "views": -3}]}"#, .badRequest, "invalidInput"),
+            (
+                .post, "/v1/users/\(user)/posts",
+                #"{"posts": [{"id": 1, "text": "ok", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}, {"id": 2, "text": "", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#,
+                .badRequest, "invalidInput"
+            ),
+            (
+                .post, "/v1/users/\(user)/posts", #"{"posts": [{"id": 1, "text": "ok", "platform": "x", "published_at": "yesterday"}]}"#, .badRequest,
+                "invalidJSON"
+            ),
+            (
+                .post, "/v1/users/\(user)/posts",
+                #"{"posts": [{"id": 1, "text": "ok", "platform": "x", "published_at": "2026-01-01T00:00:00Z", "views": -3}]}"#, .badRequest, "invalidInput"
+            ),
             (.get, "/v1/users/\(user)/context?k=0", nil, .badRequest, "invalidInput"),
             (.get, "/v1/users/\(user)/context?k=1001", nil, .badRequest, "invalidInput"),
             (.get, "/v1/users/\(user)/context?budget=ten", nil, .badRequest, "invalidInput"),
@@ -227,8 +246,11 @@ extension ServiceFixture {
         // An unknown creator (an administrator may ask for anyone).
         let admin = try await self.token(user, admin: true)
         #expect(try await client.send(.get, "/v1/users/777777/context", token: admin).errorCode == "unknownUser")
-        #expect(try await client.send(.post, "/v1/users/777777/posts", token: admin,
-                                      json: #"{"posts": [{"id": 5, "text": "hi", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#).errorCode == "unknownUser")
+        #expect(
+            try await client.send(
+                .post, "/v1/users/777777/posts", token: admin,
+                json: #"{"posts": [{"id": 5, "text": "hi", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#
+            ).errorCode == "unknownUser")
         #expect(try await client.send(.post, "/v1/generate/content", token: admin, json: #"{"user_id": 777777, "platform": "x"}"#).errorCode == "unknownUser")
         // An oversized body: 413 before anything is parsed.
         let huge = #"{"posts": [{"id": 1, "text": "\#(String(repeating: "a", count: 1_100_000))", "platform": "x", "published_at": "2026-01-01T00:00:00Z"}]}"#

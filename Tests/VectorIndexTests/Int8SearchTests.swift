@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VectorIndex
+
 @testable import VectorMath
 
 @Suite("int8 storage: int8 scores, exact float32 re-rank")
@@ -83,10 +84,11 @@ struct Int8SearchTests {
             }
             for query in Swift.stride(from: 0, to: rows.rows, by: 41) {
                 let found = try int8.search(vector: rows.row(query), k: 12), scanned = try float32.search(vector: rows.row(query), k: 12)
-                #expect(Set(found.map(\.id)).symmetricDifference(scanned.map(\.id)).allSatisfy { id in
-                    // Only rows at the k-th score, within float32 rounding, may differ.
-                    abs((found + scanned).first { $0.id == id }!.score - scanned[11].score) <= 2e-6
-                })
+                #expect(
+                    Set(found.map(\.id)).symmetricDifference(scanned.map(\.id)).allSatisfy { id in
+                        // Only rows at the k-th score, within float32 rounding, may differ.
+                        abs((found + scanned).first { $0.id == id }!.score - scanned[11].score) <= 2e-6
+                    })
             }
             #expect(try int8.search(vector: replacement, k: 1).first?.id == 4)
         }
@@ -115,8 +117,10 @@ struct Int8SearchTests {
         let queries = (0..<10).flatMap { rows.row($0 * 97) }
         let found = queries.withUnsafeBufferPointer { buffer in
             [Int8Kernel.portable, .best].map { kernel in
-                Int8Search.search(queries: buffer, queryCount: 10, k: 10, codes: codes, exact: rows, labels: .rowNumbers,
-                                  threads: 2, kernel: kernel).map { $0.neighbors.map(\.id) }
+                Int8Search.search(
+                    queries: buffer, queryCount: 10, k: 10, codes: codes, exact: rows, labels: .rowNumbers,
+                    threads: 2, kernel: kernel
+                ).map { $0.neighbors.map(\.id) }
             }
         }
         #expect(found[0] == found[1])

@@ -111,7 +111,10 @@ struct VectorIndexTests {
         var (index, vectors, _) = try makeIndex(count: 20)
         let before = try index.search(vector: vectors.row(0), k: 5)
         func code(_ body: () throws -> Void) -> VectorIndexError.Code? {
-            do { try body(); return nil } catch { return (error as? VectorIndexError)?.code }
+            do {
+                try body()
+                return nil
+            } catch { return (error as? VectorIndexError)?.code }
         }
         #expect(code { try index.upsert(id: 1, vector: [1, 2]) } == .dimensionMismatch)
         #expect(code { try index.upsert(id: 1, vector: [Float](repeating: 0, count: Self.dims)) } == .invalidVector)

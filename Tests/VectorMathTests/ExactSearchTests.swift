@@ -26,8 +26,9 @@ struct ExactSearchTests {
         let base = generator.generate(count: shape.rows)
         let queries = generator.generate(count: 37, stream: 1)
         let rows = base.rowArrays
-        let parameters = ExactSearch.Parameters(k: shape.k, threads: shape.threads, queryBlock: 16,
-                                                rowBlock: shape.rowBlock, singleQueryRowBlock: shape.rowBlock)
+        let parameters = ExactSearch.Parameters(
+            k: shape.k, threads: shape.threads, queryBlock: 16,
+            rowBlock: shape.rowBlock, singleQueryRowBlock: shape.rowBlock)
         let batched = try queries.withUnsafeBufferPointer {
             try ExactSearch.search(queries: $0, in: base, parameters: parameters, backend: backend)
         }
@@ -83,7 +84,7 @@ struct ExactSearchTests {
         let base = SyntheticVectors(dims: 24, seed: 5).generate(count: 300)
         var ids = (0..<300).map { Int64(1000 - $0 * 3) }
         for r in stride(from: 0, to: 300, by: 4) { ids[r] = .min }
-        let query = base.row(8) // a deleted row: must not come back.
+        let query = base.row(8)  // a deleted row: must not come back.
         let live = (0..<300).filter { ids[$0] != .min }
         let expected = NaiveSearch.topK(query: query, rows: live.map { base.row($0) }, ids: live.map { ids[$0] }, k: 12)
         let parameters = ExactSearch.Parameters(k: 12, threads: 2, rowBlock: 40, singleQueryRowBlock: 40)

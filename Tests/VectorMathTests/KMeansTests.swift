@@ -1,11 +1,15 @@
 import Testing
+
 @testable import VectorMath
 
 /// Double-precision Lloyd from given centroids: the oracle for the GEMM version.
 func naiveLloyd(_ data: Matrix<Float>, initial: Matrix<Float>, metric: KMeans.Metric, iterations: Int) -> (centroids: [[Double]], assignments: [Int32]) {
     var points = (0..<data.rows).map { data.row($0).map(Double.init) }
     if metric == .spherical {
-        points = points.map { p in let n = p.reduce(0) { $0 + $1 * $1 }.squareRoot(); return p.map { $0 / n } }
+        points = points.map { p in
+            let n = p.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return p.map { $0 / n }
+        }
     }
     var centroids = (0..<initial.rows).map { initial.row($0).map(Double.init) }
     func assign() -> [Int32] {
@@ -14,7 +18,10 @@ func naiveLloyd(_ data: Matrix<Float>, initial: Matrix<Float>, metric: KMeans.Me
             for (j, c) in centroids.enumerated() {
                 let dot = zip(p, c).reduce(0) { $0 + $1.0 * $1.1 }
                 let value = metric == .spherical ? dot : dot - c.reduce(0) { $0 + $1 * $1 } / 2
-                if value > bestValue { bestValue = value; best = j }
+                if value > bestValue {
+                    bestValue = value
+                    best = j
+                }
             }
             return Int32(best)
         }
@@ -78,8 +85,9 @@ struct KMeansTests {
     func lloydMatchesTheNaiveReferenceFromTheSameStart(metric: KMeans.Metric) throws {
         let data = SyntheticVectors(dims: 12, clusters: 6, spread: 0.8, seed: 3).generate(count: 400)
         let initial = Matrix(columns: 12, values: (0..<5).flatMap { data.row($0 * 37) })
-        let parameters = KMeans.Parameters(k: 5, maxIterations: 50, tolerance: 0, metric: metric,
-                                           initialCentroids: initial, threads: 2, rowBlock: 64)
+        let parameters = KMeans.Parameters(
+            k: 5, maxIterations: 50, tolerance: 0, metric: metric,
+            initialCentroids: initial, threads: 2, rowBlock: 64)
         let fast = try KMeans.run(data, parameters: parameters, backend: backend)
         let naive = naiveLloyd(data, initial: initial, metric: metric, iterations: 50)
         #expect(fast.assignments == naive.assignments)
@@ -116,7 +124,10 @@ struct KMeansTests {
         let separated = SyntheticVectors(dims: 48, clusters: 12, spread: 0.3, seed: 21).generate(count: 3000)
         let split = SyntheticVectors(dims: 48, clusters: 5, spread: 0.6, seed: 22).generate(count: 3000)
         var duplicated = Matrix<Float>(columns: 48)
-        for row in 0..<1500 { duplicated.append(row: separated.row(row)); duplicated.append(row: separated.row(row)) }
+        for row in 0..<1500 {
+            duplicated.append(row: separated.row(row))
+            duplicated.append(row: separated.row(row))
+        }
         var spiky = split
         var random = SplitMix64(seed: 23)
         for row in stride(from: 0, to: 3000, by: 7) { spiky[row, Int(random.next() % 48)] = 40 }
@@ -127,8 +138,9 @@ struct KMeansTests {
     func boundsGiveTheResultOfPlainLloyd(metric: KMeans.Metric, index: Int) throws {
         let (name, data, k) = Self.boundCases[index]
         for threads in [1, 2] {
-            var parameters = KMeans.Parameters(k: k, maxIterations: 15, tolerance: 0, seed: 4, metric: metric,
-                                               threads: threads, rowBlock: 128)
+            var parameters = KMeans.Parameters(
+                k: k, maxIterations: 15, tolerance: 0, seed: 4, metric: metric,
+                threads: threads, rowBlock: 128)
             let bounded = try KMeans.run(data, parameters: parameters, backend: backend)
             parameters.usesBounds = false
             let plain = try KMeans.run(data, parameters: parameters, backend: backend)
@@ -176,20 +188,23 @@ struct KMeansTests {
         let (data, _) = clustered(1500, dims: 16, clusters: 4, spread: 1, seed: 3)
         let before = try KMeans.run(data, parameters: .init(k: 4, seed: 1, restarts: 2), backend: backend)
         // One more cluster: the four that match keep their ids, the new one takes id 4.
-        let more = KMeans.matched(try KMeans.run(data, parameters: .init(k: 5, seed: 9, restarts: 2), backend: backend),
-                                  toPrevious: before.centroids, backend: backend)
+        let more = KMeans.matched(
+            try KMeans.run(data, parameters: .init(k: 5, seed: 9, restarts: 2), backend: backend),
+            toPrevious: before.centroids, backend: backend)
         #expect(Set(more.assignments) == Set(0..<5))
         #expect(more.counts.reduce(0, +) == 1500 && more.centroids.rows == 5)
         for id in 0..<4 {
             let old = before.centroids.row(id), new = more.centroids.row(id)
-            let cosine = zip(old, new).reduce(0) { $0 + $1.0 * $1.1 }
+            let cosine =
+                zip(old, new).reduce(0) { $0 + $1.0 * $1.1 }
                 / (old.reduce(0) { $0 + $1 * $1 }.squareRoot() * new.reduce(0) { $0 + $1 * $1 }.squareRoot())
             // Three clusters stay put (cosine ≈ 1); the one split in two stays near its halves.
             #expect(cosine > 0.75, "cluster \(id) kept its place")
         }
         // One fewer: ids stay within 0..<3 and cover it.
-        let fewer = KMeans.matched(try KMeans.run(data, parameters: .init(k: 3, seed: 5), backend: backend),
-                                   toPrevious: before.centroids, backend: backend)
+        let fewer = KMeans.matched(
+            try KMeans.run(data, parameters: .init(k: 3, seed: 5), backend: backend),
+            toPrevious: before.centroids, backend: backend)
         #expect(Set(fewer.assignments) == Set(0..<3) && fewer.centroids.rows == 3)
         for (row, cluster) in fewer.assignments.enumerated() where row < 50 {
             #expect(fewer.counts[Int(cluster)] > 0)
@@ -199,7 +214,10 @@ struct KMeansTests {
     @Test func badInputIsAClearError() throws {
         let data = SyntheticVectors(dims: 4, seed: 1).generate(count: 10)
         func code(_ data: Matrix<Float>, _ parameters: KMeans.Parameters) -> VectorMathError.Code? {
-            do { _ = try KMeans.run(data, parameters: parameters, backend: backend); return nil } catch { return error.code }
+            do {
+                _ = try KMeans.run(data, parameters: parameters, backend: backend)
+                return nil
+            } catch { return error.code }
         }
         #expect(code(data, .init(k: 0)) == .invalidArgument)
         #expect(code(data, .init(k: 11)) == .invalidArgument)

@@ -56,11 +56,15 @@ import VectorMath
             withUnsafeBytes(of: Int32(vector.count).littleEndian) { bytes += $0 }
             for x in vector { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes += $0 } }
         }
-        append([1, 2, 3]); append([4, 5, 6])
+        append([1, 2, 3])
+        append([4, 5, 6])
         let path = directory + "/v.fvecs"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(try FVecsFile.readMatrix(path) == Matrix(columns: 3, values: [1, 2, 3, 4, 5, 6]))
-        bytes.removeAll(); append([1, 2, 3]); append([4, 5]); append([6])
+        bytes.removeAll()
+        append([1, 2, 3])
+        append([4, 5])
+        append([6])
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect { try FVecsFile.readMatrix(path) } throws: { ($0 as? VectorMathError)?.code == .malformedFile }
     }

@@ -6,7 +6,8 @@ enum NaiveSearch {
         let scored = rows.enumerated().map { (r, row) -> (id: Int64, score: Double) in
             (ids?[r] ?? Int64(r), zip(query, row).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })
         }
-        return scored
+        return
+            scored
             .sorted { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
             .prefix(k)
             .map { Neighbor(id: $0.id, score: Float($0.score)) }

@@ -10,10 +10,11 @@ struct OpenAICompatibleProviderTests {
     }
 
     static func provider(_ server: LocalHTTPServer, retries: Int = 2) throws -> OpenAICompatibleProvider {
-        try OpenAICompatibleProvider(configuration: .init(
-            name: "groq", baseURL: "http://127.0.0.1:\(server.port)", apiKey: "test-key", model: "llama-test",
-            connectTimeout: 2, idleTimeout: 5, maximumRetries: retries, initialBackoff: 0.01, maximumRetryAfter: 0.3
-        ))
+        try OpenAICompatibleProvider(
+            configuration: .init(
+                name: "groq", baseURL: "http://127.0.0.1:\(server.port)", apiKey: "test-key", model: "llama-test",
+                connectTimeout: 2, idleTimeout: 5, maximumRetries: retries, initialBackoff: 0.01, maximumRetryAfter: 0.3
+            ))
     }
 
     static func collect(_ stream: AsyncThrowingStream<LLMEvent, any Error>) async throws -> (text: String, events: [LLMEvent]) {
@@ -24,7 +25,8 @@ struct OpenAICompatibleProviderTests {
 
     @Test("tokens arrive through split lines, CRLF, comments, empty deltas and a usage chunk, up to [DONE]")
     func framing() async throws {
-        let body = Self.chunk("Hello") + ": keep-alive\n\n"
+        let body =
+            Self.chunk("Hello") + ": keep-alive\n\n"
             + #"data: {"choices":[{"index":0,"delta":{}}]}"# + "\r\n\r\n"
             + Self.chunk(", wor") + Self.chunk("ld")
             + #"data: {"choices":[],"x_groq":{"usage":{"prompt_tokens":12,"completion_tokens":3}}}"# + "\n\n"
@@ -48,7 +50,8 @@ struct OpenAICompatibleProviderTests {
 
     @Test("OpenAI's usage chunk (choices: []) and the finish reason reach the finished event")
     func usageAndFinishReason() async throws {
-        let body = Self.chunk("Cut")
+        let body =
+            Self.chunk("Cut")
             + #"data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}"# + "\n\n"
             + #"data: {"choices":[],"usage":{"prompt_tokens":40,"completion_tokens":16,"total_tokens":56}}"# + "\n\n"
             + "data: [DONE]\n\n"
@@ -61,7 +64,11 @@ struct OpenAICompatibleProviderTests {
     @Test("a decommissioned model is not retried, and the error names the model and the option to change it")
     func decommissionedModel() async throws {
         let server = try LocalHTTPServer { _, _ in
-            .init(status: 400, body: Data(#"{"error":{"message":"The model `llama-test` has been decommissioned and is no longer supported.","type":"invalid_request_error","code":"model_decommissioned"}}"#.utf8))
+            .init(
+                status: 400,
+                body: Data(
+                    #"{"error":{"message":"The model `llama-test` has been decommissioned and is no longer supported.","type":"invalid_request_error","code":"model_decommissioned"}}"#
+                        .utf8))
         }
         defer { server.stop() }
         let error = await #expect(throws: WriterError.self) {
@@ -169,14 +176,17 @@ struct OpenAICompatibleProviderTests {
     @Test("a 5xx before the first token is retried; an unreachable provider is a transport error naming it")
     func serverErrorsAndUnreachable() async throws {
         let server = try LocalHTTPServer { _, number in
-            number < 3 ? .init(status: 503, body: Data("upstream busy".utf8)) : .init(status: 200, chunks: [(0, Data((Self.chunk("up") + "data: [DONE]\n\n").utf8))])
+            number < 3
+                ? .init(status: 503, body: Data("upstream busy".utf8)) : .init(status: 200, chunks: [(0, Data((Self.chunk("up") + "data: [DONE]\n\n").utf8))])
         }
         defer { server.stop() }
         let (text, _) = try await Self.collect(Self.provider(server, retries: 3).stream([], maximumTokens: 5))
         #expect(text == "up" && server.requests.count == 3)
 
-        let nowhere = try OpenAICompatibleProvider(configuration: .init(name: "groq", baseURL: "http://127.0.0.1:1", apiKey: "k", model: "m",
-                                                                        connectTimeout: 1, maximumRetries: 1, initialBackoff: 0.01))
+        let nowhere = try OpenAICompatibleProvider(
+            configuration: .init(
+                name: "groq", baseURL: "http://127.0.0.1:1", apiKey: "k", model: "m",
+                connectTimeout: 1, maximumRetries: 1, initialBackoff: 0.01))
         let error = await #expect(throws: WriterError.self) { try await Self.collect(nowhere.stream([], maximumTokens: 5)) }
         #expect(error?.code == .transport && error?.message.hasPrefix("groq: http://127.0.0.1:1/v1/chat/completions") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("gave up after 2 attempts") == true)

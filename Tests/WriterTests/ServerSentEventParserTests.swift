@@ -1,5 +1,6 @@
-@testable import Writer
 import Testing
+
+@testable import Writer
 
 @Suite("Server-sent events")
 struct ServerSentEventParserTests {

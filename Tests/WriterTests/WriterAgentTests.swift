@@ -1,6 +1,7 @@
 import Foundation
-@testable import Personalization
 import Testing
+
+@testable import Personalization
 @testable import Writer
 
 @Suite("Writer agent: prompt, offline drafts, results")
@@ -14,13 +15,16 @@ struct WriterAgentTests {
             cohort: .init(runID: 2, id: 4, label: "mobility · running · strength training", terms: ["mobility", "running"], similarity: 0.73, size: 395),
             similarCreators: [.init(id: 7, handle: "ana7", score: 0.7)],
             exemplars: (0..<exemplars).map { index in
-                .init(postID: Int64(100 + index), authorID: 7, authorHandle: "ana7", platform: "instagram", publishedAt: now,
-                      text: "Deadlift day \(index): " + String(repeating: "form cues and recovery. ", count: 20), hashtags: ["fitness"], topics: ["strength training"],
-                      score: 0.5 - Double(index) / 10, relevance: 0.5, breakdown: .init(semantic: 0.7, engagement: 0.8, recency: 0.9, diversity: 1))
+                .init(
+                    postID: Int64(100 + index), authorID: 7, authorHandle: "ana7", platform: "instagram", publishedAt: now,
+                    text: "Deadlift day \(index): " + String(repeating: "form cues and recovery. ", count: 20), hashtags: ["fitness"],
+                    topics: ["strength training"],
+                    score: 0.5 - Double(index) / 10, relevance: 0.5, breakdown: .init(semantic: 0.7, engagement: 0.8, recency: 0.9, diversity: 1))
             },
             postingTimes: [.init(weekday: 6, hour: 18, medianEngagementRate: 0.04, posts: 23)],
             trendingTopics: trending.map { .init(topic: $0, recentPosts: 40, baselinePosts: 90, lift: 3.5, score: 9) },
-            style: .init(posts: 20, medianLength: 61, hashtagsPerPost: 0.9, emojiShare: 0, threadShare: 0, topHashtags: ["running", "fitness"], platforms: ["instagram"]),
+            style: .init(
+                posts: 20, medianLength: 61, hashtagsPerPost: 0.9, emojiShare: 0, threadShare: 0, topHashtags: ["running", "fitness"], platforms: ["instagram"]),
             search: .init(mode: "exact", nprobe: nil, k: 10), embedding: .init(model: "m", refreshed: false),
             budget: .init(tokens: 1_500, estimatedTokens: 900, dropped: [:], exceeded: false)
         )
@@ -31,8 +35,10 @@ struct WriterAgentTests {
         let (messages, items) = try PromptBuilder.packaged().messages(context: Self.context(), brief: "a thread about my marathon training", platform: .x)
         #expect(messages.map(\.role) == [.system, .user])
         let system = messages[0].content
-        for expected in ["Grace Moreau (@gracemoreau4)", "Marathoner and personal trainer", "mobility · running · strength training",
-                         "strength training", "@ana7 on instagram", "[post 100]", "Sunday 18:00 UTC", "at most 280 characters"] {
+        for expected in [
+            "Grace Moreau (@gracemoreau4)", "Marathoner and personal trainer", "mobility · running · strength training",
+            "strength training", "@ana7 on instagram", "[post 100]", "Sunday 18:00 UTC", "at most 280 characters",
+        ] {
             #expect(system.contains(expected), "\(expected)")
         }
         #expect(!system.contains("{{"))

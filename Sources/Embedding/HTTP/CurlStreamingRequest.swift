@@ -47,15 +47,19 @@ public final class CurlStreamingRequest: Sendable {
     /// Posts `body` and returns when the transfer ends, the transfer running on a thread of
     /// its own. `onChunk` gets the body of a 200 answer as it arrives (on that thread) and
     /// returns false to stop. A transfer that receives nothing for `idleTimeout` seconds is abandoned.
-    public func perform(url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
-                        onChunk: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool) async -> Outcome {
+    public func perform(
+        url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
+        onChunk: @escaping @Sendable (UnsafeRawBufferPointer) -> Bool
+    ) async -> Outcome {
         await CurlHTTPClient.onTransferThread {
             self.performBlocking(url: url, headers: headers, body: body, connectTimeout: connectTimeout, idleTimeout: idleTimeout, onChunk: onChunk)
         }
     }
 
-    private func performBlocking(url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
-                                 onChunk: @escaping (UnsafeRawBufferPointer) -> Bool) -> Outcome {
+    private func performBlocking(
+        url: String, headers: [String], body: [UInt8], connectTimeout: Double, idleTimeout: Double,
+        onChunk: @escaping (UnsafeRawBufferPointer) -> Bool
+    ) -> Outcome {
         guard CurlHTTPClient.initialised, let curl = curl_easy_init() else {
             return Outcome(status: 0, headers: [:], errorBody: [], transportError: "libcurl could not be initialised")
         }

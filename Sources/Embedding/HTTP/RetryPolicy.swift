@@ -56,10 +56,12 @@ public struct RetryPolicy: Sendable, Equatable {
             case .retry(let failure, let retryAfter):
                 guard attempt < maximumRetries else { throw gaveUp(failure, attempt + 1) }
                 let seconds = wait(afterAttempt: attempt, retryAfter: retryAfter)
-                let reason = retryAfter > 0
+                let reason =
+                    retryAfter > 0
                     ? "it asked to wait \(retryAfter) s (Retry-After\(retryAfter > maximumRetryAfter ? ", capped at \(maximumRetryAfter) s" : ""))"
                     : "backing off"
-                logger.warning("\(label): \(message(failure)); waiting \(String(format: "%.1f", seconds)) s before retry \(attempt + 1) of \(maximumRetries): \(reason)")
+                logger.warning(
+                    "\(label): \(message(failure)); waiting \(String(format: "%.1f", seconds)) s before retry \(attempt + 1) of \(maximumRetries): \(reason)")
                 do { try await Task.sleep(for: .seconds(seconds)) } catch { throw cancelled() }
                 attempt += 1
             }

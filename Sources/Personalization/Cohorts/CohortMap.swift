@@ -84,7 +84,8 @@ public struct CohortMap: Sendable {
         let pca: PCA
         do {
             // Two or fewer centroids span no plane: fall back to the creators' own axes.
-            pca = try PCA.fit(centroids.rows >= 3 ? centroids : sample, parameters: .init(components: 2, sampleSize: nil, seed: parameters.seed), backend: backend)
+            pca = try PCA.fit(
+                centroids.rows >= 3 ? centroids : sample, parameters: .init(components: 2, sampleSize: nil, seed: parameters.seed), backend: backend)
         } catch {
             throw .computation(error)
         }
@@ -131,8 +132,9 @@ public struct CohortMap: Sendable {
         let points = chosen.indices.map { i in
             Point(x: places[cohortOfRow[i]].0 + offsets[i].0, y: places[cohortOfRow[i]].1 + offsets[i].1, cohort: cohortOfRow[i])
         }
-        return CohortMap(run: run, cohorts: cohorts, points: points, creators: members.userIDs.count,
-                         explained: (Double(pca.explainedVarianceRatio[0]), Double(pca.explainedVarianceRatio[1])), parameters: parameters)
+        return CohortMap(
+            run: run, cohorts: cohorts, points: points, creators: members.userIDs.count,
+            explained: (Double(pca.explainedVarianceRatio[0]), Double(pca.explainedVarianceRatio[1])), parameters: parameters)
     }
 
     /// Points scaled into the unit square, each axis by its own range.
@@ -176,7 +178,8 @@ public struct CohortMap: Sendable {
 
             """
         for point in points {
-            svg += "<circle cx=\"\(String(format: "%.1f", px(point.x)))\" cy=\"\(String(format: "%.1f", py(point.y)))\" r=\"2.6\" fill=\"\(Self.color(point.cohort))\" fill-opacity=\"0.6\"/>\n"
+            svg +=
+                "<circle cx=\"\(String(format: "%.1f", px(point.x)))\" cy=\"\(String(format: "%.1f", py(point.y)))\" r=\"2.6\" fill=\"\(Self.color(point.cohort))\" fill-opacity=\"0.6\"/>\n"
         }
         // Labels at each cohort's median point, largest cohorts first, nudged off each other.
         var placed: [(x: Double, y: Double, w: Double)] = []
@@ -199,7 +202,8 @@ public struct CohortMap: Sendable {
             if abs(y - cy) > 1 {
                 svg += "<line x1=\"\(Int(cx))\" y1=\"\(Int(cy))\" x2=\"\(Int(cx))\" y2=\"\(Int(y))\" stroke=\"#555\" stroke-width=\"0.7\"/>\n"
             }
-            svg += "<text x=\"\(Int(cx))\" y=\"\(Int(y))\" text-anchor=\"middle\" font-size=\"11.5\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
+            svg +=
+                "<text x=\"\(Int(cx))\" y=\"\(Int(y))\" text-anchor=\"middle\" font-size=\"11.5\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
         }
         // Legend: every cohort, its size and colour.
         let legendX = width - legendWidth + 10
@@ -208,7 +212,8 @@ public struct CohortMap: Sendable {
         for (row, cohort) in cohorts.enumerated() {
             let y = top + Double(row) * rowHeight + rowHeight * 0.7
             svg += "<circle cx=\"\(Int(legendX) + 6)\" cy=\"\(String(format: "%.1f", y - 4))\" r=\"5\" fill=\"\(Self.color(cohort.cohort))\"/>\n"
-            svg += "<text x=\"\(Int(legendX) + 18)\" y=\"\(String(format: "%.1f", y))\" font-size=\"\(String(format: "%.1f", min(12, rowHeight * 0.8)))\" fill=\"#222\">\(cohort.cohort) · \(escape(cohort.label)) (\(cohort.size))</text>\n"
+            svg +=
+                "<text x=\"\(Int(legendX) + 18)\" y=\"\(String(format: "%.1f", y))\" font-size=\"\(String(format: "%.1f", min(12, rowHeight * 0.8)))\" fill=\"#222\">\(cohort.cohort) · \(escape(cohort.label)) (\(cohort.size))</text>\n"
         }
         svg += "</svg>\n"
         return svg

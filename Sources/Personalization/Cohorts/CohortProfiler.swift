@@ -77,8 +77,9 @@ struct CohortProfiler {
         cohorts[c].rates.append(rate)
         cohorts[c].slotRates[Self.slot(of: post.publishedAt)].append(rate)
         if post.views >= parameters.topPostMinimumViews {
-            let top = CohortTraits.TopPost(postID: post.id, authorID: post.userID, platform: post.platform, publishedAt: post.publishedAt,
-                                           engagementRate: Double(rate), views: post.views, text: post.text)
+            let top = CohortTraits.TopPost(
+                postID: post.id, authorID: post.userID, platform: post.platform, publishedAt: post.publishedAt,
+                engagementRate: Double(rate), views: post.views, text: post.text)
             cohorts[c].topPosts.append(top)
             if cohorts[c].topPosts.count > 4 * parameters.listLength { trimTopPosts(c) }
         }

@@ -36,8 +36,10 @@ public struct CohortRebuild: Sendable {
         public var terms: Int
 
         /// Parameters with the defaults above.
-        public init(k: KChoice = .fixed(64), seed: UInt64 = 1, restarts: Int = 1, maxIterations: Int = 25, warmStart: Bool = true,
-                    labelTerms: Int = 3, terms: Int = 10) {
+        public init(
+            k: KChoice = .fixed(64), seed: UInt64 = 1, restarts: Int = 1, maxIterations: Int = 25, warmStart: Bool = true,
+            labelTerms: Int = 3, terms: Int = 10
+        ) {
             self.k = k
             self.seed = seed
             self.restarts = restarts
@@ -144,8 +146,10 @@ public struct CohortRebuild: Sendable {
             embeddings = try await store.embeddings()
             if let record = try await store.activeCohortRun() {
                 let cohorts = try await store.cohorts(runID: record.id)
-                previous = (record, Matrix(columns: store.configuration.dimensions, values: cohorts.flatMap(\.centroid)),
-                            try await store.cohortMembers(runID: record.id))
+                previous = (
+                    record, Matrix(columns: store.configuration.dimensions, values: cohorts.flatMap(\.centroid)),
+                    try await store.cohortMembers(runID: record.id)
+                )
             } else {
                 previous = nil
             }
@@ -213,13 +217,16 @@ public struct CohortRebuild: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         encoder.dateEncodingStrategy = .iso8601
-        let parametersJSON = Self.json(encoder, RecordedParameters(
-            k: k, kChoice: parameters.k == .auto ? "auto" : "fixed", seed: parameters.seed, restarts: parameters.restarts,
-            maxIterations: parameters.maxIterations, warmStart: warm, kScores: report.kScores
-        ))
+        let parametersJSON = Self.json(
+            encoder,
+            RecordedParameters(
+                k: k, kChoice: parameters.k == .auto ? "auto" : "fixed", seed: parameters.seed, restarts: parameters.restarts,
+                maxIterations: parameters.maxIterations, warmStart: warm, kScores: report.kScores
+            ))
         let cohorts = (0..<k).map { c in
-            CohortRecord(cohort: c, centroid: result.centroids.row(c), size: result.counts[c], label: labels[c], terms: terms[c],
-                         traitsJSON: Self.json(encoder, traits[c]))
+            CohortRecord(
+                cohort: c, centroid: result.centroids.row(c), size: result.counts[c], label: labels[c], terms: terms[c],
+                traitsJSON: Self.json(encoder, traits[c]))
         }
         let run = NewCohortRun(
             model: model, parametersJSON: parametersJSON, statsJSON: Self.json(encoder, report), objective: result.objective,
@@ -245,8 +252,10 @@ public struct CohortRebuild: Sendable {
         do {
             let asOf = try await store.dataClock() ?? Date()
             // One profiler per core, each fed its slice of every page off the cooperative threads, merged at the end.
-            let workers = ProfilerSlots(Array(repeating: CohortProfiler(k: k, cohortOf: cohortOf, parameters: .init(asOf: asOf)),
-                                              count: max(1, ProcessInfo.processInfo.activeProcessorCount)))
+            let workers = ProfilerSlots(
+                Array(
+                    repeating: CohortProfiler(k: k, cohortOf: cohortOf, parameters: .init(asOf: asOf)),
+                    count: max(1, ProcessInfo.processInfo.activeProcessorCount)))
             for (userID, bio) in try await store.bios() { workers.slots[0].addBio(userID: userID, bio: bio) }
             try await store.forEachPostPage { posts in
                 await Offload.run { workers.add(posts) }

@@ -107,8 +107,9 @@ extension Cohort {
     public init(record: CohortRecord) throws {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        self.init(id: record.cohort, label: record.label, terms: record.terms, size: record.size,
-                  traits: try decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8)))
+        self.init(
+            id: record.cohort, label: record.label, terms: record.terms, size: record.size,
+            traits: try decoder.decode(CohortTraits.self, from: Data(record.traitsJSON.utf8)))
     }
 }
 

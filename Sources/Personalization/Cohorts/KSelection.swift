@@ -20,15 +20,18 @@ enum KSelection {
     }
 
     /// Scores every candidate on samples of `data` (n × d, unit rows); best first.
-    static func scores(_ data: Matrix<Float>, candidates: [Int], seed: UInt64, clusteringSample: Int = 4_000,
-                       silhouetteSample: Int = 2_000, backend: BLASBackend) throws(VectorMathError) -> [Score] {
+    static func scores(
+        _ data: Matrix<Float>, candidates: [Int], seed: UInt64, clusteringSample: Int = 4_000,
+        silhouetteSample: Int = 2_000, backend: BLASBackend
+    ) throws(VectorMathError) -> [Score] {
         let sample = rows(of: data, count: min(clusteringSample, data.rows), seed: seed)
         let scored = min(silhouetteSample, sample.rows)
         // Pairwise cosine similarities of the scored points, once for every k.
         var similarity = [Float](repeating: 0, count: scored * scored)
         sample.withUnsafeBufferPointer { s in
-            backend.multiplyTransposed(m: scored, n: scored, k: sample.columns, a: s.baseAddress!, lda: sample.columns,
-                                       b: s.baseAddress!, ldb: sample.columns, c: &similarity, ldc: scored)
+            backend.multiplyTransposed(
+                m: scored, n: scored, k: sample.columns, a: s.baseAddress!, lda: sample.columns,
+                b: s.baseAddress!, ldb: sample.columns, c: &similarity, ldc: scored)
         }
         var scores: [Score] = []
         for k in candidates where k <= sample.rows {

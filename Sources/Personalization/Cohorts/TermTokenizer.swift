@@ -10,7 +10,10 @@ enum TermTokenizer {
         var current: [UInt8] = []
         var inHashtag = false
         func flush() {
-            defer { current.removeAll(keepingCapacity: true); inHashtag = false }
+            defer {
+                current.removeAll(keepingCapacity: true)
+                inHashtag = false
+            }
             while current.last == UInt8(ascii: "'") { current.removeLast() }
             guard !inHashtag, current.count >= 3, !current.allSatisfy({ (48...57).contains($0) }) else { return }
             let word = String(decoding: current, as: UTF8.self)

@@ -33,8 +33,10 @@ extension PersonalizationEngine {
         public var embedsOnDemand = true
 
         /// Options with the defaults above.
-        public init(similarCreators: Int = 10, exemplars: Int = 5, tokenBudget: Int = 1_500, mode: SearchMode = .exact,
-                    halfLifeDays: Double = 14, lambda: Double = 0.7, postsPerCreator: Int = 5, ownPosts: Int = 50) {
+        public init(
+            similarCreators: Int = 10, exemplars: Int = 5, tokenBudget: Int = 1_500, mode: SearchMode = .exact,
+            halfLifeDays: Double = 14, lambda: Double = 0.7, postsPerCreator: Int = 5, ownPosts: Int = 50
+        ) {
             self.similarCreators = similarCreators
             self.exemplars = exemplars
             self.tokenBudget = tokenBudget
@@ -49,8 +51,9 @@ extension PersonalizationEngine {
             func check(_ ok: Bool, _ message: String) throws(PersonalizationError) {
                 if !ok { throw PersonalizationError(.invalidInput, message) }
             }
-            try check((1...Self.maximumSimilarCreators).contains(similarCreators),
-                      "k (similar creators) must be in 1...\(Self.maximumSimilarCreators), got \(similarCreators)")
+            try check(
+                (1...Self.maximumSimilarCreators).contains(similarCreators),
+                "k (similar creators) must be in 1...\(Self.maximumSimilarCreators), got \(similarCreators)")
             try check((0...Self.maximumExemplars).contains(exemplars), "exemplars must be in 0...\(Self.maximumExemplars), got \(exemplars)")
             try check((100...Self.maximumTokenBudget).contains(tokenBudget), "the token budget must be in 100...\(Self.maximumTokenBudget), got \(tokenBudget)")
             try check(halfLifeDays > 0 && halfLifeDays.isFinite, "the half-life must be a positive number of days")
@@ -75,13 +78,15 @@ extension PersonalizationEngine {
             do { stored = try await store.profile(userID: userID, postLimit: options.ownPosts) } catch { throw .store(error) }
             guard let stored else { throw PersonalizationError(.unknownUser, "there is no creator \(userID)") }
             guard contains(userID) else {
-                throw PersonalizationError(.notEmbedded, "creator \(userID) has no embedding yet, and these credentials may not write one: refresh it with write access first")
+                throw PersonalizationError(
+                    .notEmbedded, "creator \(userID) has no embedding yet, and these credentials may not write one: refresh it with write access first")
             }
             refresh = ProfileRefresh(profile: stored, embedded: false)
         }
         let profile = refresh.profile
         let available = status.creators - 1
-        let neighbors = available > 0
+        let neighbors =
+            available > 0
             ? try await nearestCreators(toUser: userID, k: min(options.similarCreators, available), mode: options.mode)
             : []
         let membership = cohort(of: userID)
@@ -108,24 +113,29 @@ extension PersonalizationEngine {
         // Ranking, style and trimming are CPU work: off the cooperative threads.
         let runID = state.read { $0.run?.record.id ?? 0 }
         return await Offload.run {
-            self.assemble(profile: profile, refreshed: refresh.embedded, membership: membership, runID: runID, neighbors: neighbors,
-                          posts: posts, handles: handles, clock: clock, options: options)
+            self.assemble(
+                profile: profile, refreshed: refresh.embedded, membership: membership, runID: runID, neighbors: neighbors,
+                posts: posts, handles: handles, clock: clock, options: options)
         }
     }
 
     /// The context from what was read: exemplars ranked, style hints, trimmed to the budget.
-    private func assemble(profile: ProfileStore.ProfileWithPosts, refreshed: Bool, membership: (cohort: Cohort, similarity: Float)?, runID: Int64,
-                          neighbors: [Neighbor], posts: [PostRecord], handles: [Int64: String], clock: Date,
-                          options: ContextOptions) -> PersonalizationContext {
-        let exemplars = rankExemplars(posts, neighbors: neighbors, handles: handles, cohortMedian: membership?.cohort.traits.medianEngagementRate,
-                                      clock: clock, options: options)
+    private func assemble(
+        profile: ProfileStore.ProfileWithPosts, refreshed: Bool, membership: (cohort: Cohort, similarity: Float)?, runID: Int64,
+        neighbors: [Neighbor], posts: [PostRecord], handles: [Int64: String], clock: Date,
+        options: ContextOptions
+    ) -> PersonalizationContext {
+        let exemplars = rankExemplars(
+            posts, neighbors: neighbors, handles: handles, cohortMedian: membership?.cohort.traits.medianEngagementRate,
+            clock: clock, options: options)
         let traits = membership?.cohort.traits
         var context = PersonalizationContext(
             version: PersonalizationContext.schemaVersion, generatedAt: Date(), asOf: clock,
             creator: .init(id: profile.user.id, handle: profile.user.handle, name: profile.user.name, bio: profile.user.bio),
             cohort: membership.map { membership in
-                .init(runID: runID, id: membership.cohort.id, label: membership.cohort.label,
-                      terms: membership.cohort.terms, similarity: Double(membership.similarity), size: membership.cohort.size)
+                .init(
+                    runID: runID, id: membership.cohort.id, label: membership.cohort.label,
+                    terms: membership.cohort.terms, similarity: Double(membership.similarity), size: membership.cohort.size)
             },
             similarCreators: neighbors.map { .init(id: $0.id, handle: handles[$0.id] ?? "", score: Double($0.score)) },
             exemplars: exemplars,
@@ -145,8 +155,10 @@ extension PersonalizationEngine {
         return context
     }
 
-    private func rankExemplars(_ posts: [PostRecord], neighbors: [Neighbor], handles: [Int64: String], cohortMedian: Double?,
-                               clock: Date, options: ContextOptions) -> [PersonalizationContext.Exemplar] {
+    private func rankExemplars(
+        _ posts: [PostRecord], neighbors: [Neighbor], handles: [Int64: String], cohortMedian: Double?,
+        clock: Date, options: ContextOptions
+    ) -> [PersonalizationContext.Exemplar] {
         guard options.exemplars > 0, !posts.isEmpty else { return [] }
         let semantic = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
         let rates = posts.map(\.engagementRate)
@@ -155,8 +167,9 @@ extension PersonalizationEngine {
         median = max(median, 1e-6)
         let candidates = zip(posts, rates).map { post, rate in
             let age = max(0, clock.timeIntervalSince(post.publishedAt) / 86_400)
-            return ExemplarRanking.Candidate(post: post, semantic: max(0, semantic[post.userID] ?? 0),
-                                             engagement: rate / (rate + median), recency: pow(0.5, age / options.halfLifeDays))
+            return ExemplarRanking.Candidate(
+                post: post, semantic: max(0, semantic[post.userID] ?? 0),
+                engagement: rate / (rate + median), recency: pow(0.5, age / options.halfLifeDays))
         }
         // The authors' cosine similarities, all pairs at once (one small GEMM).
         let authors = neighbors.map(\.id).filter(contains)
@@ -166,8 +179,9 @@ extension PersonalizationEngine {
         var gram = [Float](repeating: 0, count: authors.count * authors.count)
         matrix.withUnsafeBufferPointer { m in
             if let base = m.baseAddress, !authors.isEmpty {
-                backend.multiplyTransposed(m: authors.count, n: authors.count, k: dimensions, a: base, lda: dimensions,
-                                           b: base, ldb: dimensions, c: &gram, ldc: authors.count)
+                backend.multiplyTransposed(
+                    m: authors.count, n: authors.count, k: dimensions, a: base, lda: dimensions,
+                    b: base, ldb: dimensions, c: &gram, ldc: authors.count)
             }
         }
         let ranking = ExemplarRanking(lambda: options.lambda) { [gram] a, b in
@@ -180,8 +194,9 @@ extension PersonalizationEngine {
                 postID: post.id, authorID: post.userID, authorHandle: handles[post.userID] ?? "", platform: post.platform,
                 publishedAt: post.publishedAt, text: post.text, hashtags: post.hashtags, topics: post.topics,
                 score: picked.score, relevance: picked.candidate.relevance,
-                breakdown: .init(semantic: picked.candidate.semantic, engagement: picked.candidate.engagement,
-                                 recency: picked.candidate.recency, diversity: picked.diversity)
+                breakdown: .init(
+                    semantic: picked.candidate.semantic, engagement: picked.candidate.engagement,
+                    recency: picked.candidate.recency, diversity: picked.diversity)
             )
         }
     }
@@ -207,7 +222,8 @@ extension PersonalizationEngine {
         }
         var size = context.jsonData().count
         while (size + 3) / 4 > budget {
-            let progressed = drop("similarCreators", keep: 0, \.similarCreators, size: &size)
+            let progressed =
+                drop("similarCreators", keep: 0, \.similarCreators, size: &size)
                 || drop("postingTimes", keep: 1, \.postingTimes, size: &size)
                 || drop("trendingTopics", keep: 1, \.trendingTopics, size: &size)
                 || drop("exemplars", keep: 1, \.exemplars, size: &size)

@@ -37,9 +37,11 @@ enum StyleAnalyzer {
     static func isThread(_ text: String) -> Bool {
         if text.hasPrefix("Thread") || text.unicodeScalars.contains("🧵") { return true }
         let bytes = Array(text.utf8)
-        for i in bytes.indices where bytes[i] == UInt8(ascii: "1") && i + 2 < bytes.count
+        for i in bytes.indices
+        where bytes[i] == UInt8(ascii: "1") && i + 2 < bytes.count
             && bytes[i + 1] == UInt8(ascii: "/") && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i + 2])
-            && (i == 0 || bytes[i - 1] == UInt8(ascii: " ") || bytes[i - 1] == UInt8(ascii: "\n")) {
+            && (i == 0 || bytes[i - 1] == UInt8(ascii: " ") || bytes[i - 1] == UInt8(ascii: "\n"))
+        {
             return true
         }
         return false

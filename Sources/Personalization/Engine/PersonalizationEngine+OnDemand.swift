@@ -30,8 +30,9 @@ extension PersonalizationEngine {
         }
         let vector: [Float]
         do { vector = try await embedder.embed([document]) } catch { throw .embedding(error) }
-        let rows = EmbeddingRows(userIDs: [userID], vectors: Matrix(columns: embedder.dimensions, values: vector),
-                                 model: embedder.modelID, contentHashes: [hash])
+        let rows = EmbeddingRows(
+            userIDs: [userID], vectors: Matrix(columns: embedder.dimensions, values: vector),
+            model: embedder.modelID, contentHashes: [hash])
         do { try await store.writeEmbeddings(rows) } catch { throw .store(error) }
         let report = apply(EmbeddingChanges(userIDs: [userID], vectors: rows.vectors, deletedUserIDs: [], watermark: .beginning))
         guard report.rejected == 0 else {

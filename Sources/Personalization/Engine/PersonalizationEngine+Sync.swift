@@ -22,7 +22,9 @@ extension PersonalizationEngine {
                     logger.warning("change feed: sync failed (attempt \(failures)), searches continue from memory: \(error.message)")
                 }
             }
-            let pause: Duration = failures == 0 ? configuration.pollInterval
+            let pause: Duration =
+                failures == 0
+                ? configuration.pollInterval
                 : min(.seconds(5), configuration.pollInterval * (1 << min(failures, 5)))
             try? await Task.sleep(for: pause)
         }
@@ -157,8 +159,9 @@ extension PersonalizationEngine {
         let cohorts = records.map { record in
             (try? Cohort(record: record)) ?? Cohort(id: record.cohort, label: record.label, terms: record.terms, size: record.size, traits: .empty)
         }
-        return LoadedRun(record: record, cohorts: cohorts, centroids: Matrix(columns: dimensions, values: records.flatMap(\.centroid)),
-                         cohortOf: members.cohortByUser())
+        return LoadedRun(
+            record: record, cohorts: cohorts, centroids: Matrix(columns: dimensions, values: records.flatMap(\.centroid)),
+            cohortOf: members.cohortByUser())
     }
 
     /// Re-partitions the index by `run`'s cohorts and makes it the active run.

@@ -30,9 +30,11 @@ public final class PersonalizationEngine: Sendable {
         public var int8Scoring: Bool
 
         /// A configuration with the defaults above.
-        public init(pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
-                    searchThreads: Int = CPUFeatures.current.activeCores, maximumSearchBatch: Int = 64,
-                    int8Scoring: Bool = Int8Kernel.best == .vnni) {
+        public init(
+            pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
+            searchThreads: Int = CPUFeatures.current.activeCores, maximumSearchBatch: Int = 64,
+            int8Scoring: Bool = Int8Kernel.best == .vnni
+        ) {
             self.pollInterval = pollInterval
             self.postLimit = postLimit
             self.searchThreads = searchThreads
@@ -124,7 +126,8 @@ public final class PersonalizationEngine: Sendable {
         self.backend = backend
         let locked = ReadWriteLock(state)
         self.state = locked
-        coalescer = configuration.maximumSearchBatch > 1
+        coalescer =
+            configuration.maximumSearchBatch > 1
             ? SearchCoalescer(maximumBatch: configuration.maximumSearchBatch) { Self.searchBatch($0, in: locked) }
             : nil
     }
@@ -133,16 +136,19 @@ public final class PersonalizationEngine: Sendable {
     ///
     /// - Throws: `.invalidInput` when the embedder's dimension is not the store's; `.store`
     ///   when the store cannot be read.
-    public static func start(store: ProfileStore, embedder: any Embedder, configuration: Configuration = Configuration(),
-                             logger: Logger) async throws(PersonalizationError) -> PersonalizationEngine {
+    public static func start(
+        store: ProfileStore, embedder: any Embedder, configuration: Configuration = Configuration(),
+        logger: Logger
+    ) async throws(PersonalizationError) -> PersonalizationEngine {
         let dimensions = store.configuration.dimensions
         guard embedder.dimensions == dimensions else {
             throw PersonalizationError(.invalidInput, "the embedder makes \(embedder.dimensions)-dimensional vectors; the store holds \(dimensions)")
         }
         let backend: BLASBackend
         do { backend = try BLASBackend.shared() } catch { throw .computation(error) }
-        let indexConfiguration = VectorIndex.Configuration(storage: configuration.int8Scoring ? .int8 : .float32,
-                                                           search: .init(k: 10, threads: configuration.searchThreads))
+        let indexConfiguration = VectorIndex.Configuration(
+            storage: configuration.int8Scoring ? .int8 : .float32,
+            search: .init(k: 10, threads: configuration.searchThreads))
         let started = ContinuousClock.now
         // The active run's rows come on a second connection while the embeddings stream in.
         async let activeRun = Self.loadRun(from: store)
@@ -158,8 +164,9 @@ public final class PersonalizationEngine: Sendable {
         } else {
             do { index = try VectorIndex(dims: dimensions, configuration: indexConfiguration) } catch { throw .index(error) }
         }
-        let engine = PersonalizationEngine(store: store, embedder: embedder, configuration: configuration, logger: logger,
-                                           backend: backend, state: State(index: index, watermark: watermark))
+        let engine = PersonalizationEngine(
+            store: store, embedder: embedder, configuration: configuration, logger: logger,
+            backend: backend, state: State(index: index, watermark: watermark))
         if adopted == nil {
             // A row was unusable: read again and take the rows one by one, rejecting the bad ones.
             do { engine.apply(try await store.embeddings()) } catch { throw .store(error) }
@@ -172,10 +179,12 @@ public final class PersonalizationEngine: Sendable {
             // `async let` forgets the error type; only the store throws here.
             throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }
-        logger.info("engine started", metadata: [
-            "creators": "\(engine.status.creators)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")",
-            "read": "\(readTime)", "index": "\(indexTime - readTime)", "partition": "\(ContinuousClock.now - started - indexTime)",
-        ])
+        logger.info(
+            "engine started",
+            metadata: [
+                "creators": "\(engine.status.creators)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")",
+                "read": "\(readTime)", "index": "\(indexTime - readTime)", "partition": "\(ContinuousClock.now - started - indexTime)",
+            ])
         return engine
     }
 
@@ -183,8 +192,9 @@ public final class PersonalizationEngine: Sendable {
     public var status: Status {
         let longestWrite = state.longestWrite
         return state.read { state in
-            Status(creators: state.index.count, cohortRunID: state.run?.record.id, cohorts: state.run?.cohorts.count ?? 0,
-                   watermark: state.watermark, lastSync: state.lastSync, rejectedRows: state.rejectedRows, longestWriteLock: longestWrite)
+            Status(
+                creators: state.index.count, cohortRunID: state.run?.record.id, cohorts: state.run?.cohorts.count ?? 0,
+                watermark: state.watermark, lastSync: state.lastSync, rejectedRows: state.rejectedRows, longestWriteLock: longestWrite)
         }
     }
 
@@ -218,8 +228,10 @@ public final class PersonalizationEngine: Sendable {
     ///   - excluding: creators never returned.
     /// - Throws: `.invalidInput` for k ≤ 0, nprobe ≤ 0, a bad vector or an unknown cohort; `.notReady`
     ///   when the index is empty.
-    public func similarCreators(to vector: [Float], k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
-                                excluding: Set<Int64> = []) throws(PersonalizationError) -> [Neighbor] {
+    public func similarCreators(
+        to vector: [Float], k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+        excluding: Set<Int64> = []
+    ) throws(PersonalizationError) -> [Neighbor] {
         guard k > 0 else { throw PersonalizationError(.invalidInput, "k must be positive, got \(k)") }
         if case .partitioned(let nprobe) = mode, nprobe <= 0 {
             throw PersonalizationError(.invalidInput, "nprobe must be positive, got \(nprobe)")
@@ -242,8 +254,9 @@ public final class PersonalizationEngine: Sendable {
             if let run = state.run, cohort != nil || mode != .exact || !configuration.int8Scoring {
                 let scan = { (shortlist: Int, nprobe: Int) in
                     unit.withUnsafeBufferPointer { query in
-                        run.partition.search(query: query, k: shortlist, nprobe: nprobe, cohort: cohort, excluded: excluding,
-                                             threads: self.configuration.searchThreads, backend: self.backend)
+                        run.partition.search(
+                            query: query, k: shortlist, nprobe: nprobe, cohort: cohort, excluded: excluding,
+                            threads: self.configuration.searchThreads, backend: self.backend)
                     }
                 }
                 if case .partitioned(let nprobe) = mode {
@@ -305,9 +318,11 @@ public final class PersonalizationEngine: Sendable {
                 return zip(lists, requests).map { .success(answer($0, $1)) }
             }
             return requests.map { request in
-                Result { () throws(VectorIndexError) in try state.index.search(vector: request.query, k: min(request.k + request.excluding.count, state.index.count)) }
-                    .mapError { .index($0) }
-                    .map { answer($0, request) }
+                Result { () throws(VectorIndexError) in
+                    try state.index.search(vector: request.query, k: min(request.k + request.excluding.count, state.index.count))
+                }
+                .mapError { .index($0) }
+                .map { answer($0, request) }
             }
         }
     }
@@ -315,8 +330,10 @@ public final class PersonalizationEngine: Sendable {
     /// As ``similarCreators(to:k:mode:cohort:excluding:)``, off the caller's thread: exact searches
     /// without a cohort filter that run at the same time are answered together by one batched
     /// GEMM (see `SearchCoalescer`); the others run on the compute queue.
-    public func nearestCreators(to vector: [Float], k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
-                                excluding: Set<Int64> = []) async throws(PersonalizationError) -> [Neighbor] {
+    public func nearestCreators(
+        to vector: [Float], k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+        excluding: Set<Int64> = []
+    ) async throws(PersonalizationError) -> [Neighbor] {
         guard let coalescer, mode == .exact, cohort == nil, k > 0 else {
             return try await Offload.run { () throws(PersonalizationError) in
                 try self.similarCreators(to: vector, k: k, mode: mode, cohort: cohort, excluding: excluding)
@@ -331,8 +348,10 @@ public final class PersonalizationEngine: Sendable {
     }
 
     /// As ``similarCreators(toUser:k:mode:cohort:excluding:)``, through ``nearestCreators(to:k:mode:cohort:excluding:)``.
-    public func nearestCreators(toUser userID: Int64, k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
-                                excluding: Set<Int64> = []) async throws(PersonalizationError) -> [Neighbor] {
+    public func nearestCreators(
+        toUser userID: Int64, k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+        excluding: Set<Int64> = []
+    ) async throws(PersonalizationError) -> [Neighbor] {
         guard let vector = embedding(of: userID) else {
             throw PersonalizationError(.unknownUser, "creator \(userID) has no embedding")
         }
@@ -347,8 +366,10 @@ public final class PersonalizationEngine: Sendable {
     /// The `k` creators most similar to `userID`, leaving the creator out.
     ///
     /// - Throws: `.unknownUser` when the creator has no embedding; as ``similarCreators(to:k:mode:cohort:excluding:)``.
-    public func similarCreators(toUser userID: Int64, k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
-                                excluding: Set<Int64> = []) throws(PersonalizationError) -> [Neighbor] {
+    public func similarCreators(
+        toUser userID: Int64, k: Int, mode: SearchMode = .exact, cohort: Int? = nil,
+        excluding: Set<Int64> = []
+    ) throws(PersonalizationError) -> [Neighbor] {
         guard let vector = embedding(of: userID) else {
             throw PersonalizationError(.unknownUser, "creator \(userID) has no embedding")
         }

@@ -82,14 +82,17 @@ public struct EmbeddingBackfill: Sendable {
     @discardableResult
     public func run(report: (Progress) -> Void = { _ in }) async throws(Failure) -> Progress {
         guard embedder.dimensions == store.configuration.dimensions else {
-            throw .embedding(EmbeddingError(.invalidConfiguration, "the embedder makes \(embedder.dimensions)-dimensional vectors; the store holds \(store.configuration.dimensions)"))
+            throw .embedding(
+                EmbeddingError(
+                    .invalidConfiguration, "the embedder makes \(embedder.dimensions)-dimensional vectors; the store holds \(store.configuration.dimensions)"))
         }
         var progress = Progress()
         let model = embedder.modelID
         while true {
             let page: [ProfileStore.ProfileWithPosts]
-            do { page = try await store.profiles(afterUserID: progress.lastUserID, limit: configuration.pageSize, postLimit: configuration.postLimit) }
-            catch { throw .store(error) }
+            do { page = try await store.profiles(afterUserID: progress.lastUserID, limit: configuration.pageSize, postLimit: configuration.postLimit) } catch {
+                throw .store(error)
+            }
             guard let last = page.last else { return progress }
             var documents: [ProfileDocument] = []
             var userIDs: [Int64] = []

@@ -48,7 +48,11 @@ public struct JobRunner: Sendable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let number = try? container.decodeIfPresent(Int.self, forKey: .k) { k = String(number) } else { k = try container.decodeIfPresent(String.self, forKey: .k) }
+            if let number = try? container.decodeIfPresent(Int.self, forKey: .k) {
+                k = String(number)
+            } else {
+                k = try container.decodeIfPresent(String.self, forKey: .k)
+            }
             seed = try container.decodeIfPresent(UInt64.self, forKey: .seed)
             restarts = try container.decodeIfPresent(Int.self, forKey: .restarts)
             all = try container.decodeIfPresent(Bool.self, forKey: .all)
@@ -132,7 +136,8 @@ public struct JobRunner: Sendable {
         case .success(let value): (result, failure) = (value, nil)
         case .failure(let error):
             if Self.isTransient(error), job.attempts < configuration.maxAttempts,
-               (try? await store.requeueJob(id: job.id, attempt: job.attempts, reason: "attempt \(job.attempts): \(error.message)")) == true {
+                (try? await store.requeueJob(id: job.id, attempt: job.attempts, reason: "attempt \(job.attempts): \(error.message)")) == true
+            {
                 // A passing store failure (a lost connection, no free descriptor, a full pool) is
                 // no verdict on the job: it runs again, up to its last attempt.
                 logger.warning("job \(job.id) (\(job.kind)) met a passing store failure on attempt \(job.attempts); queued again: \(error.message)")

@@ -85,8 +85,10 @@ struct CohortPartition: Sendable {
     /// The scanned rows are split evenly over `threads` workers (one GEMV per cohort slice each),
     /// whose selections merge at the end; below `parallelRows` rows one thread does it all.
     /// - Complexity: k·d for the centroids plus 2·d per member of each scanned cohort.
-    func search(query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int?, excluded: Set<Int64>,
-                threads: Int = 1, parallelRows: Int = 4_096, backend: BLASBackend) -> [Neighbor] {
+    func search(
+        query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int?, excluded: Set<Int64>,
+        threads: Int = 1, parallelRows: Int = 4_096, backend: BLASBackend
+    ) -> [Neighbor] {
         let scanned = cohort.map { [$0] } ?? nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
         let total = scanned.reduce(0) { $0 + cohorts[$1].ids.count }
         let workers = total >= parallelRows ? max(1, threads) : 1
@@ -107,8 +109,9 @@ struct CohortPartition: Sendable {
                         var start = from
                         while start < to {
                             let count = min(scores.count, to - start)
-                            Float16.dotRows(v.baseAddress! + start * centroids.columns, count: count, dims: centroids.columns,
-                                            query: query.baseAddress!, scores: &scores, backend: backend)
+                            Float16.dotRows(
+                                v.baseAddress! + start * centroids.columns, count: count, dims: centroids.columns,
+                                query: query.baseAddress!, scores: &scores, backend: backend)
                             let first = start
                             top.offer(scores: scores, count: count) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] }
                             start += count

@@ -69,7 +69,12 @@ final class SearchCoalescer: Sendable {
             let batch: [Request] = state.withLock { state in
                 let taken = Array(state.waiting.prefix(maximumBatch))
                 state.waiting.removeFirst(taken.count)
-                if taken.isEmpty { state.running = false } else { state.counters.batches += 1; state.counters.searches += taken.count }
+                if taken.isEmpty {
+                    state.running = false
+                } else {
+                    state.counters.batches += 1
+                    state.counters.searches += taken.count
+                }
                 return taken
             }
             guard !batch.isEmpty else { return }

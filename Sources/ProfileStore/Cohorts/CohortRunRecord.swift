@@ -22,8 +22,10 @@ public struct CohortRunRecord: Sendable, Equatable {
     public var active: Bool
 
     /// A run record.
-    public init(id: Int64, createdAt: Date, model: String, k: Int, parametersJSON: String, statsJSON: String,
-                objective: Double, iterations: Int, active: Bool) {
+    public init(
+        id: Int64, createdAt: Date, model: String, k: Int, parametersJSON: String, statsJSON: String,
+        objective: Double, iterations: Int, active: Bool
+    ) {
         self.id = id
         self.createdAt = createdAt
         self.model = model
@@ -105,8 +107,10 @@ public struct NewCohortRun: Sendable {
     public var members: CohortMembers
 
     /// A run to write.
-    public init(model: String, parametersJSON: String, statsJSON: String, objective: Double, iterations: Int,
-                cohorts: [CohortRecord], members: CohortMembers) {
+    public init(
+        model: String, parametersJSON: String, statsJSON: String, objective: Double, iterations: Int,
+        cohorts: [CohortRecord], members: CohortMembers
+    ) {
         self.model = model
         self.parametersJSON = parametersJSON
         self.statsJSON = statsJSON

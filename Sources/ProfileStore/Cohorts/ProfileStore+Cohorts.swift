@@ -16,17 +16,26 @@ extension ProfileStore {
         do {
             return try await withTables { connection throws(ProfileStoreError) in
                 try connection.transaction { () throws(ProfileStoreError) in
-                    let runID = try connection.query("""
+                    let runID = try connection.query(
+                        """
                         INSERT INTO cohort_runs (model, k, parameters, stats, objective, iterations)
                         VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6) RETURNING id
-                        """, [.text(run.model), .int32(Int32(run.cohorts.count)), .text(run.parametersJSON), .text(run.statsJSON),
-                              .double(run.objective), .int32(Int32(run.iterations))]).int64(0, 0)
+                        """,
+                        [
+                            .text(run.model), .int32(Int32(run.cohorts.count)), .text(run.parametersJSON), .text(run.statsJSON),
+                            .double(run.objective), .int32(Int32(run.iterations)),
+                        ]
+                    ).int64(0, 0)
                     for cohort in run.cohorts {
-                        try connection.query("""
+                        try connection.query(
+                            """
                             INSERT INTO cohorts (run_id, cohort, centroid, size, label, terms, traits)
                             VALUES ($1, $2, $3::vector, $4, $5, $6, $7::jsonb)
-                            """, [.int64(runID), .int32(Int32(cohort.cohort)), .vector(cohort.centroid), .int32(Int32(cohort.size)),
-                                  .text(cohort.label), .textArray(cohort.terms), .text(cohort.traitsJSON)])
+                            """,
+                            [
+                                .int64(runID), .int32(Int32(cohort.cohort)), .vector(cohort.centroid), .int32(Int32(cohort.size)),
+                                .text(cohort.label), .textArray(cohort.terms), .text(cohort.traitsJSON),
+                            ])
                     }
                     let members = run.members
                     try connection.copyIn("COPY cohort_members (run_id, user_id, cohort, similarity) FROM STDIN (FORMAT binary)") {
@@ -42,15 +51,17 @@ extension ProfileStore {
                     // Two statements: the one-active index is checked row by row.
                     try connection.query("UPDATE cohort_runs SET active = false WHERE active")
                     try connection.query("UPDATE cohort_runs SET active = true WHERE id = $1", [.int64(runID)])
-                    try connection.query("""
+                    try connection.query(
+                        """
                         DELETE FROM cohort_runs WHERE NOT active
                         AND id NOT IN (SELECT id FROM cohort_runs ORDER BY id DESC LIMIT $1)
                         """, [.int64(Int64(Self.keptCohortRuns))])
                     return runID
                 }
             }
-        } catch where error.sqlState == "23503" {
-            throw ProfileStoreError(.invalidInput, "a creator of the run no longer exists (deleted while it was computed); run it again", sqlState: error.sqlState)
+        } catch  where error.sqlState == "23503" {
+            throw ProfileStoreError(
+                .invalidInput, "a creator of the run no longer exists (deleted while it was computed); run it again", sqlState: error.sqlState)
         }
     }
 
@@ -80,7 +91,8 @@ extension ProfileStore {
     /// The runs `clause` (our own SQL after `FROM cohort_runs`; values only as parameters) selects.
     private func runs(_ clause: String, _ parameters: [PostgresValue]) async throws(ProfileStoreError) -> [CohortRunRecord] {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT id, created_at, model, k, parameters::text, stats::text, objective, iterations, active
                 FROM cohort_runs \(clause)
                 """, parameters)
@@ -97,7 +109,8 @@ extension ProfileStore {
     /// The cohorts of run `runID`, in cohort order, with their centroids.
     public func cohorts(runID: Int64) async throws(ProfileStoreError) -> [CohortRecord] {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT cohort, centroid, size, label, terms, traits::text FROM cohorts WHERE run_id = $1 ORDER BY cohort
                 """, [.int64(runID)])
             return try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in

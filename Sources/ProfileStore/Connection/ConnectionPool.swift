@@ -27,8 +27,10 @@ public final class ConnectionPool: Sendable {
         public var statementTimeout: Duration
 
         /// A configuration with the defaults above.
-        public init(connectionString: String, maximumConnections: Int = 4, searchPath: String? = nil,
-                    checkoutTimeout: Duration = .seconds(10), connectTimeoutSeconds: Int = 10, statementTimeout: Duration = .seconds(120)) {
+        public init(
+            connectionString: String, maximumConnections: Int = 4, searchPath: String? = nil,
+            checkoutTimeout: Duration = .seconds(10), connectTimeoutSeconds: Int = 10, statementTimeout: Duration = .seconds(120)
+        ) {
             precondition(maximumConnections > 0, "a pool needs at least one connection")
             precondition(connectTimeoutSeconds >= 0, "a negative connect timeout")
             self.connectionString = connectionString
@@ -168,7 +170,8 @@ public final class ConnectionPool: Sendable {
                     continuation.resume(returning: immediate)
                 } else {
                     DispatchQueue.global().asyncAfter(deadline: .now() + Self.seconds(timeout)) { [self] in
-                        abandon(id, ProfileStoreError(.poolExhausted, "all \(maximum) connections stayed busy for \(timeout); try again, or raise the pool size"))
+                        abandon(
+                            id, ProfileStoreError(.poolExhausted, "all \(maximum) connections stayed busy for \(timeout); try again, or raise the pool size"))
                     }
                 }
             }

@@ -1,7 +1,7 @@
 internal import CLibPQ
-internal import Logging
 internal import Foundation
 internal import Glibc
+internal import Logging
 
 /// One libpq connection: parameterised statements with binary values, binary COPY
 /// both ways, and a liveness check that reconnects a connection the server dropped.
@@ -38,13 +38,15 @@ public final class PostgresConnection: @unchecked Sendable {
             throw ProfileStoreError(.connectionFailed, "cannot connect to PostgreSQL: \(lastError)")
         }
         // Notices (NOTICE, WARNING from the server) go to the logger; the connection outlives its handle's callbacks.
-        PQsetNoticeProcessor(handle, { context, message in
-            guard let context, let message else { return }
-            let connection = Unmanaged<PostgresConnection>.fromOpaque(context).takeUnretainedValue()
-            let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
-            // WARNING is worth a person's attention; NOTICE ("already exists, skipping") is chatter.
-            connection.logger.log(level: text.hasPrefix("WARNING") ? .warning : .debug, "PostgreSQL: \(text)")
-        }, Unmanaged.passUnretained(self).toOpaque())
+        PQsetNoticeProcessor(
+            handle,
+            { context, message in
+                guard let context, let message else { return }
+                let connection = Unmanaged<PostgresConnection>.fromOpaque(context).takeUnretainedValue()
+                let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+                // WARNING is worth a person's attention; NOTICE ("already exists, skipping") is chatter.
+                connection.logger.log(level: text.hasPrefix("WARNING") ? .warning : .debug, "PostgreSQL: \(text)")
+            }, Unmanaged.passUnretained(self).toOpaque())
         try applySession()
     }
 
@@ -217,11 +219,11 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 }
 
-private extension Array where Element == String {
+extension Array where Element == String {
     /// Calls `body` with the strings as a NULL-terminated array of C strings (libpq's keyword lists).
-    func withCStrings<Result>(_ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
+    fileprivate func withCStrings<Result>(_ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
         let copies = map { strdup($0) }
-        defer { copies.forEach { free($0) } }
+        defer { for copy in copies { free(copy) } }
         let pointers = copies.map { UnsafePointer($0) } + [nil]
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }

@@ -1,4 +1,5 @@
 internal import CLibPQ
+
 public import struct Foundation.Date
 
 /// The rows of one statement, in binary, owned until the result is released.

@@ -29,7 +29,8 @@ public final class StoreLock: Sendable {
     }
 
     /// Takes the lock if no other session holds it; nil when one does.
-    static func acquire(name: String, schema: String, configuration: ConnectionPool.Configuration, logger: Logger) async throws(ProfileStoreError) -> StoreLock? {
+    static func acquire(name: String, schema: String, configuration: ConnectionPool.Configuration, logger: Logger) async throws(ProfileStoreError) -> StoreLock?
+    {
         let outcome: Result<StoreLock?, ProfileStoreError> = await withCheckedContinuation { continuation in
             queue.async {
                 do throws(ProfileStoreError) {

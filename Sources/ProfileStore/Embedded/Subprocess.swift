@@ -28,7 +28,7 @@ enum Subprocess {
         // `env -C /` changes directory before running the program (glibc's addchdir is not visible to Swift).
         let argv = ["/usr/bin/env", "-C", "/", executable] + arguments
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
+        defer { for argument in cArguments { free(argument) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
         guard spawned == 0 else {

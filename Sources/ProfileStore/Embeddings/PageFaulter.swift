@@ -22,7 +22,8 @@ struct PageFaulter {
         let address = UInt(start)
         let length = end - start
         DispatchQueue.global().async {
-            _ = madvise(UnsafeMutableRawPointer(bitPattern: address), length, 23 /* MADV_POPULATE_WRITE */)
+            // 23: MADV_POPULATE_WRITE (Linux 5.14), which Glibc's headers here do not name.
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: address), length, 23)
             done.signal()
         }
         return PageFaulter(done: done)

@@ -18,9 +18,9 @@ extension ProfileStore {
         return try await withTables { connection throws(ProfileStoreError) in
             do throws(ProfileStoreError) {
                 return try write(rows, on: connection)
-            } catch where error.sqlState == "23505" {
+            } catch  where error.sqlState == "23505" {
                 return try write(rows, on: connection)
-            } catch where error.sqlState == "23503" {
+            } catch  where error.sqlState == "23503" {
                 throw ProfileStoreError(.invalidInput, "embeddings for users that do not exist: \(error.message)", sqlState: error.sqlState)
             }
         }
@@ -53,7 +53,8 @@ extension ProfileStore {
                 try copy(into: "profile_embeddings") { !existing.contains($0) }
             }
             if !existing.isEmpty {
-                try connection.execute("""
+                try connection.execute(
+                    """
                     CREATE TEMP TABLE IF NOT EXISTS embedding_staging (
                         user_id bigint NOT NULL,
                         embedding vector(\(dimensions)) NOT NULL,
@@ -63,7 +64,8 @@ extension ProfileStore {
                     ALTER TABLE embedding_staging ALTER COLUMN embedding SET STORAGE PLAIN
                     """)
                 try copy(into: "embedding_staging") { existing.contains($0) }
-                try connection.execute("""
+                try connection.execute(
+                    """
                     UPDATE profile_embeddings p SET
                         embedding = s.embedding, model = s.model, content_hash = s.content_hash, embedded_at = now()
                     FROM embedding_staging s WHERE p.user_id = s.user_id
@@ -85,7 +87,8 @@ extension ProfileStore {
         return try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction(.repeatableRead, readOnly: true) { () throws(ProfileStoreError) in
                 // reltuples is -1 until the table is first analysed; then count (0.15 s per 100k rows).
-                let head = try connection.query("""
+                let head = try connection.query(
+                    """
                     SELECT pg_snapshot_xmin(pg_current_snapshot()),
                            (SELECT reltuples FROM pg_class WHERE oid = 'profile_embeddings'::regclass)::bigint
                     """)
@@ -149,7 +152,8 @@ extension ProfileStore {
             throw ProfileStoreError(.dimensionMismatch, "\(rows.vectors.columns)-dimensional embeddings for a \(configuration.dimensions)-dimensional store")
         }
         guard rows.vectors.rows == rows.userIDs.count, rows.contentHashes.count == rows.userIDs.count else {
-            throw ProfileStoreError(.invalidInput, "\(rows.userIDs.count) user ids, \(rows.vectors.rows) vectors and \(rows.contentHashes.count) content hashes")
+            throw ProfileStoreError(
+                .invalidInput, "\(rows.userIDs.count) user ids, \(rows.vectors.rows) vectors and \(rows.contentHashes.count) content hashes")
         }
         guard !rows.model.isEmpty else { throw ProfileStoreError(.invalidInput, "embeddings need a model id") }
         var seen = Set<Int64>(minimumCapacity: rows.userIDs.count)

@@ -27,8 +27,10 @@ public struct GenerationTrace: Codable, Sendable, Equatable {
     public var error: String?
 
     /// A trace.
-    public init(id: Int64 = 0, userID: Int64, platform: String, provider: String, model: String, status: Status, startedAt: Date,
-                durationMilliseconds: Double, firstTokenMilliseconds: Double? = nil, contextItems: [String] = [], error: String? = nil) {
+    public init(
+        id: Int64 = 0, userID: Int64, platform: String, provider: String, model: String, status: Status, startedAt: Date,
+        durationMilliseconds: Double, firstTokenMilliseconds: Double? = nil, contextItems: [String] = [], error: String? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.platform = platform

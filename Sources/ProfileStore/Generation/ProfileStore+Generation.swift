@@ -1,4 +1,3 @@
-
 extension ProfileStore {
     /// The answer of the generation rate limit.
     public struct Admission: Sendable, Equatable {
@@ -23,11 +22,13 @@ extension ProfileStore {
             try connection.transaction { () throws(ProfileStoreError) in
                 let user = try connection.query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", [.int64(userID)])
                 guard user.rowCount == 1 else { throw ProfileStoreError(.invalidInput, "user \(userID) is not stored") }
-                try connection.query("""
+                try connection.query(
+                    """
                     DELETE FROM generation_admissions
                     WHERE user_id = $1 AND admitted_at <= clock_timestamp() - make_interval(secs => $2)
                     """, [.int64(userID), .double(windowSeconds)])
-                let window = try connection.query("""
+                let window = try connection.query(
+                    """
                     SELECT count(*), coalesce(extract(epoch FROM min(admitted_at) + make_interval(secs => $2) - clock_timestamp())::float8, 0)
                     FROM generation_admissions WHERE user_id = $1
                     """, [.int64(userID), .double(windowSeconds)])
@@ -45,22 +46,26 @@ extension ProfileStore {
     @discardableResult
     public func recordGenerationTrace(_ trace: GenerationTrace) async throws(ProfileStoreError) -> Int64 {
         try await withTables { connection throws(ProfileStoreError) in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO generation_traces (user_id, platform, provider, model, status, started_at, duration_ms,
                                                first_token_ms, context_items, error)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
-                """, [
+                """,
+                [
                     .int64(trace.userID), .text(trace.platform), .text(trace.provider), .text(trace.model), .text(trace.status.rawValue),
                     .timestamp(trace.startedAt), .double(trace.durationMilliseconds), trace.firstTokenMilliseconds.map { .double($0) } ?? .null,
                     .textArray(trace.contextItems), trace.error.map { .text($0) } ?? .null,
-                ]).int64(0, 0)
+                ]
+            ).int64(0, 0)
         }
     }
 
     /// The newest generation traces first, at most `limit`.
     public func generationTraces(limit: Int = 50) async throws(ProfileStoreError) -> [GenerationTrace] {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT id, user_id, platform, provider, model, status, started_at, duration_ms, first_token_ms, context_items, error
                 FROM generation_traces ORDER BY started_at DESC, id DESC LIMIT $1
                 """, [.int64(Int64(limit))])
@@ -71,13 +76,14 @@ extension ProfileStore {
                 guard let decoded = GenerationTrace.Status(rawValue: status) else {
                     throw ProfileStoreError(.decoding, "generation trace \(try rows.int64(row, 0)) has status \(status)")
                 }
-                traces.append(GenerationTrace(
-                    id: try rows.int64(row, 0), userID: try rows.int64(row, 1), platform: try rows.string(row, 2),
-                    provider: try rows.string(row, 3), model: try rows.string(row, 4), status: decoded,
-                    startedAt: try rows.date(row, 6), durationMilliseconds: try rows.double(row, 7),
-                    firstTokenMilliseconds: rows.isNull(row, 8) ? nil : try rows.double(row, 8),
-                    contextItems: try rows.stringArray(row, 9), error: rows.isNull(row, 10) ? nil : try rows.string(row, 10)
-                ))
+                traces.append(
+                    GenerationTrace(
+                        id: try rows.int64(row, 0), userID: try rows.int64(row, 1), platform: try rows.string(row, 2),
+                        provider: try rows.string(row, 3), model: try rows.string(row, 4), status: decoded,
+                        startedAt: try rows.date(row, 6), durationMilliseconds: try rows.double(row, 7),
+                        firstTokenMilliseconds: rows.isNull(row, 8) ? nil : try rows.double(row, 8),
+                        contextItems: try rows.stringArray(row, 9), error: rows.isNull(row, 10) ? nil : try rows.string(row, 10)
+                    ))
             }
             return traces
         }

@@ -1,5 +1,5 @@
-public import Foundation
 internal import Dispatch
+public import Foundation
 internal import Synchronization
 
 /// Reads JSON Lines import files, checking every line before anything is written.
@@ -8,7 +8,9 @@ public enum JSONLines {
     /// Throws `.invalidInput` naming the line and field: malformed JSON, a missing or
     /// wrong field, a broken rule, or an id or handle that repeats an earlier line.
     /// `progress` hears the lines checked so far and the total, from any thread, every 50,000 lines.
-    public static func users(_ data: Data, source: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(ProfileStoreError) -> [Numbered<UserRecord>] {
+    public static func users(_ data: Data, source: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(ProfileStoreError)
+        -> [Numbered<UserRecord>]
+    {
         let users: [Numbered<UserRecord>] = try decode(data, source: source, progress: progress) { $0.problem() }
         try checkUnique(users, source: source, field: "id") { $0.id }
         try checkUnique(users, source: source, field: "handle") { $0.handle }
@@ -16,7 +18,9 @@ public enum JSONLines {
     }
 
     /// Posts from `posts.jsonl` bytes, with their line numbers; errors as for `users`.
-    public static func posts(_ data: Data, source: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(ProfileStoreError) -> [Numbered<PostRecord>] {
+    public static func posts(_ data: Data, source: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(ProfileStoreError)
+        -> [Numbered<PostRecord>]
+    {
         let posts: [Numbered<PostRecord>] = try decode(data, source: source, progress: progress) { $0.problem() }
         try checkUnique(posts, source: source, field: "id") { $0.id }
         return posts
@@ -163,7 +167,11 @@ public enum JSONLines {
     private static func value(at path: [any CodingKey], in object: [String: Any]) -> Any? {
         var current: Any? = object
         for key in path {
-            if let index = key.intValue { current = (current as? [Any]).flatMap { index < $0.count ? $0[index] : nil } } else { current = (current as? [String: Any])?[key.stringValue] }
+            if let index = key.intValue {
+                current = (current as? [Any]).flatMap { index < $0.count ? $0[index] : nil }
+            } else {
+                current = (current as? [String: Any])?[key.stringValue]
+            }
         }
         return current
     }

@@ -29,7 +29,7 @@ extension ProfileStore {
         return try await withTables { connection throws(ProfileStoreError) in
             do throws(ProfileStoreError) {
                 return try connection.transaction { () throws(ProfileStoreError) in try Self.upsert(users, source: source, on: connection) }
-            } catch where error.sqlState == "23505" {
+            } catch  where error.sqlState == "23505" {
                 // Another transaction claimed the same handle between the check and the insert.
                 throw ProfileStoreError(.invalidInput, "\(source): a handle of this batch was claimed by another user just now", sqlState: error.sqlState)
             }
@@ -93,7 +93,8 @@ extension ProfileStore {
 
     /// Stages and upserts users inside the caller's transaction.
     static func upsert(_ users: [Numbered<UserRecord>], source: String, on connection: PostgresConnection) throws(ProfileStoreError) -> ImportCounts {
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TEMP TABLE IF NOT EXISTS user_staging (
                 line integer NOT NULL, id bigint NOT NULL, handle text NOT NULL, handle_key text NOT NULL,
                 display_name text NOT NULL, bio text NOT NULL
@@ -115,7 +116,8 @@ extension ProfileStore {
         }
         // A handle is taken when another user holds the same key (case and Unicode form aside),
         // in the store or earlier in this batch.
-        let taken = try connection.query("""
+        let taken = try connection.query(
+            """
             SELECT s.line, s.handle, coalesce(
                 (SELECT u.id FROM users u WHERE u.handle_key = s.handle_key AND u.id <> s.id),
                 (SELECT min(o.id) FROM user_staging o WHERE o.handle_key = s.handle_key AND o.id <> s.id AND o.line < s.line)) AS owner
@@ -127,7 +129,8 @@ extension ProfileStore {
         if taken.rowCount > 0 {
             throw Self.handleTaken(line: try taken.int64(0, 0), handle: try taken.string(0, 1), owner: try taken.int64(0, 2), source: source)
         }
-        let written = try connection.query("""
+        let written = try connection.query(
+            """
             INSERT INTO users AS u (id, handle, handle_key, display_name, bio)
             SELECT id, handle, handle_key, display_name, bio FROM user_staging
             ON CONFLICT (id) DO UPDATE SET
@@ -141,7 +144,8 @@ extension ProfileStore {
 
     /// Stages and upserts posts inside the caller's transaction.
     static func upsert(_ posts: [Numbered<PostRecord>], source: String, on connection: PostgresConnection) throws(ProfileStoreError) -> ImportCounts {
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TEMP TABLE IF NOT EXISTS post_staging (
                 line integer NOT NULL, id bigint NOT NULL, user_id bigint NOT NULL, content text NOT NULL,
                 topics text[] NOT NULL, hashtags text[] NOT NULL, platform text NOT NULL,
@@ -149,10 +153,12 @@ extension ProfileStore {
             ) ON COMMIT DELETE ROWS;
             TRUNCATE post_staging
             """)
-        try connection.copyIn("""
+        try connection.copyIn(
+            """
             COPY post_staging (line, id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
             FROM STDIN (FORMAT binary)
-            """) { (writer) throws(ProfileStoreError) in
+            """
+        ) { (writer) throws(ProfileStoreError) in
             for numbered in posts {
                 let post = numbered.record
                 try writer.beginRow(fields: 11)
@@ -169,18 +175,21 @@ extension ProfileStore {
                 try writer.append(.int64(post.reposts))
             }
         }
-        let orphan = try connection.query("""
+        let orphan = try connection.query(
+            """
             SELECT s.line, s.user_id FROM post_staging s
             WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)
             ORDER BY s.line LIMIT 1
             """)
         if orphan.rowCount > 0 {
-            throw ProfileStoreError(.invalidInput, "\(source) line \(try orphan.int64(0, 0)): field \"user_id\" names user \(try orphan.int64(0, 1)), who is not imported")
+            throw ProfileStoreError(
+                .invalidInput, "\(source) line \(try orphan.int64(0, 0)): field \"user_id\" names user \(try orphan.int64(0, 1)), who is not imported")
         }
         // A post belongs to the creator who first wrote it: the update never moves it, and the
         // check after it (which also sees a concurrent writer's row once its insert waited on
         // ours) refuses the whole batch.
-        let written = try connection.query("""
+        let written = try connection.query(
+            """
             INSERT INTO posts AS p (id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts)
             SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts FROM post_staging
             ON CONFLICT (id) DO UPDATE SET
@@ -193,7 +202,8 @@ extension ProfileStore {
                     EXCLUDED.platform, EXCLUDED.published_at, EXCLUDED.views, EXCLUDED.likes, EXCLUDED.reposts)
             RETURNING (xmax = 0)
             """)
-        let taken = try connection.query("""
+        let taken = try connection.query(
+            """
             SELECT s.line, s.id FROM post_staging s
             JOIN posts p ON p.id = s.id AND p.user_id <> s.user_id
             ORDER BY s.line LIMIT 1

@@ -13,7 +13,8 @@ extension ProfileStore {
     /// `postLimit` most recent posts: one page of a walk over every profile.
     public func profiles(afterUserID: Int64, limit: Int, postLimit: Int) async throws(ProfileStoreError) -> [ProfileWithPosts] {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT u.id, u.handle, u.display_name, u.bio, e.content_hash,
                        p.id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts
                 FROM (SELECT id, handle, display_name, bio FROM users WHERE id > $1 ORDER BY id LIMIT $2) u
@@ -28,19 +29,21 @@ extension ProfileStore {
             for row in 0..<rows.rowCount {
                 let userID = try rows.int64(row, 0)
                 if profiles.last?.user.id != userID {
-                    profiles.append(ProfileWithPosts(
-                        user: UserRecord(id: userID, handle: try rows.string(row, 1), name: try rows.string(row, 2), bio: try rows.string(row, 3)),
-                        posts: [],
-                        embeddedContentHash: rows.isNull(row, 4) ? nil : try rows.byteArray(row, 4)
-                    ))
+                    profiles.append(
+                        ProfileWithPosts(
+                            user: UserRecord(id: userID, handle: try rows.string(row, 1), name: try rows.string(row, 2), bio: try rows.string(row, 3)),
+                            posts: [],
+                            embeddedContentHash: rows.isNull(row, 4) ? nil : try rows.byteArray(row, 4)
+                        ))
                 }
                 guard !rows.isNull(row, 5) else { continue }
-                profiles[profiles.count - 1].posts.append(PostRecord(
-                    id: try rows.int64(row, 5), userID: userID, text: try rows.string(row, 6),
-                    topics: try rows.stringArray(row, 7), hashtags: try rows.stringArray(row, 8),
-                    platform: try rows.string(row, 9), publishedAt: try rows.date(row, 10),
-                    views: try rows.int64(row, 11), likes: try rows.int64(row, 12), reposts: try rows.int64(row, 13)
-                ))
+                profiles[profiles.count - 1].posts.append(
+                    PostRecord(
+                        id: try rows.int64(row, 5), userID: userID, text: try rows.string(row, 6),
+                        topics: try rows.stringArray(row, 7), hashtags: try rows.stringArray(row, 8),
+                        platform: try rows.string(row, 9), publishedAt: try rows.date(row, 10),
+                        views: try rows.int64(row, 11), likes: try rows.int64(row, 12), reposts: try rows.int64(row, 13)
+                    ))
             }
             return profiles
         }
@@ -58,7 +61,8 @@ extension ProfileStore {
     /// Counts the users, posts and embeddings (one statement, one snapshot).
     public func tableCounts() async throws(ProfileStoreError) -> TableCounts {
         try await withTables { connection throws(ProfileStoreError) in
-            let counts = try connection.query("""
+            let counts = try connection.query(
+                """
                 SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM posts), (SELECT count(*) FROM profile_embeddings)
                 """)
             return TableCounts(users: Int(try counts.int64(0, 0)), posts: Int(try counts.int64(0, 1)), embeddings: Int(try counts.int64(0, 2)))

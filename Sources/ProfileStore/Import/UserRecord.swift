@@ -60,7 +60,8 @@ extension UserRecord {
         if handle != normalizedHandle(handle) { return "must be in Unicode NFKC form" }
         for scalar in handle.unicodeScalars {
             let properties = scalar.properties
-            let allowed = scalar == "_" || scalar == "." || properties.isAlphabetic || properties.numericType == .decimal
+            let allowed =
+                scalar == "_" || scalar == "." || properties.isAlphabetic || properties.numericType == .decimal
                 || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark
             if !allowed || properties.generalCategory == .format || properties.generalCategory == .control || properties.isBidiControl {
                 return "may hold only letters, digits, _ and . (found U+\(String(scalar.value, radix: 16, uppercase: true)))"

@@ -4,10 +4,11 @@ extension ProfileStore {
         guard !kind.isEmpty, kind.count <= 64 else { throw ProfileStoreError(.invalidInput, "a job kind is 1 to 64 characters") }
         return try await withTables { connection throws(ProfileStoreError) in
             do throws(ProfileStoreError) {
-                return try Self.decodeJobs(connection.query(
-                    "INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING \(Self.jobColumns)", [.text(kind), .text(payloadJSON)]
-                ))[0]
-            } catch where error.sqlState == "22P02" {
+                return try Self.decodeJobs(
+                    connection.query(
+                        "INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING \(Self.jobColumns)", [.text(kind), .text(payloadJSON)]
+                    ))[0]
+            } catch  where error.sqlState == "22P02" {
                 throw ProfileStoreError(.invalidInput, "the job's payload is not JSON: \(error.message)", sqlState: error.sqlState)
             }
         }
@@ -20,17 +21,20 @@ extension ProfileStore {
         return try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("onering.\(configuration.schema).enqueue.\(kind)")])
-                if let active = try Self.decodeJobs(connection.query(
-                    "SELECT \(Self.jobColumns) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1", [.text(kind)]
-                )).first {
+                if let active = try Self.decodeJobs(
+                    connection.query(
+                        "SELECT \(Self.jobColumns) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1", [.text(kind)]
+                    )
+                ).first {
                     return (active, true)
                 }
                 do throws(ProfileStoreError) {
-                    let job = try Self.decodeJobs(connection.query(
-                        "INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING \(Self.jobColumns)", [.text(kind), .text(payloadJSON)]
-                    ))[0]
+                    let job = try Self.decodeJobs(
+                        connection.query(
+                            "INSERT INTO jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING \(Self.jobColumns)", [.text(kind), .text(payloadJSON)]
+                        ))[0]
                     return (job, false)
-                } catch where error.sqlState == "22P02" {
+                } catch  where error.sqlState == "22P02" {
                     throw ProfileStoreError(.invalidInput, "the job's payload is not JSON: \(error.message)", sqlState: error.sqlState)
                 }
             }
@@ -42,9 +46,12 @@ extension ProfileStore {
     ///   queued any more), nil when there is no such job.
     public func cancelJob(id: Int64) async throws(ProfileStoreError) -> (job: JobRecord, cancelled: Bool)? {
         try await withTables { connection throws(ProfileStoreError) in
-            if let cancelled = try Self.decodeJobs(connection.query("""
-                UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'queued' RETURNING \(Self.jobColumns)
-                """, [.int64(id)])).first {
+            if let cancelled = try Self.decodeJobs(
+                connection.query(
+                    """
+                    UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'queued' RETURNING \(Self.jobColumns)
+                    """, [.int64(id)])
+            ).first {
                 return (cancelled, true)
             }
             return try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [.int64(id)])).first.map { ($0, false) }
@@ -62,8 +69,10 @@ extension ProfileStore {
     /// (a page of a listing: pass the last id of the previous page).
     public func jobs(limit: Int = 50, before: Int64? = nil) async throws(ProfileStoreError) -> [JobRecord] {
         try await withTables { connection throws(ProfileStoreError) in
-            try Self.decodeJobs(connection.query("SELECT \(Self.jobColumns) FROM jobs WHERE id < $2 ORDER BY id DESC LIMIT $1",
-                                                 [.int64(Int64(limit)), .int64(before ?? Int64.max)]))
+            try Self.decodeJobs(
+                connection.query(
+                    "SELECT \(Self.jobColumns) FROM jobs WHERE id < $2 ORDER BY id DESC LIMIT $1",
+                    [.int64(Int64(limit)), .int64(before ?? Int64.max)]))
         }
     }
 
@@ -94,22 +103,26 @@ extension ProfileStore {
     public func claimJob(kinds: [String], staleAfter: Double, maxAttempts: Int) async throws(ProfileStoreError) -> JobRecord? {
         try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction { () throws(ProfileStoreError) in
-                try connection.query("""
+                try connection.query(
+                    """
                     UPDATE jobs SET
                         status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'queued' END,
                         error = CASE WHEN attempts >= $2 THEN 'its runner stopped ' || attempts || ' times without finishing' END,
                         finished_at = CASE WHEN attempts >= $2 THEN now() END
                     WHERE status = 'running' AND kind = ANY($3) AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => $1)
                     """, [.double(staleAfter), .int32(Int32(maxAttempts)), .textArray(kinds)])
-                return try Self.decodeJobs(connection.query("""
-                    UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now(),
-                                    progress = '{}', error = NULL
-                    WHERE id = (
-                        SELECT id FROM jobs WHERE status = 'queued' AND kind = ANY($1)
-                        ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1
-                    )
-                    RETURNING \(Self.jobColumns)
-                    """, [.textArray(kinds)])).first
+                return try Self.decodeJobs(
+                    connection.query(
+                        """
+                        UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now(),
+                                        progress = '{}', error = NULL
+                        WHERE id = (
+                            SELECT id FROM jobs WHERE status = 'queued' AND kind = ANY($1)
+                            ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1
+                        )
+                        RETURNING \(Self.jobColumns)
+                        """, [.textArray(kinds)])
+                ).first
             }
         }
     }
@@ -118,10 +131,12 @@ extension ProfileStore {
     /// seconds: one cheap query on a pooled connection, so an idle runner opens no session.
     public func hasClaimableJob(kinds: [String], staleAfter: Double) async throws(ProfileStoreError) -> Bool {
         try await withTables { connection throws(ProfileStoreError) in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = ANY($1) AND (status = 'queued'
                     OR (status = 'running' AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => $2))))
-                """, [.textArray(kinds), .double(staleAfter)]).bool(0, 0)
+                """, [.textArray(kinds), .double(staleAfter)]
+            ).bool(0, 0)
         }
     }
 
@@ -144,9 +159,11 @@ extension ProfileStore {
     @discardableResult
     public func requeueJob(id: Int64, attempt: Int, reason: String) async throws(ProfileStoreError) -> Bool {
         try await withTables { connection throws(ProfileStoreError) in
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE jobs SET status = 'queued', error = $3, progress = '{}' WHERE id = $1 AND status = 'running' AND attempts = $2
-                """, [.int64(id), .int32(Int32(attempt)), .text(reason)]).affectedRows == 1
+                """, [.int64(id), .int32(Int32(attempt)), .text(reason)]
+            ).affectedRows == 1
         }
     }
 
@@ -156,7 +173,8 @@ extension ProfileStore {
     @discardableResult
     public func finishJob(id: Int64, attempt: Int, resultJSON: String?, error: String?) async throws(ProfileStoreError) -> Bool {
         try await withTables { connection throws(ProfileStoreError) in
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE jobs SET status = CASE WHEN $3::text IS NULL THEN 'succeeded' ELSE 'failed' END,
                                 result = $2::jsonb, error = $3, finished_at = now(), heartbeat_at = now()
                 WHERE id = $1 AND status = 'running' AND attempts = $4

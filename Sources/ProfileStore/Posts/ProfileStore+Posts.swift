@@ -33,7 +33,8 @@ extension ProfileStore {
     /// store loaded from a fixed data set keeps its recent week. Nil when there are no posts.
     public func dataClock(now: Date = Date()) async throws(ProfileStoreError) -> Date? {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 WITH newest AS (SELECT max(published_at) AS at FROM posts GROUP BY user_id)
                 SELECT date_trunc('day', at, 'UTC') + interval '1 day' FROM newest ORDER BY at DESC
                 OFFSET (SELECT CASE WHEN count(*) > 1 THEN greatest(1, floor(count(*) * 0.01))::bigint ELSE 0 END FROM newest)
@@ -52,10 +53,12 @@ extension ProfileStore {
         while true {
             let start = after
             let page = try await withTables { connection throws(ProfileStoreError) in
-                try Self.decodePosts(connection.query("""
-                    SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts
-                    FROM posts WHERE id > $1 ORDER BY id LIMIT $2
-                    """, [.int64(start), .int64(Int64(pageSize))]))
+                try Self.decodePosts(
+                    connection.query(
+                        """
+                        SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts
+                        FROM posts WHERE id > $1 ORDER BY id LIMIT $2
+                        """, [.int64(start), .int64(Int64(pageSize))]))
             }
             guard let last = page.last else { return }
             try await body(page)
@@ -67,14 +70,16 @@ extension ProfileStore {
     /// author's ranked by engagement rate ((likes + reposts) / views), best first.
     public func topPosts(authors: [Int64], since: Date, perAuthor: Int) async throws(ProfileStoreError) -> [PostRecord] {
         try await withTables { connection throws(ProfileStoreError) in
-            try Self.decodePosts(connection.query("""
-                SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts
-                FROM unnest($1::bigint[]) AS a (user_id)
-                CROSS JOIN LATERAL (
-                    SELECT * FROM posts WHERE posts.user_id = a.user_id AND published_at >= $2
-                    ORDER BY (likes::float8 + reposts::float8) / greatest(views, 1) DESC, id LIMIT $3
-                ) p
-                """, [.int64Array(authors), .timestamp(since), .int64(Int64(perAuthor))]))
+            try Self.decodePosts(
+                connection.query(
+                    """
+                    SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts
+                    FROM unnest($1::bigint[]) AS a (user_id)
+                    CROSS JOIN LATERAL (
+                        SELECT * FROM posts WHERE posts.user_id = a.user_id AND published_at >= $2
+                        ORDER BY (likes::float8 + reposts::float8) / greatest(views, 1) DESC, id LIMIT $3
+                    ) p
+                    """, [.int64Array(authors), .timestamp(since), .int64(Int64(perAuthor))]))
         }
     }
 

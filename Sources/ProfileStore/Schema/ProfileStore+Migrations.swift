@@ -15,7 +15,8 @@ extension ProfileStore {
                     guard error.sqlState == "0A000" || error.sqlState == "58P01" else { throw error }
                     throw ProfileStoreError(.pgvectorMissing, "the PostgreSQL server has no pgvector extension: \(error.message)")
                 }
-                try connection.execute("""
+                try connection.execute(
+                    """
                     CREATE TABLE IF NOT EXISTS \(quotedSchema).schema_migrations (
                         version integer PRIMARY KEY,
                         name text NOT NULL,
@@ -27,7 +28,8 @@ extension ProfileStore {
             for migration in Migration.all {
                 let done = try connection.transaction { () throws(ProfileStoreError) -> Bool in
                     try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("onering.migrate")])
-                    let recorded = try connection.query("SELECT 1 FROM \(quotedSchema).schema_migrations WHERE version = $1", [.int32(Int32(migration.version))])
+                    let recorded = try connection.query(
+                        "SELECT 1 FROM \(quotedSchema).schema_migrations WHERE version = $1", [.int32(Int32(migration.version))])
                     guard recorded.rowCount == 0 else { return true }
                     try connection.execute(migration.sql(configuration.dimensions))
                     try connection.query(
@@ -53,7 +55,8 @@ extension ProfileStore {
         }
         try await withTables { connection throws(ProfileStoreError) in
             // Building the graph can take minutes on millions of rows: no statement timeout for it.
-            try connection.execute("""
+            try connection.execute(
+                """
                 SET statement_timeout = 0;
                 CREATE INDEX IF NOT EXISTS profile_embeddings_hnsw ON profile_embeddings
                 USING hnsw (embedding vector_cosine_ops) WITH (m = \(m), ef_construction = \(efConstruction))
@@ -98,7 +101,10 @@ extension ProfileStore {
         }
         guard let comment else { return }
         guard comment == purpose else {
-            throw ProfileStoreError(.invalidInput, "schema \(schema) exists and was not made by \(purpose) (its comment is \(comment.map { "\"\($0)\"" } ?? "empty")); refusing to drop it: choose another --schema")
+            throw ProfileStoreError(
+                .invalidInput,
+                "schema \(schema) exists and was not made by \(purpose) (its comment is \(comment.map { "\"\($0)\"" } ?? "empty")); refusing to drop it: choose another --schema"
+            )
         }
         try await dropSchema()
     }

@@ -30,8 +30,10 @@ public struct AuthConfiguration: Sendable {
         public var minimumRefreshInterval: Duration
 
         /// Token verification against `keySet` for `issuer`.
-        public init(keySet: KeySetSource, issuer: String, authorizedParties: Set<String> = [], userIDClaim: String = "onering_user_id",
-                    roleClaim: String = "onering_role", leewaySeconds: Double = 5, minimumRefreshInterval: Duration = .seconds(30)) {
+        public init(
+            keySet: KeySetSource, issuer: String, authorizedParties: Set<String> = [], userIDClaim: String = "onering_user_id",
+            roleClaim: String = "onering_role", leewaySeconds: Double = 5, minimumRefreshInterval: Duration = .seconds(30)
+        ) {
             self.keySet = keySet
             self.issuer = issuer
             self.authorizedParties = authorizedParties

@@ -1,7 +1,7 @@
-public import Foundation
 internal import Crypto
-internal import Glibc
 internal import CryptoExtras
+public import Foundation
+internal import Glibc
 internal import JWTKit
 
 /// A local token issuer for development and tests: an RSA key pair kept in a folder, its
@@ -37,8 +37,14 @@ public struct DevelopmentIssuer: Sendable {
         do {
             let key = try Insecure.RSA.PrivateKey(pem: privateKeyPEM)
             let (modulus, exponent) = try key.publicKey.getKeyPrimitives()
-            let set = ["keys": [["kty": "RSA", "alg": "RS256", "use": "sig", "kid": keyID,
-                                 "n": modulus.base64URLEncoded, "e": exponent.base64URLEncoded]]]
+            let set = [
+                "keys": [
+                    [
+                        "kty": "RSA", "alg": "RS256", "use": "sig", "kid": keyID,
+                        "n": modulus.base64URLEncoded, "e": exponent.base64URLEncoded,
+                    ]
+                ]
+            ]
             keySetJSON = String(decoding: try JSONSerialization.data(withJSONObject: set, options: [.sortedKeys]), as: UTF8.self)
         } catch {
             throw ServiceError(.internalError, .internalServerError, "the development key is not a usable RSA key: \(error)")
@@ -96,8 +102,10 @@ public struct DevelopmentIssuer: Sendable {
     ///
     /// `overrides` replaces or adds claims (tests make expired, early or foreign tokens with it);
     /// a `.other` value removes the claim.
-    public func token(userID: Int64, admin: Bool = false, lifetime: TimeInterval = 3_600,
-                      overrides: [String: SessionClaims.Value] = [:]) async throws(ServiceError) -> String {
+    public func token(
+        userID: Int64, admin: Bool = false, lifetime: TimeInterval = 3_600,
+        overrides: [String: SessionClaims.Value] = [:]
+    ) async throws(ServiceError) -> String {
         let now = Date().timeIntervalSince1970.rounded(.down)
         var claims: [String: SessionClaims.Value] = [
             "sub": .text("user_dev_\(userID)"), "sid": .text("sess_dev"), "azp": .text(Self.authorizedParty),

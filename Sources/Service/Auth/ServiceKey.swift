@@ -1,5 +1,5 @@
-internal import Foundation
 internal import Crypto
+internal import Foundation
 
 /// A static key of a service-to-service caller (the writer agent, the analytics job), as
 /// the service stores it: its name, scopes and the SHA-256 of the secret, never the secret.

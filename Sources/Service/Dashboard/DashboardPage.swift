@@ -69,7 +69,8 @@ struct DashboardPage {
         let rows = cohorts.map { cohort in
             let trend = cohort.traits.trendingTopics.first.map { "\($0.topic) ×\(String(format: "%.1f", $0.lift))" } ?? "–"
             let best = cohort.traits.bestPostingTimes.first.map { "\(Self.weekdays[$0.weekday % 7]) \($0.hour):00 UTC" } ?? "–"
-            return "<tr><td class=\"n\">\(cohort.id)</td><td>\(Self.escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(Self.escape(trend))</td><td>\(Self.escape(best))</td></tr>"
+            return
+                "<tr><td class=\"n\">\(cohort.id)</td><td>\(Self.escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(Self.escape(trend))</td><td>\(Self.escape(best))</td></tr>"
         }
         return "<table><tr><th>#</th><th>label</th><th>creators</th><th>trending</th><th>best time</th></tr>\(rows.joined())</table>"
     }
@@ -89,7 +90,8 @@ struct DashboardPage {
                 + "<td class=\"n\">\(trace.firstTokenMilliseconds.map { String(format: "%.0f ms", $0) } ?? "–")</td>"
                 + "<td>\(Self.escape(trace.provider)) · \(Self.escape(trace.model))</td><td>\(Self.escape(trace.error ?? ""))</td></tr>"
         }
-        return "<table><tr><th>started</th><th>creator</th><th>platform</th><th>status</th><th>duration</th><th>first token</th><th>provider</th><th>error</th></tr>\(rows.joined())</table>"
+        return
+            "<table><tr><th>started</th><th>creator</th><th>platform</th><th>status</th><th>duration</th><th>first token</th><th>provider</th><th>error</th></tr>\(rows.joined())</table>"
     }
 
     private func jobTable() -> String {

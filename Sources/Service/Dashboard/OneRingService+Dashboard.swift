@@ -38,14 +38,16 @@ extension OneRingService {
             async let jobs = self.store.jobs(limit: 10)
             async let traces = self.store.generationTraces(limit: 15)
             let page = DashboardPage(
-                figures: .init(creators: status.creators, runID: status.cohortRunID,
-                               lagSeconds: status.lastSync.map { max(0, Date().timeIntervalSince($0)) },
-                               uptimeSeconds: Date().timeIntervalSince(self.startedAt), coalesced: self.engine.coalescedSearches),
+                figures: .init(
+                    creators: status.creators, runID: status.cohortRunID,
+                    lagSeconds: status.lastSync.map { max(0, Date().timeIntervalSince($0)) },
+                    uptimeSeconds: Date().timeIntervalSince(self.startedAt), coalesced: self.engine.coalescedSearches),
                 cohorts: run?.cohorts ?? [], mapSVG: await self.cohortMapSVG(runID: run?.record.id),
                 jobs: (try? await jobs) ?? [], traces: (try? await traces) ?? [], rates: self.metrics.requestRates()
             )
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(string: page.html())))
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: page.html())))
         }
     }
 
@@ -63,8 +65,9 @@ extension OneRingService {
             <input type="password" id="token" name="token" required>
             <button type="submit">Sign in</button></form></body></html>
             """
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     /// The value of `name` in an `application/x-www-form-urlencoded` body.

@@ -20,8 +20,9 @@ final class GenerationSlots: Sendable {
     func acquire(userID: Int64) throws(ServiceError) {
         let refusal: ServiceError? = running.withLock { running in
             if running.byCreator[userID, default: 0] >= perCreator {
-                return ServiceError(.tooManyConcurrent, .tooManyRequests,
-                                    "creator \(userID) already has \(perCreator) generations running; wait for one to finish", retryAfterSeconds: 5)
+                return ServiceError(
+                    .tooManyConcurrent, .tooManyRequests,
+                    "creator \(userID) already has \(perCreator) generations running; wait for one to finish", retryAfterSeconds: 5)
             }
             if running.total >= overall {
                 return ServiceError(.unavailable, .serviceUnavailable, "the service is writing \(overall) posts at once; retry shortly", retryAfterSeconds: 5)

@@ -30,8 +30,9 @@ final class PrincipalRateLimiter: Sendable {
         }
         if let wait {
             let seconds = max(1, Int(wait.seconds.rounded(.up)))
-            throw ServiceError(.rateLimited, .tooManyRequests, "at most \(limit.count) \(what) per \(Int(limit.window.seconds)) s; retry in \(seconds) s",
-                               retryAfterSeconds: seconds)
+            throw ServiceError(
+                .rateLimited, .tooManyRequests, "at most \(limit.count) \(what) per \(Int(limit.window.seconds)) s; retry in \(seconds) s",
+                retryAfterSeconds: seconds)
         }
     }
 }

@@ -21,8 +21,10 @@ final class ServiceMetrics: Sendable {
 
     /// Counts a finished request and records its latency, by method, route template and status.
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        Counter(label: "onering_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
-                factory: factory).increment()
+        Counter(
+            label: "onering_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
+            factory: factory
+        ).increment()
         Metrics.Timer(label: "onering_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
             .recordNanoseconds(duration.nanoseconds)
         rates.withLock { $0.record(route: route, at: Date()) }

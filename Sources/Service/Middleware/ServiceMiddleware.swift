@@ -23,7 +23,9 @@ struct ServiceMiddleware: RouterMiddleware {
             if failure.status == .notFound, failure.code == .notFound {
                 let allowed = routes.methods(for: request.uri.path)
                 if !allowed.isEmpty {
-                    failure = ServiceError(.methodNotAllowed, .methodNotAllowed, "\(request.uri.path) takes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(request.method)")
+                    failure = ServiceError(
+                        .methodNotAllowed, .methodNotAllowed,
+                        "\(request.uri.path) takes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(request.method)")
                     failure.allow = allowed.map(\.rawValue).joined(separator: ", ")
                 }
             }
@@ -38,8 +40,9 @@ struct ServiceMiddleware: RouterMiddleware {
         }
         response.headers[.init("X-Request-ID")!] = context.requestID
         // A request its client abandoned is counted apart (499, as nginx counts it), not as the service's fault.
-        metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                              status: clientLeft ? 499 : response.status.code, duration: ContinuousClock.now - started)
+        metrics.recordRequest(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
+            status: clientLeft ? 499 : response.status.code, duration: ContinuousClock.now - started)
         return response
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small JSON parser into ``JSONValue``, for the one body where Foundation's `JSONDecoder`
@@ -39,7 +39,10 @@ struct JSONValueParser {
             // A repeated key keeps its last value, as with JSONDecoder.
             var members: [String: JSONValue] = [:]
             skipSpace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
             while true {
                 skipSpace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fault("expected a key") }
@@ -50,7 +53,10 @@ struct JSONValueParser {
                 members[key] = try value(depth: depth + 1)
                 skipSpace()
                 guard position < bytes.count else { throw fault("unexpected end") }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
                 guard bytes[position] == UInt8(ascii: "}") else { throw fault("expected ',' or '}'") }
                 position += 1
                 return .object(members)
@@ -59,12 +65,18 @@ struct JSONValueParser {
             position += 1
             var elements: [JSONValue] = []
             skipSpace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(elements)
+            }
             while true {
                 elements.append(try value(depth: depth + 1))
                 skipSpace()
                 guard position < bytes.count else { throw fault("unexpected end") }
-                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
                 guard bytes[position] == UInt8(ascii: "]") else { throw fault("expected ',' or ']'") }
                 position += 1
                 return .array(elements)
@@ -81,7 +93,7 @@ struct JSONValueParser {
 
     private mutating func literal(_ word: String, _ value: JSONValue) throws(ServiceError) -> JSONValue {
         let expected = Array(word.utf8)
-        guard position + expected.count <= bytes.count, Array(bytes[position ..< position + expected.count]) == expected else {
+        guard position + expected.count <= bytes.count, Array(bytes[position..<position + expected.count]) == expected else {
             throw fault("unexpected character")
         }
         position += expected.count
@@ -111,7 +123,7 @@ struct JSONValueParser {
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
             guard digits() > 0 else { throw fault("a number needs digits in its exponent") }
         }
-        if let exact = Self.fastNumber(bytes, start ..< position) { return exact }
+        if let exact = Self.fastNumber(bytes, start..<position) { return exact }
         // strtod needs a terminated string: the number is copied to a buffer (any length the
         // grammar allows; the body's size bounds it).
         let length = position - start
@@ -120,7 +132,10 @@ struct JSONValueParser {
             buffer[length] = 0
             return strtod(buffer.baseAddress!, nil)
         }
-        guard value.isFinite else { position = start; throw fault("a number is out of range") }
+        guard value.isFinite else {
+            position = start
+            throw fault("a number is out of range")
+        }
         return value
     }
 
@@ -153,7 +168,12 @@ struct JSONValueParser {
         if index < range.upperBound {
             index += 1
             var sign = 1, value = 0
-            if bytes[index] == UInt8(ascii: "-") { sign = -1; index += 1 } else if bytes[index] == UInt8(ascii: "+") { index += 1 }
+            if bytes[index] == UInt8(ascii: "-") {
+                sign = -1
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "+") {
+                index += 1
+            }
             while index < range.upperBound {
                 value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
                 guard value < 1_000 else { return nil }
@@ -217,7 +237,7 @@ struct JSONValueParser {
     private mutating func hexadecimal() throws(ServiceError) -> UInt32 {
         guard position + 4 <= bytes.count else { throw fault("an invalid \\u escape") }
         var value: UInt32 = 0
-        for byte in bytes[position ..< position + 4] {
+        for byte in bytes[position..<position + 4] {
             guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw fault("an invalid \\u escape") }
             value = value << 4 | UInt32(digit)
         }

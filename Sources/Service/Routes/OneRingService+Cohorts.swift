@@ -94,15 +94,18 @@ extension OneRingService {
         router.on("/v1/cohorts", .get, in: self.routes) { request, context in
             try context.authorize(.read)
             let run = try self.activeRun()
-            return try Self.json(CohortList(runID: run.record.id, createdAt: run.record.createdAt, model: run.record.model, k: run.record.k,
-                                            cohorts: run.cohorts.map { .init(id: $0.id, label: $0.label, terms: $0.terms, size: $0.size) }))
+            return try Self.json(
+                CohortList(
+                    runID: run.record.id, createdAt: run.record.createdAt, model: run.record.model, k: run.record.k,
+                    cohorts: run.cohorts.map { .init(id: $0.id, label: $0.label, terms: $0.terms, size: $0.size) }))
         }
 
         router.on("/v1/cohorts/{id}", .get, in: self.routes) { request, context in
             try context.authorize(.read)
             let run = try self.activeRun()
             guard let text = context.parameters.get("id"), let id = Int(text), let cohort = run.cohorts.first(where: { $0.id == id }) else {
-                throw ServiceError(.unknownCohort, .notFound, "cohort \(context.parameters.get("id") ?? "") is not in run \(run.record.id) (0..<\(run.cohorts.count))")
+                throw ServiceError(
+                    .unknownCohort, .notFound, "cohort \(context.parameters.get("id") ?? "") is not in run \(run.record.id) (0..<\(run.cohorts.count))")
             }
             return try Self.json(CohortDetail(runID: run.record.id, cohort: cohort))
         }
@@ -113,7 +116,8 @@ extension OneRingService {
             let body = buffer.readableBytes == 0 ? nil : try Self.decode(RebuildBody.self, from: Data(buffer: buffer))
             let most = Self.maximumCohorts(creators: self.engine.status.creators)
             if let k = body?.k, k != "auto", !(2...most).contains(Int(k) ?? 0) {
-                throw ServiceError(.invalidInput, .badRequest, "k must be \"auto\" or an integer in 2...\(most) (ten creators a cohort at least, 512 at most), got \(k)")
+                throw ServiceError(
+                    .invalidInput, .badRequest, "k must be \"auto\" or an integer in 2...\(most) (ten creators a cohort at least, 512 at most), got \(k)")
             }
             if let restarts = body?.restarts, !(1...20).contains(restarts) {
                 throw ServiceError(.invalidInput, .badRequest, "restarts must be in 1...20")
@@ -128,7 +132,9 @@ extension OneRingService {
             let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
             let queued = try await self.store.enqueueJobUnlessActive(kind: JobRunner.rebuildKind, payloadJSON: payloadJSON)
             guard !queued.existing else {
-                var conflict = ServiceError(.conflict, .conflict, "rebuild job \(queued.job.id) is \(queued.job.status.rawValue) already: follow it, or cancel it with POST /v1/jobs/\(queued.job.id)/cancel")
+                var conflict = ServiceError(
+                    .conflict, .conflict,
+                    "rebuild job \(queued.job.id) is \(queued.job.status.rawValue) already: follow it, or cancel it with POST /v1/jobs/\(queued.job.id)/cancel")
                 conflict.location = "/v1/jobs/\(queued.job.id)"
                 throw conflict
             }
@@ -149,7 +155,9 @@ extension OneRingService {
             let id = try Self.pathID(in: context, of: "job")
             guard let (job, cancelled) = try await self.store.cancelJob(id: id) else { throw ServiceError(.unknownJob, .notFound, "there is no job \(id)") }
             guard cancelled else {
-                throw ServiceError(.conflict, .conflict, "job \(id) is \(job.status.rawValue): only a queued job can be cancelled (a running rebuild finishes, so no run is left half-written)")
+                throw ServiceError(
+                    .conflict, .conflict,
+                    "job \(id) is \(job.status.rawValue): only a queued job can be cancelled (a running rebuild finishes, so no run is left half-written)")
             }
             return try Self.json(JobAnswer(job))
         }

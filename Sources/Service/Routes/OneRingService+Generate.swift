@@ -38,7 +38,9 @@ extension OneRingService {
             let body = try await self.decode(GenerateBody.self, from: request)
             guard body.userID > 0 else { throw ServiceError(.invalidInput, .badRequest, "user_id must be a positive integer") }
             guard let platform = Platform(rawValue: body.platform) else {
-                throw ServiceError(.invalidInput, .badRequest, "platform must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(body.platform)\"")
+                throw ServiceError(
+                    .invalidInput, .badRequest, "platform must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(body.platform)\""
+                )
             }
             if let brief = body.brief, brief.utf8.count > 4_000 { throw ServiceError(.invalidInput, .badRequest, "brief holds at most 4,000 bytes") }
             let maximumTokens = body.maxTokens ?? platform.defaultMaximumTokens
@@ -68,10 +70,12 @@ extension OneRingService {
                     throw ServiceError.from(error)
                 }
                 try await self.admitGeneration(userID: body.userID)
-                let trace = GenerationTrace(userID: body.userID, platform: platform.rawValue, provider: agent.provider.name, model: agent.provider.model,
-                                            status: .failed, startedAt: startedAt, durationMilliseconds: 0)
-                lease = GenerationLease(userID: body.userID, trace: trace, slots: self.generationSlots, store: self.store, metrics: self.metrics,
-                                        logger: self.configuration.logger)
+                let trace = GenerationTrace(
+                    userID: body.userID, platform: platform.rawValue, provider: agent.provider.name, model: agent.provider.model,
+                    status: .failed, startedAt: startedAt, durationMilliseconds: 0)
+                lease = GenerationLease(
+                    userID: body.userID, trace: trace, slots: self.generationSlots, store: self.store, metrics: self.metrics,
+                    logger: self.configuration.logger)
             } catch {
                 self.generationSlots.release(userID: body.userID)
                 throw error
@@ -92,7 +96,7 @@ extension OneRingService {
         let admission: ProfileStore.Admission
         do {
             admission = try await store.admitGeneration(userID: userID, limit: limit.count, windowSeconds: limit.window.seconds)
-        } catch where error.code == .invalidInput {
+        } catch  where error.code == .invalidInput {
             throw ServiceError(.unknownUser, .notFound, "user \(userID) is not stored")
         } catch {
             throw ServiceError.from(error)
@@ -100,8 +104,9 @@ extension OneRingService {
         guard admission.admitted else {
             let wait = max(1, Int(admission.retryAfterSeconds.rounded(.up)))
             metrics.recordGeneration(status: "rate_limited")
-            throw ServiceError(.rateLimited, .tooManyRequests,
-                               "at most \(limit.count) generations per \(Int(limit.window.seconds)) s; retry in \(wait) s", retryAfterSeconds: wait)
+            throw ServiceError(
+                .rateLimited, .tooManyRequests,
+                "at most \(limit.count) generations per \(Int(limit.window.seconds)) s; retry in \(wait) s", retryAfterSeconds: wait)
         }
     }
 
@@ -138,8 +143,10 @@ extension OneRingService {
     /// fails means the client left: the stream is dropped, which cancels the provider's request.
     /// While the provider is silent a keep-alive comment is written every
     /// ``ServiceConfiguration/streamKeepAlive``, so a client that left is noticed then too.
-    private func stream(_ events: AsyncThrowingStream<WriterAgent.Event, any Error>, to writer: inout any ResponseBodyWriter,
-                        lease: GenerationLease, started: ContinuousClock.Instant) async {
+    private func stream(
+        _ events: AsyncThrowingStream<WriterAgent.Event, any Error>, to writer: inout any ResponseBodyWriter,
+        lease: GenerationLease, started: ContinuousClock.Instant
+    ) async {
         var trace = lease.trace
         var firstToken: Duration?
         let keepAlive = configuration.streamKeepAlive

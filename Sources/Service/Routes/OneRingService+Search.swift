@@ -31,10 +31,11 @@ extension OneRingService {
                 case "mode": mode = try Self.string(value, key)
                 case "nprobe": nprobe = try Self.integer(value, key)
                 case "cohort": cohort = try Self.integer(value, key)
-                case "exclude": exclude = try Self.numbers(value, key)?.map { number throws(ServiceError) -> Int64 in
-                    guard let id = Int64(exactly: number) else { throw Self.mismatch(key, "an array of integers") }
-                    return id
-                }
+                case "exclude":
+                    exclude = try Self.numbers(value, key)?.map { number throws(ServiceError) -> Int64 in
+                        guard let id = Int64(exactly: number) else { throw Self.mismatch(key, "an array of integers") }
+                        return id
+                    }
                 default: continue
                 }
             }
@@ -152,7 +153,8 @@ extension OneRingService {
                 } else {
                     vector = body.vector!
                     guard vector.count == self.store.configuration.dimensions else {
-                        throw ServiceError(.invalidInput, .badRequest, "vector has \(vector.count) dimensions; the index holds \(self.store.configuration.dimensions)")
+                        throw ServiceError(
+                            .invalidInput, .badRequest, "vector has \(vector.count) dimensions; the index holds \(self.store.configuration.dimensions)")
                     }
                 }
                 neighbors = try await self.engine.nearestCreators(to: vector, k: k, mode: mode, cohort: body.cohort, excluding: excluded)
@@ -162,8 +164,10 @@ extension OneRingService {
             self.metrics.recordEngine("search", mode: modeName, duration: took)
             var nprobe: Int?
             if case .partitioned(let probes) = mode { nprobe = probes }
-            return try Self.json(SearchAnswer(results: neighbors.map { .init(id: $0.id, score: $0.score) }, mode: modeName, nprobe: nprobe,
-                                              tookMilliseconds: took.milliseconds))
+            return try Self.json(
+                SearchAnswer(
+                    results: neighbors.map { .init(id: $0.id, score: $0.score) }, mode: modeName, nprobe: nprobe,
+                    tookMilliseconds: took.milliseconds))
         }
     }
 }

@@ -76,9 +76,10 @@ extension OneRingService {
             }
             var records: [Numbered<PostRecord>] = []
             for (position, post) in body.posts.enumerated() {
-                let record = PostRecord(id: post.id, userID: userID, text: post.text, topics: post.topics ?? [], hashtags: post.hashtags ?? [],
-                                        platform: post.platform, publishedAt: post.publishedAt, views: post.views ?? 0,
-                                        likes: post.likes ?? 0, reposts: post.reposts ?? 0)
+                let record = PostRecord(
+                    id: post.id, userID: userID, text: post.text, topics: post.topics ?? [], hashtags: post.hashtags ?? [],
+                    platform: post.platform, publishedAt: post.publishedAt, views: post.views ?? 0,
+                    likes: post.likes ?? 0, reposts: post.reposts ?? 0)
                 if let problem = record.problem() {
                     throw ServiceError(.invalidInput, .badRequest, "posts[\(position)].\(problem.field) \(problem.message)")
                 }
@@ -116,8 +117,9 @@ extension OneRingService {
             let started = ContinuousClock.now
             let personalization = try await self.engine.context(for: userID, options: options)
             self.metrics.recordEngine("context", mode: personalization.search.mode, duration: ContinuousClock.now - started)
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: personalization.jsonData())))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: personalization.jsonData())))
         }
     }
 

@@ -38,8 +38,10 @@ final class RouteTable: Sendable {
 extension RouterMethods where Context == OneRingRequestContext {
     /// Registers `handler` for `method` on `path`, and records it in `table`.
     @discardableResult
-    func on(_ path: String, _ method: HTTPRequest.Method, in table: RouteTable,
-            use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    func on(
+        _ path: String, _ method: HTTPRequest.Method, in table: RouteTable,
+        use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         table.add(path, method)
         return on(RouterPath(path), method: method, use: handler)
     }

@@ -20,10 +20,13 @@ extension BLASBackend {
     }
 
     @usableFromInline
-    func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeB: Bool,
-               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
-        sgemmFunction(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                      blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    func sgemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeB: Bool,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float
+    ) {
+        sgemmFunction(
+            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
     /// `y = A · x`, row-major A of `rows` × `columns` with row stride `lda`. Single-threaded.
@@ -52,8 +55,9 @@ extension BLASBackend {
     ) {
         precondition(lda >= m && ldb >= n && ldc >= n, "leading dimension shorter than a row")
         guard m > 0, n > 0 else { return }
-        sgemmFunction(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
-                      1, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+        sgemmFunction(
+            CblasRowMajor, CblasTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+            1, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
     }
 
     /// Eigen-decomposition of a symmetric n × n matrix (LAPACK `ssyevd`), in place: on
@@ -67,8 +71,9 @@ extension BLASBackend {
             throw VectorMathError(.blasUnavailable, "LAPACKE_ssyevd not found: install liblapacke-dev")
         }
         var eigenvalues = [Float](repeating: 0, count: n)
-        let info = ssyevd(Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
-                          .init(n), matrix, .init(n), &eigenvalues)
+        let info = ssyevd(
+            Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+            .init(n), matrix, .init(n), &eigenvalues)
         guard info == 0 else {
             throw VectorMathError(.lapackFailed, "LAPACKE_ssyevd failed with info = \(info)")
         }

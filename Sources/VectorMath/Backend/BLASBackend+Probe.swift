@@ -18,8 +18,10 @@ extension BLASBackend {
     /// GEMM limit batched search is compared with.
     ///
     /// - Parameter seconds: keeps calling for about this long (at least two calls).
-    public func probeGEMM(queries: UnsafePointer<Float>, m: Int, rows: UnsafePointer<Float>, n: Int, k: Int,
-                          threads: Int, seconds: Double = 1) -> ProbeResult {
+    public func probeGEMM(
+        queries: UnsafePointer<Float>, m: Int, rows: UnsafePointer<Float>, n: Int, k: Int,
+        threads: Int, seconds: Double = 1
+    ) -> ProbeResult {
         let output = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         defer { output.deallocate() }
         let times = withLibraryThreads(threads) {
@@ -28,24 +30,28 @@ extension BLASBackend {
             }
         }
         let median = times.sorted()[times.count / 2]
-        return ProbeResult(calls: times.count, secondsPerCall: median,
-                           gigaflops: 2 * Double(m) * Double(n) * Double(k) / median / 1e9,
-                           gigabytesPerSecond: 4 * Double(n) * Double(k) / median / 1e9)
+        return ProbeResult(
+            calls: times.count, secondsPerCall: median,
+            gigaflops: 2 * Double(m) * Double(n) * Double(k) / median / 1e9,
+            gigabytesPerSecond: 4 * Double(n) * Double(k) / median / 1e9)
     }
 
     /// Times `y = A · x` over an n × k matrix with the library's own threading: the
     /// memory-bandwidth limit single-query search is compared with.
-    public func probeGEMV(rows: UnsafePointer<Float>, n: Int, k: Int, query: UnsafePointer<Float>,
-                          threads: Int, seconds: Double = 1) -> ProbeResult {
+    public func probeGEMV(
+        rows: UnsafePointer<Float>, n: Int, k: Int, query: UnsafePointer<Float>,
+        threads: Int, seconds: Double = 1
+    ) -> ProbeResult {
         let output = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { output.deallocate() }
         let times = withLibraryThreads(threads) {
             Self.repeatFor(seconds) { multiply(rows: n, columns: k, a: rows, lda: k, x: query, y: output) }
         }
         let median = times.sorted()[times.count / 2]
-        return ProbeResult(calls: times.count, secondsPerCall: median,
-                           gigaflops: 2 * Double(n) * Double(k) / median / 1e9,
-                           gigabytesPerSecond: 4 * Double(n) * Double(k) / median / 1e9)
+        return ProbeResult(
+            calls: times.count, secondsPerCall: median,
+            gigaflops: 2 * Double(n) * Double(k) / median / 1e9,
+            gigabytesPerSecond: 4 * Double(n) * Double(k) / median / 1e9)
     }
 
     /// Runs `body` once to warm up, then until `seconds` have passed (at least twice);

@@ -11,8 +11,9 @@ extension BLASBackend {
             let a = (0..<shape.m * shape.k).map { _ in generator.nextFloat() - 0.5 }
             let b = (0..<shape.n * shape.k).map { _ in generator.nextFloat() - 0.5 }
             var c = [Float](repeating: .nan, count: shape.m * shape.n)
-            sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(shape.m), blasint(shape.n), blasint(shape.k),
-                  1, a, blasint(shape.k), b, blasint(shape.k), 0, &c, blasint(shape.n))
+            sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, blasint(shape.m), blasint(shape.n), blasint(shape.k),
+                1, a, blasint(shape.k), b, blasint(shape.k), 0, &c, blasint(shape.n))
             var y = [Float](repeating: .nan, count: shape.n)
             sgemv(CblasRowMajor, CblasNoTrans, blasint(shape.n), blasint(shape.k), 1, b, blasint(shape.k), a, 1, 0, &y, 1)
             let tolerance = 1e-5 * Double(shape.k).squareRoot() + 1e-6

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CBLAS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The BLAS and LAPACKE library the engine computes with, loaded at run time.
 ///
@@ -69,7 +70,7 @@ public final class BLASBackend: Sendable {
                 throw VectorMathError(.blasUnavailable, "no BLAS library found: install libopenblas-dev (or libblas-dev)")
             }
             guard let sgemm: onering_sgemm_fn = Self.symbol(handle.pointer, "cblas_sgemm"),
-                  let sgemv: onering_sgemv_fn = Self.symbol(handle.pointer, "cblas_sgemv")
+                let sgemv: onering_sgemv_fn = Self.symbol(handle.pointer, "cblas_sgemv")
             else {
                 throw VectorMathError(.blasUnavailable, "\(handle.path) has no CBLAS interface (cblas_sgemm)")
             }
@@ -127,8 +128,8 @@ public final class BLASBackend: Sendable {
         if preset == nil { unsetenv("OPENBLAS_CORETYPE") }
         guard let handle else { return nil }
         guard let sgemm: onering_sgemm_fn = symbol(handle.pointer, "cblas_sgemm"),
-              let sgemv: onering_sgemv_fn = symbol(handle.pointer, "cblas_sgemv"),
-              let corename: onering_openblas_string_fn = symbol(handle.pointer, "openblas_get_corename")
+            let sgemv: onering_sgemv_fn = symbol(handle.pointer, "cblas_sgemv"),
+            let corename: onering_openblas_string_fn = symbol(handle.pointer, "openblas_get_corename")
         else {
             throw VectorMathError(.blasUnavailable, "\(handle.path) lacks cblas_sgemm, cblas_sgemv or openblas_get_corename")
         }
@@ -143,8 +144,9 @@ public final class BLASBackend: Sendable {
         // A dynamic-architecture build can switch kernels in place; try the next
         // older one while the chosen one computes wrong results.
         if failure != nil, source == .selected,
-           let quit: onering_openblas_void_fn = symbol(handle.pointer, "gotoblas_dynamic_quit"),
-           let initialise: onering_openblas_void_fn = symbol(handle.pointer, "gotoblas_dynamic_init") {
+            let quit: onering_openblas_void_fn = symbol(handle.pointer, "gotoblas_dynamic_quit"),
+            let initialise: onering_openblas_void_fn = symbol(handle.pointer, "gotoblas_dynamic_init")
+        {
             for next in candidates.dropFirst() where failure != nil {
                 rejected.append(corename().map { String(cString: $0) } ?? "unknown")
                 quit()

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How much of a buffer is in RAM, from the kernel's page table (`mincore`): a figure of one

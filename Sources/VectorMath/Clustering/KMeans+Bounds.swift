@@ -1,5 +1,5 @@
 #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-import CVectorKernels
+    import CVectorKernels
 #endif
 
 extension KMeans {
@@ -40,8 +40,10 @@ extension KMeans {
         /// One pass for `centroids`, or nil when the bounds do not apply to them (a
         /// spherical centroid that is not unit length, as when opposite points
         /// cancel): the caller then scores every point.
-        mutating func assign(_ points: Points, centroids: Matrix<Float>, metric: Metric,
-                             threads: Int, rowBlock: Int, backend: BLASBackend) -> Pass? {
+        mutating func assign(
+            _ points: Points, centroids: Matrix<Float>, metric: Metric,
+            threads: Int, rowBlock: Int, backend: BLASBackend
+        ) -> Pass? {
             let n = points.count, d = points.dims, k = centroids.rows
             let centroidNorms = centroids.squaredRowNorms()
             // Spherical Lloyd ranks by ⟨x, c⟩, which is the distance order only for unit
@@ -56,36 +58,42 @@ extension KMeans {
             var computed = 0
             var stale: [Int]
             if let previous {
-                (stale, computed) = prune(points, centroids: centroids, previous: previous, metric: metric,
-                                          centroidNorms: centroidNorms, margins: margins, threads: threads, backend: backend)
+                (stale, computed) = prune(
+                    points, centroids: centroids, previous: previous, metric: metric,
+                    centroidNorms: centroidNorms, margins: margins, threads: threads, backend: backend)
             } else {
                 stale = Array(0..<n)
             }
-            score(stale, points: points, centroids: centroids, metric: metric, centroidNorms: centroidNorms,
-                  margins: margins, threads: threads, backend: backend)
+            score(
+                stale, points: points, centroids: centroids, metric: metric, centroidNorms: centroidNorms,
+                margins: margins, threads: threads, backend: backend)
             computed += stale.count * k
             previous = centroids
 
             let sums = ClusterSums(rows: n, dims: d, k: k, rowBlock: rowBlock)
             var dots = [Float](repeating: 0, count: n)
             points.matrix.withUnsafeBufferPointer { x in
-            centroids.withUnsafeBufferPointer { c in
-            assignments.withUnsafeBufferPointer { assignments in
-            dots.withUnsafeMutableBufferPointer { dots in
-                ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: threads) { _, chunk in
-                    // Small slices, so that each row is still in cache when it is summed.
-                    var start = chunk.lowerBound
-                    while start < chunk.upperBound {
-                        let slice = start ..< min(start + 16, chunk.upperBound)
-                        for row in slice {
-                            dots[row] = DotProduct.float(x.baseAddress! + row * d, c.baseAddress! + Int(assignments[row]) * d, count: d)
+                centroids.withUnsafeBufferPointer { c in
+                    assignments.withUnsafeBufferPointer { assignments in
+                        dots.withUnsafeMutableBufferPointer { dots in
+                            ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: threads) { _, chunk in
+                                // Small slices, so that each row is still in cache when it is summed.
+                                var start = chunk.lowerBound
+                                while start < chunk.upperBound {
+                                    let slice = start..<min(start + 16, chunk.upperBound)
+                                    for row in slice {
+                                        dots[row] = DotProduct.float(x.baseAddress! + row * d, c.baseAddress! + Int(assignments[row]) * d, count: d)
+                                    }
+                                    sums.add(
+                                        rows: slice, points: x.baseAddress!, squaredNorms: points.squaredNorms,
+                                        centroidNorms: centroidNorms, assignments: assignments.baseAddress!, dots: dots.baseAddress!)
+                                    start = slice.upperBound
+                                }
+                            }
                         }
-                        sums.add(rows: slice, points: x.baseAddress!, squaredNorms: points.squaredNorms,
-                                 centroidNorms: centroidNorms, assignments: assignments.baseAddress!, dots: dots.baseAddress!)
-                        start = slice.upperBound
                     }
                 }
-            }}}}
+            }
             return sums.pass(assignments: assignments, dots: dots, distancesComputed: computed)
         }
 
@@ -94,9 +102,11 @@ extension KMeans {
         ///
         /// - Returns: the points that need every distance (ascending), and how many
         ///   distances were computed for the others.
-        private mutating func prune(_ points: Points, centroids: Matrix<Float>, previous: Matrix<Float>, metric: Metric,
-                                    centroidNorms: [Float], margins: [Double],
-                                    threads: Int, backend: BLASBackend) -> ([Int], Int) {
+        private mutating func prune(
+            _ points: Points, centroids: Matrix<Float>, previous: Matrix<Float>, metric: Metric,
+            centroidNorms: [Float], margins: [Double],
+            threads: Int, backend: BLASBackend
+        ) -> ([Int], Int) {
             let n = points.count, d = points.dims, k = centroids.rows
             // Rounded up, so that the lower bounds stay below the distances.
             let shifts = (0..<k).map { j in
@@ -110,83 +120,92 @@ extension KMeans {
             var computedPerBlock = [Int](repeating: 0, count: blocks)
             let mostCandidates = max(2, k / 8)
             points.matrix.withUnsafeBufferPointer { x in
-            centroids.withUnsafeBufferPointer { c in
-            halfGaps.withUnsafeBufferPointer { halfGaps in
-            shifts.withUnsafeBufferPointer { shifts in
-            upper.withUnsafeMutableBufferPointer { upper in
-            lower.withUnsafeMutableBufferPointer { lower in
-            assignments.withUnsafeMutableBufferPointer { assignments in
-            needsScoring.withUnsafeMutableBufferPointer { needsScoring in
-            computedPerBlock.withUnsafeMutableBufferPointer { computedPerBlock in
-                ParallelBlocks.forEach(count: n, blockSize: blockSize, threads: threads) { _, block in
-                    let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: k)
-                    defer { candidates.deallocate() }
-                    var computed = 0
-                    for row in block {
-                        let own = Int(assignments[row]), margin = margins[row]
-                        let bounds = lower.baseAddress! + row * k, gaps = halfGaps.baseAddress! + own * k
-                        let point = x.baseAddress! + row * d
-                        var bound = upper[row] + Double(shifts[own])
-                        // A centroid is ruled out when max(lower bound, half gap) exceeds this.
-                        func reach(_ bound: Double) -> Float { Float((bound * bound + 2 * margin).squareRoot()).nextUp }
-                        var count = Self.shrink(bounds, by: shifts.baseAddress!, gaps: gaps, beyond: reach(bound), count: k,
-                                                into: candidates)
-                        if count == 0 {
-                            upper[row] = bound
-                            continue
-                        }
-                        // Tighten the upper bound with the one distance to the point's own centroid.
-                        let ownDot = DotProduct.float(point, c.baseAddress! + own * d, count: d)
-                        let ownSquared = Double(points.squaredNorms[row]) + Double(centroidNorms[own]) - 2 * Double(ownDot)
-                        bound = max(0, ownSquared + margin).squareRoot()
-                        computed += 1
-                        let limit = reach(bound)
-                        var kept = 0
-                        for slot in 0..<count where max(bounds[Int(candidates[slot])], gaps[Int(candidates[slot])]) <= limit {
-                            candidates[kept] = candidates[slot]
-                            kept += 1
-                        }
-                        count = kept
-                        if count == 0 {
-                            upper[row] = bound
-                            continue
-                        }
-                        if count > mostCandidates {
-                            needsScoring[row] = true
-                            continue
-                        }
-                        // Score the candidates one by one; Lloyd's order (score, then index) picks the best.
-                        var best = own, bestScore = ownDot - bias[own], bestSquared = ownSquared
-                        var runnerUpSquared = Double.infinity
-                        for slot in 0..<count {
-                            let j = Int(candidates[slot])
-                            let dot = DotProduct.float(point, c.baseAddress! + j * d, count: d)
-                            let squared = Double(points.squaredNorms[row]) + Double(centroidNorms[j]) - 2 * Double(dot)
-                            bounds[j] = Float(max(0, squared - margin).squareRoot()).nextDown
-                            let score = dot - bias[j]
-                            if score > bestScore || (score == bestScore && j < best) {
-                                runnerUpSquared = bestSquared
-                                best = j
-                                bestScore = score
-                                bestSquared = squared
-                            } else {
-                                runnerUpSquared = min(runnerUpSquared, squared)
+                centroids.withUnsafeBufferPointer { c in
+                    halfGaps.withUnsafeBufferPointer { halfGaps in
+                        shifts.withUnsafeBufferPointer { shifts in
+                            upper.withUnsafeMutableBufferPointer { upper in
+                                lower.withUnsafeMutableBufferPointer { lower in
+                                    assignments.withUnsafeMutableBufferPointer { assignments in
+                                        needsScoring.withUnsafeMutableBufferPointer { needsScoring in
+                                            computedPerBlock.withUnsafeMutableBufferPointer { computedPerBlock in
+                                                ParallelBlocks.forEach(count: n, blockSize: blockSize, threads: threads) { _, block in
+                                                    let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: k)
+                                                    defer { candidates.deallocate() }
+                                                    var computed = 0
+                                                    for row in block {
+                                                        let own = Int(assignments[row]), margin = margins[row]
+                                                        let bounds = lower.baseAddress! + row * k, gaps = halfGaps.baseAddress! + own * k
+                                                        let point = x.baseAddress! + row * d
+                                                        var bound = upper[row] + Double(shifts[own])
+                                                        // A centroid is ruled out when max(lower bound, half gap) exceeds this.
+                                                        func reach(_ bound: Double) -> Float { Float((bound * bound + 2 * margin).squareRoot()).nextUp }
+                                                        var count = Self.shrink(
+                                                            bounds, by: shifts.baseAddress!, gaps: gaps, beyond: reach(bound), count: k,
+                                                            into: candidates)
+                                                        if count == 0 {
+                                                            upper[row] = bound
+                                                            continue
+                                                        }
+                                                        // Tighten the upper bound with the one distance to the point's own centroid.
+                                                        let ownDot = DotProduct.float(point, c.baseAddress! + own * d, count: d)
+                                                        let ownSquared = Double(points.squaredNorms[row]) + Double(centroidNorms[own]) - 2 * Double(ownDot)
+                                                        bound = max(0, ownSquared + margin).squareRoot()
+                                                        computed += 1
+                                                        let limit = reach(bound)
+                                                        var kept = 0
+                                                        for slot in 0..<count where max(bounds[Int(candidates[slot])], gaps[Int(candidates[slot])]) <= limit {
+                                                            candidates[kept] = candidates[slot]
+                                                            kept += 1
+                                                        }
+                                                        count = kept
+                                                        if count == 0 {
+                                                            upper[row] = bound
+                                                            continue
+                                                        }
+                                                        if count > mostCandidates {
+                                                            needsScoring[row] = true
+                                                            continue
+                                                        }
+                                                        // Score the candidates one by one; Lloyd's order (score, then index) picks the best.
+                                                        var best = own, bestScore = ownDot - bias[own], bestSquared = ownSquared
+                                                        var runnerUpSquared = Double.infinity
+                                                        for slot in 0..<count {
+                                                            let j = Int(candidates[slot])
+                                                            let dot = DotProduct.float(point, c.baseAddress! + j * d, count: d)
+                                                            let squared = Double(points.squaredNorms[row]) + Double(centroidNorms[j]) - 2 * Double(dot)
+                                                            bounds[j] = Float(max(0, squared - margin).squareRoot()).nextDown
+                                                            let score = dot - bias[j]
+                                                            if score > bestScore || (score == bestScore && j < best) {
+                                                                runnerUpSquared = bestSquared
+                                                                best = j
+                                                                bestScore = score
+                                                                bestSquared = squared
+                                                            } else {
+                                                                runnerUpSquared = min(runnerUpSquared, squared)
+                                                            }
+                                                        }
+                                                        computed += count
+                                                        if runnerUpSquared - bestSquared <= 4 * margin {
+                                                            needsScoring[row] = true
+                                                            continue
+                                                        }
+                                                        if best != own {
+                                                            bounds[own] = Float(max(0, ownSquared - margin).squareRoot()).nextDown
+                                                            assignments[row] = Int32(best)
+                                                        }
+                                                        upper[row] = max(0, bestSquared + margin).squareRoot()
+                                                    }
+                                                    computedPerBlock[block.lowerBound / blockSize] = computed
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
-                        computed += count
-                        if runnerUpSquared - bestSquared <= 4 * margin {
-                            needsScoring[row] = true
-                            continue
-                        }
-                        if best != own {
-                            bounds[own] = Float(max(0, ownSquared - margin).squareRoot()).nextDown
-                            assignments[row] = Int32(best)
-                        }
-                        upper[row] = max(0, bestSquared + margin).squareRoot()
                     }
-                    computedPerBlock[block.lowerBound / blockSize] = computed
                 }
-            }}}}}}}}}
+            }
             return (needsScoring.indices.filter { needsScoring[$0] }, computedPerBlock.reduce(0, +))
         }
 
@@ -195,10 +214,12 @@ extension KMeans {
         ///
         /// - Returns: how many were written to `candidates`.
         @inline(__always)
-        private static func shrink(_ bounds: UnsafeMutablePointer<Float>, by shifts: UnsafePointer<Float>, gaps: UnsafePointer<Float>,
-                                   beyond limit: Float, count k: Int, into candidates: UnsafeMutablePointer<Int32>) -> Int {
+        private static func shrink(
+            _ bounds: UnsafeMutablePointer<Float>, by shifts: UnsafePointer<Float>, gaps: UnsafePointer<Float>,
+            beyond limit: Float, count k: Int, into candidates: UnsafeMutablePointer<Int32>
+        ) -> Int {
             #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-            if DotProduct.usesAVX512 { return onering_bounds_shrink_avx512(bounds, shifts, gaps, limit, k, candidates) }
+                if DotProduct.usesAVX512 { return onering_bounds_shrink_avx512(bounds, shifts, gaps, limit, k, candidates) }
             #endif
             var count = 0
             for j in 0..<k {
@@ -219,8 +240,9 @@ extension KMeans {
             var gram = [Float](repeating: 0, count: k * k)
             centroids.withUnsafeBufferPointer { c in
                 gram.withUnsafeMutableBufferPointer { gram in
-                    backend.multiplyTransposed(m: k, n: k, k: d, a: c.baseAddress!, lda: d, b: c.baseAddress!, ldb: d,
-                                               c: gram.baseAddress!, ldc: k)
+                    backend.multiplyTransposed(
+                        m: k, n: k, k: d, a: c.baseAddress!, lda: d, b: c.baseAddress!, ldb: d,
+                        c: gram.baseAddress!, ldc: k)
                 }
             }
             return (0..<(k * k)).map { index in
@@ -234,8 +256,10 @@ extension KMeans {
 
         /// Scores `rows` against every centroid (tiles of gathered rows, one GEMM each)
         /// and resets all their bounds.
-        private mutating func score(_ rows: [Int], points: Points, centroids: Matrix<Float>, metric: Metric,
-                                    centroidNorms: [Float], margins: [Double], threads: Int, backend: BLASBackend) {
+        private mutating func score(
+            _ rows: [Int], points: Points, centroids: Matrix<Float>, metric: Metric,
+            centroidNorms: [Float], margins: [Double], threads: Int, backend: BLASBackend
+        ) {
             guard !rows.isEmpty else { return }
             let d = points.dims, k = centroids.rows, tileRows = tileRows
             let bias = scoreBias(metric, centroidNorms: centroidNorms)
@@ -243,32 +267,37 @@ extension KMeans {
             let scratch = WorkerScratch(workers: workers, floats: tileRows * (d + k))
             defer { scratch.deallocate() }
             points.matrix.withUnsafeBufferPointer { x in
-            centroids.withUnsafeBufferPointer { c in
-            upper.withUnsafeMutableBufferPointer { upper in
-            lower.withUnsafeMutableBufferPointer { lower in
-            assignments.withUnsafeMutableBufferPointer { assignments in
-                ParallelBlocks.forEach(count: rows.count, blockSize: tileRows, threads: workers) { worker, tile in
-                    let gathered = scratch[worker], scores = gathered + tileRows * d
-                    for (slot, index) in tile.enumerated() {
-                        (gathered + slot * d).update(from: x.baseAddress! + rows[index] * d, count: d)
-                    }
-                    backend.multiplyTransposed(m: tile.count, n: k, k: d, a: gathered, lda: d, b: c.baseAddress!, ldb: d,
-                                               c: scores, ldc: k)
-                    for (slot, index) in tile.enumerated() {
-                        let row = rows[index], rowScores = scores + slot * k, margin = margins[row]
-                        let best = bestCentroid(rowScores, bias: bias)
-                        let bounds = lower.baseAddress! + row * k
-                        for j in 0..<k {
-                            let squared = Double(points.squaredNorms[row]) + Double(centroidNorms[j]) - 2 * Double(rowScores[j])
-                            if j == best {
-                                upper[row] = max(0, squared + margin).squareRoot()
+                centroids.withUnsafeBufferPointer { c in
+                    upper.withUnsafeMutableBufferPointer { upper in
+                        lower.withUnsafeMutableBufferPointer { lower in
+                            assignments.withUnsafeMutableBufferPointer { assignments in
+                                ParallelBlocks.forEach(count: rows.count, blockSize: tileRows, threads: workers) { worker, tile in
+                                    let gathered = scratch[worker], scores = gathered + tileRows * d
+                                    for (slot, index) in tile.enumerated() {
+                                        (gathered + slot * d).update(from: x.baseAddress! + rows[index] * d, count: d)
+                                    }
+                                    backend.multiplyTransposed(
+                                        m: tile.count, n: k, k: d, a: gathered, lda: d, b: c.baseAddress!, ldb: d,
+                                        c: scores, ldc: k)
+                                    for (slot, index) in tile.enumerated() {
+                                        let row = rows[index], rowScores = scores + slot * k, margin = margins[row]
+                                        let best = bestCentroid(rowScores, bias: bias)
+                                        let bounds = lower.baseAddress! + row * k
+                                        for j in 0..<k {
+                                            let squared = Double(points.squaredNorms[row]) + Double(centroidNorms[j]) - 2 * Double(rowScores[j])
+                                            if j == best {
+                                                upper[row] = max(0, squared + margin).squareRoot()
+                                            }
+                                            bounds[j] = Float(max(0, squared - margin).squareRoot()).nextDown
+                                        }
+                                        assignments[row] = Int32(best)
+                                    }
+                                }
                             }
-                            bounds[j] = Float(max(0, squared - margin).squareRoot()).nextDown
                         }
-                        assignments[row] = Int32(best)
                     }
                 }
-            }}}}}
+            }
         }
     }
 }

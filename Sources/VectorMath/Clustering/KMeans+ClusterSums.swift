@@ -39,8 +39,10 @@ extension KMeans {
         /// Adds `rows`, given each row's cluster and its dot with that centroid. A
         /// chunk's rows are added in ascending order by one worker (whole, or in
         /// consecutive slices: the same bits); workers may add different chunks at once.
-        func add(rows: Range<Int>, points: UnsafePointer<Float>, squaredNorms: [Float], centroidNorms: [Float],
-                 assignments: UnsafePointer<Int32>, dots: UnsafePointer<Float>) {
+        func add(
+            rows: Range<Int>, points: UnsafePointer<Float>, squaredNorms: [Float], centroidNorms: [Float],
+            assignments: UnsafePointer<Int32>, dots: UnsafePointer<Float>
+        ) {
             let chunk = rows.lowerBound / chunkRows
             precondition(rows.isEmpty || (rows.upperBound - 1) / chunkRows == chunk, "rows span two chunks")
             let chunkSums = sums + chunk * k * dims, chunkCounts = counts + chunk * k
@@ -65,10 +67,11 @@ extension KMeans {
                 for i in 0..<(k * dims) { total[i] += sums[chunk * k * dims + i] }
                 for j in 0..<k { totalCounts[j] += counts[chunk * k + j] }
             }
-            return Pass(assignments: assignments, dots: dots, sums: total, counts: totalCounts,
-                        sumOfSquares: (0..<chunks).reduce(0) { $0 + squares[$1] },
-                        similaritySum: (0..<chunks).reduce(0) { $0 + similarities[$1] },
-                        distancesComputed: distancesComputed)
+            return Pass(
+                assignments: assignments, dots: dots, sums: total, counts: totalCounts,
+                sumOfSquares: (0..<chunks).reduce(0) { $0 + squares[$1] },
+                similaritySum: (0..<chunks).reduce(0) { $0 + similarities[$1] },
+                distancesComputed: distancesComputed)
         }
     }
 }

@@ -45,8 +45,10 @@ extension KMeans {
     /// Assigns every point to its nearest centroid (one GEMM per tile of rows) and
     /// sums the points of each cluster (``ClusterSums``: the same bits for any
     /// thread count).
-    static func assign(_ points: Points, centroids: Matrix<Float>, metric: Metric,
-                       threads: Int, rowBlock: Int, backend: BLASBackend) -> Pass {
+    static func assign(
+        _ points: Points, centroids: Matrix<Float>, metric: Metric,
+        threads: Int, rowBlock: Int, backend: BLASBackend
+    ) -> Pass {
         let n = points.count, d = points.dims, k = centroids.rows
         let centroidNorms = centroids.squaredRowNorms()
         let bias = scoreBias(metric, centroidNorms: centroidNorms)
@@ -58,27 +60,32 @@ extension KMeans {
         defer { scratch.deallocate() }
 
         points.matrix.withUnsafeBufferPointer { x in
-        centroids.withUnsafeBufferPointer { c in
-        assignments.withUnsafeMutableBufferPointer { assignments in
-        dots.withUnsafeMutableBufferPointer { dots in
-            ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: workers) { worker, chunk in
-                let tileScores = scratch[worker]
-                var tileStart = chunk.lowerBound
-                while tileStart < chunk.upperBound {
-                    let rows = min(rowBlock, chunk.upperBound - tileStart)
-                    backend.multiplyTransposed(m: rows, n: k, k: d, a: x.baseAddress! + tileStart * d, lda: d,
-                                               b: c.baseAddress!, ldb: d, c: tileScores, ldc: k)
-                    for i in 0..<rows {
-                        let best = bestCentroid(tileScores + i * k, bias: bias)
-                        assignments[tileStart + i] = Int32(best)
-                        dots[tileStart + i] = tileScores[i * k + best]
+            centroids.withUnsafeBufferPointer { c in
+                assignments.withUnsafeMutableBufferPointer { assignments in
+                    dots.withUnsafeMutableBufferPointer { dots in
+                        ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: workers) { worker, chunk in
+                            let tileScores = scratch[worker]
+                            var tileStart = chunk.lowerBound
+                            while tileStart < chunk.upperBound {
+                                let rows = min(rowBlock, chunk.upperBound - tileStart)
+                                backend.multiplyTransposed(
+                                    m: rows, n: k, k: d, a: x.baseAddress! + tileStart * d, lda: d,
+                                    b: c.baseAddress!, ldb: d, c: tileScores, ldc: k)
+                                for i in 0..<rows {
+                                    let best = bestCentroid(tileScores + i * k, bias: bias)
+                                    assignments[tileStart + i] = Int32(best)
+                                    dots[tileStart + i] = tileScores[i * k + best]
+                                }
+                                tileStart += rows
+                            }
+                            sums.add(
+                                rows: chunk, points: x.baseAddress!, squaredNorms: points.squaredNorms, centroidNorms: centroidNorms,
+                                assignments: assignments.baseAddress!, dots: dots.baseAddress!)
+                        }
                     }
-                    tileStart += rows
                 }
-                sums.add(rows: chunk, points: x.baseAddress!, squaredNorms: points.squaredNorms, centroidNorms: centroidNorms,
-                         assignments: assignments.baseAddress!, dots: dots.baseAddress!)
             }
-        }}}}
+        }
         return sums.pass(assignments: assignments, dots: dots, distancesComputed: n * k)
     }
 
@@ -110,7 +117,7 @@ extension KMeans {
         var values = pass.sums
         for j in 0..<k where counts[j] > 0 {
             let scale = 1 / Float(counts[j])
-            for i in j * d ..< (j + 1) * d { values[i] *= scale }
+            for i in j * d..<(j + 1) * d { values[i] *= scale }
         }
         var repaired = 0
         for empty in 0..<k where counts[empty] == 0 {
@@ -134,7 +141,7 @@ extension KMeans {
             centroids.withUnsafeMutableBufferPointer { c in
                 for j in 0..<k where norms[j] > 0 {
                     let scale = 1 / norms[j].squareRoot()
-                    for i in j * d ..< (j + 1) * d { c[i] *= scale }
+                    for i in j * d..<(j + 1) * d { c[i] *= scale }
                 }
             }
         }
@@ -148,14 +155,18 @@ extension KMeans {
         var converged = false
         var bounds = parameters.usesBounds ? Bounds(points, k: initial.rows) : nil
         func nextPass() -> Pass {
-            if bounds != nil, let pass = bounds!.assign(points, centroids: centroids, metric: parameters.metric,
-                                                        threads: parameters.threads, rowBlock: parameters.rowBlock,
-                                                        backend: backend) {
+            if bounds != nil,
+                let pass = bounds!.assign(
+                    points, centroids: centroids, metric: parameters.metric,
+                    threads: parameters.threads, rowBlock: parameters.rowBlock,
+                    backend: backend)
+            {
                 return pass
             }
             bounds = nil
-            return assign(points, centroids: centroids, metric: parameters.metric,
-                          threads: parameters.threads, rowBlock: parameters.rowBlock, backend: backend)
+            return assign(
+                points, centroids: centroids, metric: parameters.metric,
+                threads: parameters.threads, rowBlock: parameters.rowBlock, backend: backend)
         }
         var pass = nextPass()
         var previous = objective(of: pass, count: points.count, metric: parameters.metric)
@@ -166,11 +177,12 @@ extension KMeans {
             pass = nextPass()
             let current = objective(of: pass, count: points.count, metric: parameters.metric)
             let total = Double(points.count)
-            stats.append(IterationStats(
-                objective: current, sumOfSquares: pass.sumOfSquares,
-                seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
-                imbalance: Double(pass.counts.count) * pass.counts.reduce(0.0) { $0 + Double($1) * Double($1) } / (total * total),
-                emptyClustersRepaired: repaired, distancesComputed: pass.distancesComputed))
+            stats.append(
+                IterationStats(
+                    objective: current, sumOfSquares: pass.sumOfSquares,
+                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+                    imbalance: Double(pass.counts.count) * pass.counts.reduce(0.0) { $0 + Double($1) * Double($1) } / (total * total),
+                    emptyClustersRepaired: repaired, distancesComputed: pass.distancesComputed))
             if abs(current - previous) <= parameters.tolerance * abs(current) {
                 converged = true
                 break

@@ -16,8 +16,9 @@ extension KMeans {
         var similarity = [Float](repeating: 0, count: k * old)
         centroids.withUnsafeBufferPointer { c in
             previous.withUnsafeBufferPointer { p in
-                backend.multiplyTransposed(m: k, n: old, k: centroids.columns, a: c.baseAddress!, lda: centroids.columns,
-                                           b: p.baseAddress!, ldb: previous.columns, c: &similarity, ldc: old)
+                backend.multiplyTransposed(
+                    m: k, n: old, k: centroids.columns, a: c.baseAddress!, lda: centroids.columns,
+                    b: p.baseAddress!, ldb: previous.columns, c: &similarity, ldc: old)
             }
         }
         let newNorms = centroids.squaredRowNorms().map { $0.squareRoot() }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-internal import CVectorKernels
+    internal import CVectorKernels
 #endif
 
 extension KMeans {
@@ -34,7 +35,8 @@ extension KMeans {
                 cumulative[i] = total
             }
             guard total > 0 else {
-                throw VectorMathError(.invalidArgument,
+                throw VectorMathError(
+                    .invalidArgument,
                     "the data have only \(centres.rows) distinct points (in the seeding sample), fewer than k = \(k)")
             }
             var candidates = Matrix<Float>(columns: d, capacity: candidatesPerStep)
@@ -43,8 +45,9 @@ extension KMeans {
                 let index = min(s - 1, cumulative.partitioningIndex { $0 > target })
                 candidates.append(row: sample.matrix.row(index))
             }
-            let distances = sample.squaredDistances(to: candidates, rows: 0..<candidates.rows,
-                                                    threads: parameters.threads, backend: backend)
+            let distances = sample.squaredDistances(
+                to: candidates, rows: 0..<candidates.rows,
+                threads: parameters.threads, backend: backend)
             var bestCandidate = 0
             var bestPotential = Double.infinity
             for c in 0..<candidates.rows {
@@ -97,16 +100,17 @@ extension KMeans.Points {
                         let blockRows = x.baseAddress! + block.lowerBound * d
                         var scored = false
                         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-                        if m <= 8, CPUFeatures.current.hasAVX512 {
-                            // Reads each point once for all centres (GEMM would spend
-                            // its time packing the points); same layout as below.
-                            onering_float_dots_avx512(blockRows, block.count, d, centreRows, m, dots)
-                            scored = true
-                        }
+                            if m <= 8, CPUFeatures.current.hasAVX512 {
+                                // Reads each point once for all centres (GEMM would spend
+                                // its time packing the points); same layout as below.
+                                onering_float_dots_avx512(blockRows, block.count, d, centreRows, m, dots)
+                                scored = true
+                            }
                         #endif
                         if !scored {
-                            backend.multiplyTransposed(m: block.count, n: m, k: d, a: blockRows, lda: d,
-                                                       b: centreRows, ldb: d, c: dots, ldc: m)
+                            backend.multiplyTransposed(
+                                m: block.count, n: m, k: d, a: blockRows, lda: d,
+                                b: centreRows, ldb: d, c: dots, ldc: m)
                         }
                         let target = out.baseAddress! + block.lowerBound * m
                         for i in 0..<block.count {

@@ -143,13 +143,14 @@ public enum KMeans {
             throw VectorMathError(.invalidArgument, "k = \(parameters.k) is more than the \(data.rows) points")
         }
         guard parameters.maxIterations > 0, parameters.restarts > 0, parameters.threads > 0, parameters.rowBlock > 0,
-              parameters.tolerance >= 0, parameters.seedingSampleSize.map({ $0 > 0 }) ?? true
+            parameters.tolerance >= 0, parameters.seedingSampleSize.map({ $0 > 0 }) ?? true
         else {
             throw VectorMathError(.invalidArgument, "iterations, restarts, threads, row block and sample size must be positive, tolerance ≥ 0")
         }
         if let initial = parameters.initialCentroids {
             guard initial.rows == parameters.k, initial.columns == data.columns else {
-                throw VectorMathError(.dimensionMismatch,
+                throw VectorMathError(
+                    .dimensionMismatch,
                     "initial centroids are \(initial.rows) × \(initial.columns), expected \(parameters.k) × \(data.columns)")
             }
             guard initial.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) else {

@@ -18,8 +18,10 @@ public enum MiniBatchKMeans {
         public var threads: Int
 
         /// Parameters for `k` clusters with the documented defaults.
-        public init(k: Int, batchSize: Int = 4096, passes: Int = 3, seed: UInt64 = 1,
-                    metric: KMeans.Metric = .spherical, threads: Int = CPUFeatures.current.activeCores) {
+        public init(
+            k: Int, batchSize: Int = 4096, passes: Int = 3, seed: UInt64 = 1,
+            metric: KMeans.Metric = .spherical, threads: Int = CPUFeatures.current.activeCores
+        ) {
             self.k = k
             self.batchSize = batchSize
             self.passes = passes
@@ -45,8 +47,10 @@ public enum MiniBatchKMeans {
     /// - Throws: ``VectorMathError/Code/invalidArgument`` for bad parameters, an empty
     ///   source, or a first batch with fewer than k distinct rows; the source's errors;
     ///   NaN or ∞ in a batch.
-    public static func run<Source: RowBatchSource>(_ source: inout Source, parameters: Parameters,
-                                                   backend: BLASBackend) throws(VectorMathError) -> Result {
+    public static func run<Source: RowBatchSource>(
+        _ source: inout Source, parameters: Parameters,
+        backend: BLASBackend
+    ) throws(VectorMathError) -> Result {
         guard parameters.k > 0, parameters.batchSize >= parameters.k, parameters.passes > 0, parameters.threads > 0 else {
             throw VectorMathError(.invalidArgument, "need k > 0, batch size ≥ k, passes > 0 and threads > 0")
         }
@@ -59,8 +63,9 @@ public enum MiniBatchKMeans {
         var seeding = KMeans.Parameters(k: parameters.k, seed: parameters.seed, metric: parameters.metric, threads: parameters.threads)
         try KMeans.validate(first, seeding)
         seeding.seedingSampleSize = first.rows
-        var centroids = try KMeans.seedPlusPlus(try KMeans.Points(first, metric: parameters.metric),
-                                                parameters: seeding, seed: parameters.seed, backend: backend)
+        var centroids = try KMeans.seedPlusPlus(
+            try KMeans.Points(first, metric: parameters.metric),
+            parameters: seeding, seed: parameters.seed, backend: backend)
         var counts = [Int](repeating: 0, count: parameters.k)
         var batches = 0
         for _ in 0..<parameters.passes {
@@ -70,8 +75,9 @@ public enum MiniBatchKMeans {
                     throw VectorMathError(.dimensionMismatch, "a batch has dimension \(batch.columns), expected \(d)")
                 }
                 let points = try KMeans.Points(batch, metric: parameters.metric)
-                let assigned = KMeans.assign(points, centroids: centroids, metric: parameters.metric,
-                                             threads: parameters.threads, rowBlock: 2048, backend: backend)
+                let assigned = KMeans.assign(
+                    points, centroids: centroids, metric: parameters.metric,
+                    threads: parameters.threads, rowBlock: 2048, backend: backend)
                 centroids.withUnsafeMutableBufferPointer { c in
                     for j in 0..<parameters.k where assigned.counts[j] > 0 {
                         counts[j] += assigned.counts[j]
@@ -79,13 +85,13 @@ public enum MiniBatchKMeans {
                         let step = 1 / Float(counts[j])
                         let batchCount = Float(assigned.counts[j])
                         var norm: Float = 0
-                        for i in j * d ..< (j + 1) * d {
+                        for i in j * d..<(j + 1) * d {
                             c[i] += step * (assigned.sums[i] - batchCount * c[i])
                             norm += c[i] * c[i]
                         }
                         if parameters.metric == .spherical, norm > 0 {
                             let scale = 1 / norm.squareRoot()
-                            for i in j * d ..< (j + 1) * d { c[i] *= scale }
+                            for i in j * d..<(j + 1) * d { c[i] *= scale }
                         }
                     }
                 }
@@ -101,8 +107,10 @@ extension KMeans {
     /// a k-means result with no iterations.
     ///
     /// - Throws: ``VectorMathError/Code/dimensionMismatch`` and the data errors of ``run(_:parameters:backend:)``.
-    public static func evaluate(_ data: Matrix<Float>, centroids: Matrix<Float>, metric: Metric,
-                                threads: Int = CPUFeatures.current.activeCores, backend: BLASBackend) throws(VectorMathError) -> Result {
+    public static func evaluate(
+        _ data: Matrix<Float>, centroids: Matrix<Float>, metric: Metric,
+        threads: Int = CPUFeatures.current.activeCores, backend: BLASBackend
+    ) throws(VectorMathError) -> Result {
         var parameters = Parameters(k: centroids.rows, maxIterations: 1, metric: metric, initialCentroids: centroids, threads: threads)
         try validate(data, parameters)
         parameters.maxIterations = 0

@@ -24,7 +24,7 @@ public struct MatrixBatches: RowBatchSource {
         guard position < matrix.rows else { return nil }
         let end = min(matrix.rows, position + maxRows)
         let batch = matrix.withUnsafeBufferPointer { values in
-            Matrix(columns: matrix.columns, values: Array(values[position * matrix.columns ..< end * matrix.columns]))
+            Matrix(columns: matrix.columns, values: Array(values[position * matrix.columns..<end * matrix.columns]))
         }
         position = end
         return batch

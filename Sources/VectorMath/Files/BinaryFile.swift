@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A buffered file opened for reading or writing, with errors that name the file: the one

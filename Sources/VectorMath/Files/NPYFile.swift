@@ -78,7 +78,8 @@ public enum NPYFile {
         guard magic[0] == 0x93, Array(magic[1..<6]) == Array("NUMPY".utf8), (1...3).contains(magic[6]) else {
             throw VectorMathError(.malformedFile, "\(path) is not a .npy file (bad magic or version)")
         }
-        let length = magic[6] == 1
+        let length =
+            magic[6] == 1
             ? Int(try file.readInteger(UInt16.self, what: "the header length"))
             : Int(try file.readInteger(UInt32.self, what: "the header length"))
         guard length < 1 << 20 else { throw VectorMathError(.malformedFile, "\(path): header length \(length) is implausible") }

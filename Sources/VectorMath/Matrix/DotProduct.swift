@@ -1,5 +1,5 @@
 #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-import CVectorKernels
+    import CVectorKernels
 #endif
 
 /// Inner products of one pair of float rows, outside BLAS: for the row-at-a-time work
@@ -8,9 +8,9 @@ enum DotProduct {
     /// Whether the AVX-512 kernel runs (checked once).
     static let usesAVX512: Bool = {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        return CPUFeatures.current.hasAVX512
+            return CPUFeatures.current.hasAVX512
         #else
-        return false
+            return false
         #endif
     }()
 
@@ -22,12 +22,13 @@ enum DotProduct {
     @inline(__always)
     static func float(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        if usesAVX512 { return onering_float_dot_avx512(a, b, count) }
+            if usesAVX512 { return onering_float_dot_avx512(a, b, count) }
         #endif
         var lanes = SIMD8<Float>()
         var j = 0
         while j + 8 <= count {
-            lanes += UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self)
+            lanes +=
+                UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self)
                 * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
             j += 8
         }

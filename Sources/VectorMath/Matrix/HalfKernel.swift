@@ -10,9 +10,9 @@ public enum HalfKernel: String, Sendable {
     /// The fastest kernel this CPU supports.
     public static let best: HalfKernel = {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        let cpu = CPUFeatures.current
-        if cpu.hasAVX512 { return .avx512 }
-        if cpu.hasAVX2FMA, cpu.hasF16C { return .avx2 }
+            let cpu = CPUFeatures.current
+            if cpu.hasAVX512 { return .avx512 }
+            if cpu.hasAVX2FMA, cpu.hasF16C { return .avx2 }
         #endif
         return .portable
     }()

@@ -6,7 +6,7 @@ extension Matrix where Element == Float {
         withUnsafeBufferPointer { values in
             (0..<rows).map { r in
                 var sum: Float = 0
-                for j in r * columns ..< (r + 1) * columns { sum += values[j] * values[j] }
+                for j in r * columns..<(r + 1) * columns { sum += values[j] * values[j] }
                 return sum
             }
         }
@@ -23,13 +23,13 @@ extension Matrix where Element == Float {
         var norms = [Float](repeating: 0, count: rows)
         try withUnsafeBufferPointer { (elements) throws(VectorMathError) in
             for r in 0..<rows {
-                norms[r] = try UnitVector.checkedNorm(UnsafeBufferPointer(rebasing: elements[r * columns ..< (r + 1) * columns]), index: r)
+                norms[r] = try UnitVector.checkedNorm(UnsafeBufferPointer(rebasing: elements[r * columns..<(r + 1) * columns]), index: r)
             }
         }
         withUnsafeMutableBufferPointer { elements in
             for r in 0..<norms.count {
                 let scale = 1 / norms[r]
-                for j in r * columns ..< (r + 1) * columns { elements[j] *= scale }
+                for j in r * columns..<(r + 1) * columns { elements[j] *= scale }
             }
         }
     }

@@ -1,7 +1,7 @@
 // The AVX kernels exist on x86_64 only; ONERING_PORTABLE_ONLY compiles the portable paths alone,
 // which is how `make portable-check` type-checks what arm64 builds.
 #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-internal import CVectorKernels
+    internal import CVectorKernels
 #endif
 
 /// A scalar type a ``Matrix`` can store and the search can scan: `Float` (exact,
@@ -54,11 +54,11 @@ extension Float: VectorElement {
 extension Float16: VectorElement {
     public static func convert(_ source: UnsafePointer<Float16>, to destination: UnsafeMutablePointer<Float>, count: Int) {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        switch HalfKernel.best {
-        case .avx512: return source.withMemoryRebound(to: UInt16.self, capacity: count) { onering_half_to_float_avx512($0, destination, count) }
-        case .avx2: return source.withMemoryRebound(to: UInt16.self, capacity: count) { onering_half_to_float_avx2($0, destination, count) }
-        case .portable: break
-        }
+            switch HalfKernel.best {
+            case .avx512: return source.withMemoryRebound(to: UInt16.self, capacity: count) { onering_half_to_float_avx512($0, destination, count) }
+            case .avx2: return source.withMemoryRebound(to: UInt16.self, capacity: count) { onering_half_to_float_avx2($0, destination, count) }
+            case .portable: break
+            }
         #endif
         for i in 0..<count { destination[i] = Float(source[i]) }
     }
@@ -69,11 +69,11 @@ extension Float16: VectorElement {
         backend: BLASBackend
     ) {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        switch HalfKernel.best {
-        case .avx512: return rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { onering_half_gemv_avx512($0, count, dims, query, scores) }
-        case .avx2: return rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { onering_half_gemv_avx2($0, count, dims, query, scores) }
-        case .portable: break
-        }
+            switch HalfKernel.best {
+            case .avx512: return rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { onering_half_gemv_avx512($0, count, dims, query, scores) }
+            case .avx2: return rows.withMemoryRebound(to: UInt16.self, capacity: count * dims) { onering_half_gemv_avx2($0, count, dims, query, scores) }
+            case .portable: break
+            }
         #endif
         for r in 0..<count {
             var sum: Float = 0
@@ -97,11 +97,11 @@ extension Float16 {
     /// the CPU has it (Swift's `Float16(_:)` calls a software routine on x86_64, ~10× slower).
     public static func convert(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float16>, count: Int) {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        switch HalfKernel.best {
-        case .avx512: return destination.withMemoryRebound(to: UInt16.self, capacity: count) { onering_float_to_half_avx512(source, $0, count) }
-        case .avx2: return destination.withMemoryRebound(to: UInt16.self, capacity: count) { onering_float_to_half_avx2(source, $0, count) }
-        case .portable: break
-        }
+            switch HalfKernel.best {
+            case .avx512: return destination.withMemoryRebound(to: UInt16.self, capacity: count) { onering_float_to_half_avx512(source, $0, count) }
+            case .avx2: return destination.withMemoryRebound(to: UInt16.self, capacity: count) { onering_float_to_half_avx2(source, $0, count) }
+            case .portable: break
+            }
         #endif
         for i in 0..<count { destination[i] = Float16(source[i]) }
     }

@@ -18,7 +18,7 @@ public enum ParallelBlocks {
         let blocks = (count + blockSize - 1) / blockSize
         let workers = max(1, min(threads, blocks))
         if workers == 1 {
-            for block in 0..<blocks { body(0, block * blockSize ..< min(count, (block + 1) * blockSize)) }
+            for block in 0..<blocks { body(0, block * blockSize..<min(count, (block + 1) * blockSize)) }
             return
         }
         let next = Atomic<Int>(0)
@@ -29,7 +29,7 @@ public enum ParallelBlocks {
             while true {
                 let block = next.add(1, ordering: .relaxed).oldValue
                 guard block < blocks else { return }
-                body(worker, block * blockSize ..< min(count, (block + 1) * blockSize))
+                body(worker, block * blockSize..<min(count, (block + 1) * blockSize))
             }
         }
     }

@@ -61,8 +61,9 @@ public struct PCA: Sendable {
         }
         var covariance = [Float](repeating: 0, count: d * d)
         centred.withUnsafeBufferPointer { x in
-            backend.multiplyTransposedLeft(m: d, n: d, k: s, a: x.baseAddress!, lda: d, b: x.baseAddress!, ldb: d,
-                                           c: &covariance, ldc: d)
+            backend.multiplyTransposedLeft(
+                m: d, n: d, k: s, a: x.baseAddress!, lda: d, b: x.baseAddress!, ldb: d,
+                c: &covariance, ldc: d)
         }
         let scale = 1 / Float(s - 1)
         for i in covariance.indices { covariance[i] *= scale }
@@ -80,8 +81,9 @@ public struct PCA: Sendable {
             axes.append(row: axis)
             variances.append(max(0, eigenvalues[column]))
         }
-        return PCA(mean: mean32, components: axes, explainedVariance: variances,
-                   explainedVarianceRatio: variances.map { total > 0 ? $0 / total : 0 })
+        return PCA(
+            mean: mean32, components: axes, explainedVariance: variances,
+            explainedVarianceRatio: variances.map { total > 0 ? $0 / total : 0 })
     }
 
     /// The coordinates of each row of `data` along the axes: `(x − mean) · componentsᵀ`,
@@ -97,8 +99,9 @@ public struct PCA: Sendable {
         centred.withUnsafeBufferPointer { x in
             components.withUnsafeBufferPointer { axes in
                 output.appendRows(count: data.rows) { out in
-                    backend.multiplyTransposed(m: data.rows, n: components.rows, k: d, a: x.baseAddress!, lda: d,
-                                               b: axes.baseAddress!, ldb: d, c: out, ldc: components.rows)
+                    backend.multiplyTransposed(
+                        m: data.rows, n: components.rows, k: d, a: x.baseAddress!, lda: d,
+                        b: axes.baseAddress!, ldb: d, c: out, ldc: components.rows)
                 }
             }
         }

@@ -1,5 +1,5 @@
 #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-internal import CVectorKernels
+    internal import CVectorKernels
 #endif
 
 /// The int8 dot-product code this CPU runs (see `CVectorKernels`): unsigned query bytes
@@ -13,8 +13,8 @@ public enum Int8Kernel: String, Sendable {
     /// The fastest kernel this CPU supports.
     public static let best: Int8Kernel = {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-        let cpu = CPUFeatures.current
-        if cpu.hasAVX512, cpu.flags.contains("avx512_vnni") { return .vnni }
+            let cpu = CPUFeatures.current
+            if cpu.hasAVX512, cpu.flags.contains("avx512_vnni") { return .vnni }
         #endif
         return .portable
     }()
@@ -24,9 +24,9 @@ public enum Int8Kernel: String, Sendable {
         switch self {
         case .vnni:
             #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-            onering_int8_gemv_vnni(rows, count, stride, query, out)
+                onering_int8_gemv_vnni(rows, count, stride, query, out)
             #else
-            preconditionFailure("the VNNI kernel exists on x86_64 only")
+                preconditionFailure("the VNNI kernel exists on x86_64 only")
             #endif
         case .portable:
             for row in 0..<count {
@@ -39,16 +39,18 @@ public enum Int8Kernel: String, Sendable {
     }
 
     /// `out[q · ldo + r] = Σ_j queries[q][j] · rows[r][j]` for `m` queries and `count` rows.
-    func dots(rows: UnsafePointer<Int8>, count: Int, stride: Int, queries: UnsafePointer<UInt8>, m: Int,
-              out: UnsafeMutablePointer<Int32>, ldo: Int) {
+    func dots(
+        rows: UnsafePointer<Int8>, count: Int, stride: Int, queries: UnsafePointer<UInt8>, m: Int,
+        out: UnsafeMutablePointer<Int32>, ldo: Int
+    ) {
         switch self {
         case .vnni where m == 1:
             dots(rows: rows, count: count, stride: stride, query: queries, out: out)
         case .vnni:
             #if arch(x86_64) && !ONERING_PORTABLE_ONLY
-            onering_int8_gemm_vnni(rows, count, stride, queries, m, out, ldo)
+                onering_int8_gemm_vnni(rows, count, stride, queries, m, out, ldo)
             #else
-            preconditionFailure("the VNNI kernel exists on x86_64 only")
+                preconditionFailure("the VNNI kernel exists on x86_64 only")
             #endif
         case .portable:
             for query in 0..<m { dots(rows: rows, count: count, stride: stride, query: queries + query * stride, out: out + query * ldo) }

@@ -40,8 +40,8 @@ public struct Int8Rows: Sendable {
                             ParallelBlocks.forEach(count: rows, blockSize: 1_024, threads: threads) { _, range in
                                 for row in range {
                                     (scales[row], errorNorms[row], sums[row]) = Self.quantize(
-                                        UnsafeBufferPointer(rebasing: values[row * dims ..< (row + 1) * dims]),
-                                        into: UnsafeMutableBufferPointer(rebasing: codes[row * stride ..< row * stride + dims]))
+                                        UnsafeBufferPointer(rebasing: values[row * dims..<(row + 1) * dims]),
+                                        into: UnsafeMutableBufferPointer(rebasing: codes[row * stride..<row * stride + dims]))
                                 }
                             }
                         }
@@ -87,7 +87,7 @@ public struct Int8Rows: Sendable {
         let start = codes.count
         codes.append(contentsOf: repeatElement(0, count: stride))
         let (scale, error, sum) = codes.withUnsafeMutableBufferPointer { buffer in
-            Self.quantize(values, into: UnsafeMutableBufferPointer(rebasing: buffer[start ..< start + dims]))
+            Self.quantize(values, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + dims]))
         }
         scales.append(scale)
         errorNorms.append(error)
@@ -105,7 +105,7 @@ public struct Int8Rows: Sendable {
         let start = index * stride
         let (scale, error, sum) = values.withUnsafeBufferPointer { source in
             codes.withUnsafeMutableBufferPointer { buffer in
-                Self.quantize(source, into: UnsafeMutableBufferPointer(rebasing: buffer[start ..< start + dims]))
+                Self.quantize(source, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + dims]))
             }
         }
         scales[index] = scale

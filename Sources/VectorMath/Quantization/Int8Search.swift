@@ -55,7 +55,7 @@ public enum Int8Search {
         let dims = codes.dims, stride = codes.stride, rows = codes.rows
         precondition(queries.count == queryCount * dims && exact.rows == rows && exact.columns == dims, "queries, codes and rows disagree")
         guard queryCount > 0, rows > 0, k > 0 else { return Array(repeating: Result(neighbors: [], reranked: 0), count: queryCount) }
-        let encoded = (0..<queryCount).map { encode(UnsafeBufferPointer(rebasing: queries[$0 * dims ..< ($0 + 1) * dims]), stride: stride) }
+        let encoded = (0..<queryCount).map { encode(UnsafeBufferPointer(rebasing: queries[$0 * dims..<($0 + 1) * dims]), stride: stride) }
         // The int8 scores of a tile of queries against every row, then one selection per query.
         // oneDNN's GEMM gains from tall tiles; the package's kernel works a block of rows at a time.
         let tile = min(queryCount, OneDNNGemm.shared != nil && kernel == .vnni ? 128 : 32)
@@ -65,10 +65,11 @@ public enum Int8Search {
         results.reserveCapacity(queryCount)
         for first in Swift.stride(from: 0, to: queryCount, by: tile) {
             let count = min(tile, queryCount - first)
-            let packed = encoded[first ..< first + count].flatMap(\.bytes)
+            let packed = encoded[first..<first + count].flatMap(\.bytes)
             approximate.withUnsafeMutableBufferPointer { scores in
-                score(packed: packed, queries: Array(encoded[first ..< first + count]), codes: codes, into: scores.baseAddress!,
-                      threads: threads, kernel: kernel)
+                score(
+                    packed: packed, queries: Array(encoded[first..<first + count]), codes: codes, into: scores.baseAddress!,
+                    threads: threads, kernel: kernel)
             }
             // One selection per query, the queries of the tile spread over the workers.
             var selected = [Result](repeating: Result(neighbors: [], reranked: 0), count: count)
@@ -77,10 +78,11 @@ public enum Int8Search {
                     nonisolated(unsafe) let slots = slots
                     ParallelBlocks.forEach(count: count, blockSize: 1, threads: threads) { _, range in
                         for query in range {
-                            let unit = UnsafeBufferPointer(rebasing: queries[(first + query) * dims ..< (first + query + 1) * dims])
-                            slots[query] = select(k: k, approximate: UnsafeBufferPointer(rebasing: scores[query * rows ..< (query + 1) * rows]),
-                                                  query: unit, encoded: encoded[first + query], codes: codes, largestErrorNorm: largestErrorNorm,
-                                                  exact: exact, labels: labels)
+                            let unit = UnsafeBufferPointer(rebasing: queries[(first + query) * dims..<(first + query + 1) * dims])
+                            slots[query] = select(
+                                k: k, approximate: UnsafeBufferPointer(rebasing: scores[query * rows..<(query + 1) * rows]),
+                                query: unit, encoded: encoded[first + query], codes: codes, largestErrorNorm: largestErrorNorm,
+                                exact: exact, labels: labels)
                         }
                     }
                 }
@@ -91,11 +93,14 @@ public enum Int8Search {
     }
 
     /// Fills `scores[q · rows + r]` with the int8 estimate of query q against row r, on `threads` workers.
-    private static func score(packed: [UInt8], queries: [EncodedQuery], codes: borrowing Int8Rows, into scores: UnsafeMutablePointer<Float>,
-                              threads: Int, kernel: Int8Kernel) {
+    private static func score(
+        packed: [UInt8], queries: [EncodedQuery], codes: borrowing Int8Rows, into scores: UnsafeMutablePointer<Float>,
+        threads: Int, kernel: Int8Kernel
+    ) {
         let rows = codes.rows, stride = codes.stride, m = queries.count
         if m > 1, kernel == .vnni, let oneDNN = OneDNNGemm.shared,
-           score(packed: packed, queries: queries, codes: codes, into: scores, with: oneDNN, threads: threads) {
+            score(packed: packed, queries: queries, codes: codes, into: scores, with: oneDNN, threads: threads)
+        {
             return
         }
         let blockSize = m == 1 ? 4_096 : 256
@@ -107,14 +112,15 @@ public enum Int8Search {
             packed.withUnsafeBufferPointer { packedQueries in
                 ParallelBlocks.forEach(count: rows, blockSize: blockSize, threads: threads) { worker, range in
                     scratch[worker].withMemoryRebound(to: Int32.self, capacity: m * blockSize) { raw in
-                    kernel.dots(rows: allCodes.baseAddress! + range.lowerBound * stride, count: range.count, stride: stride,
-                                queries: packedQueries.baseAddress!, m: m, out: raw, ldo: range.count)
-                    for query in 0..<m {
-                        let scale = queries[query].scale
-                        for (offset, row) in range.enumerated() {
-                            output[query * rows + row] = rowCodes.estimate(raw[query * range.count + offset], row: row, queryScale: scale)
+                        kernel.dots(
+                            rows: allCodes.baseAddress! + range.lowerBound * stride, count: range.count, stride: stride,
+                            queries: packedQueries.baseAddress!, m: m, out: raw, ldo: range.count)
+                        for query in 0..<m {
+                            let scale = queries[query].scale
+                            for (offset, row) in range.enumerated() {
+                                output[query * rows + row] = rowCodes.estimate(raw[query * range.count + offset], row: row, queryScale: scale)
+                            }
                         }
-                    }
                     }
                 }
             }
@@ -122,14 +128,17 @@ public enum Int8Search {
     }
 
     /// As the other `score`, through oneDNN's int8 GEMM over every row at once; false when it failed.
-    private static func score(packed: [UInt8], queries: [EncodedQuery], codes: borrowing Int8Rows, into scores: UnsafeMutablePointer<Float>,
-                              with oneDNN: OneDNNGemm, threads: Int) -> Bool {
+    private static func score(
+        packed: [UInt8], queries: [EncodedQuery], codes: borrowing Int8Rows, into scores: UnsafeMutablePointer<Float>,
+        with oneDNN: OneDNNGemm, threads: Int
+    ) -> Bool {
         let rows = codes.rows, stride = codes.stride, m = queries.count
         let done = scores.withMemoryRebound(to: Int32.self, capacity: m * rows) { raw in
             codes.withCodes { allCodes in
                 packed.withUnsafeBufferPointer { packedQueries in
-                    oneDNN.multiply(m: m, n: rows, k: stride, a: packedQueries.baseAddress!, lda: stride,
-                                    b: allCodes.baseAddress!, ldb: stride, c: raw, ldc: rows)
+                    oneDNN.multiply(
+                        m: m, n: rows, k: stride, a: packedQueries.baseAddress!, lda: stride,
+                        b: allCodes.baseAddress!, ldb: stride, c: raw, ldc: rows)
                 }
             }
         }
@@ -151,8 +160,10 @@ public enum Int8Search {
     }
 
     /// The exact top k of one query from its int8 estimates.
-    private static func select(k: Int, approximate: UnsafeBufferPointer<Float>, query: UnsafeBufferPointer<Float>, encoded: EncodedQuery,
-                               codes: borrowing Int8Rows, largestErrorNorm: Float, exact: borrowing Matrix<Float>, labels: ExactSearch.Labels) -> Result {
+    private static func select(
+        k: Int, approximate: UnsafeBufferPointer<Float>, query: UnsafeBufferPointer<Float>, encoded: EncodedQuery,
+        codes: borrowing Int8Rows, largestErrorNorm: Float, exact: borrowing Matrix<Float>, labels: ExactSearch.Labels
+    ) -> Result {
         func label(_ row: Int) -> Int64? {
             switch labels {
             case .rowNumbers: Int64(row)
@@ -192,8 +203,10 @@ public enum Int8Search {
     /// Offers the exact scores of `rows`: each a dot product of float32 values summed in double
     /// precision (every float product is exact in a double) and rounded once to float, so a row's
     /// score never depends on which other rows are re-ranked with it, and duplicates tie exactly.
-    private static func rescore(_ rows: [Int], query: UnsafeBufferPointer<Float>, exact: borrowing Matrix<Float>, into best: inout TopK,
-                                label: (Int) -> Int64?) {
+    private static func rescore(
+        _ rows: [Int], query: UnsafeBufferPointer<Float>, exact: borrowing Matrix<Float>, into best: inout TopK,
+        label: (Int) -> Int64?
+    ) {
         let dims = exact.columns
         exact.withUnsafeBufferPointer { all in
             for row in rows {

@@ -93,8 +93,9 @@ public enum ExactSearch {
         var start = 0
         while start < queryCount {
             let block = min(parameters.queryBlock, queryCount - start)
-            let tile = UnsafeBufferPointer(rebasing: queries[start * dims ..< (start + block) * dims])
-            let selections = block == 1
+            let tile = UnsafeBufferPointer(rebasing: queries[start * dims..<(start + block) * dims])
+            let selections =
+                block == 1
                 ? [searchOne(query: tile, in: base, rows: rows, labels: labels, parameters: parameters, backend: backend)]
                 : searchBlock(queries: tile, in: base, rows: rows, labels: labels, parameters: parameters, backend: backend)
             results += selections.map { $0.sorted() }
@@ -118,7 +119,10 @@ public enum ExactSearch {
         let gathers = rows.needsGather
         let scores = WorkerScratch(workers: workers, floats: blockSize)
         let gathered = WorkerScratch(workers: gathers ? workers : 0, floats: blockSize * dims)
-        defer { scores.deallocate(); gathered.deallocate() }
+        defer {
+            scores.deallocate()
+            gathered.deallocate()
+        }
         var selections = [TopK](repeating: TopK(k: parameters.k), count: workers)
         selections.withUnsafeMutableBufferPointer { selections in
             base.withUnsafeBufferPointer { matrix in
@@ -126,12 +130,14 @@ public enum ExactSearch {
                     let out = scores[worker]
                     switch rows {
                     case .all:
-                        Element.dotRows(matrix.baseAddress! + range.lowerBound * dims, count: range.count, dims: dims,
-                                        query: query.baseAddress!, scores: out, backend: backend)
+                        Element.dotRows(
+                            matrix.baseAddress! + range.lowerBound * dims, count: range.count, dims: dims,
+                            query: query.baseAddress!, scores: out, backend: backend)
                     case .candidates(let list):
                         gather(list[range], from: matrix.baseAddress!, dims: dims, into: gathered[worker])
-                        backend.multiply(rows: range.count, columns: dims, a: gathered[worker], lda: dims,
-                                         x: query.baseAddress!, y: out)
+                        backend.multiply(
+                            rows: range.count, columns: dims, a: gathered[worker], lda: dims,
+                            x: query.baseAddress!, y: out)
                     }
                     selections[worker].offer(scores: out, count: range.count) { i in
                         labels.label(ofRow: rows.row(range.lowerBound + i))
@@ -158,21 +164,26 @@ public enum ExactSearch {
         let converts = rows.needsGather || Element.self != Float.self
         let scores = WorkerScratch(workers: workers, floats: queryCount * blockSize)
         let converted = WorkerScratch(workers: converts ? workers : 0, floats: blockSize * dims)
-        defer { scores.deallocate(); converted.deallocate() }
+        defer {
+            scores.deallocate()
+            converted.deallocate()
+        }
         var selections = [[TopK]](repeating: [TopK](repeating: TopK(k: parameters.k), count: queryCount), count: workers)
         selections.withUnsafeMutableBufferPointer { selections in
             base.withUnsafeBufferPointer { matrix in
                 ParallelBlocks.forEach(count: span, blockSize: blockSize, threads: workers) { worker, range in
                     let out = scores[worker]
                     let multiply = { (block: UnsafePointer<Float>) in
-                        backend.multiplyTransposed(m: queryCount, n: range.count, k: dims,
-                                                   a: queries.baseAddress!, lda: dims, b: block, ldb: dims,
-                                                   c: out, ldc: range.count)
+                        backend.multiplyTransposed(
+                            m: queryCount, n: range.count, k: dims,
+                            a: queries.baseAddress!, lda: dims, b: block, ldb: dims,
+                            c: out, ldc: range.count)
                     }
                     switch rows {
                     case .all:
-                        Element.withFloatRows(matrix.baseAddress! + range.lowerBound * dims, count: range.count, dims: dims,
-                                              scratch: converts ? converted[worker] : nil, multiply)
+                        Element.withFloatRows(
+                            matrix.baseAddress! + range.lowerBound * dims, count: range.count, dims: dims,
+                            scratch: converts ? converted[worker] : nil, multiply)
                     case .candidates(let list):
                         gather(list[range], from: matrix.baseAddress!, dims: dims, into: converted[worker])
                         multiply(converted[worker])

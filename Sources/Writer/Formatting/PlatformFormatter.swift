@@ -53,17 +53,28 @@ public enum PlatformFormatter {
         let room = xLimit - 6
         var pieces: [String] = []
         for sentence in sentences(trimmed) {
-            if xLength(sentence) <= room { pieces.append(sentence); continue }
+            if xLength(sentence) <= room {
+                pieces.append(sentence)
+                continue
+            }
             var current = ""
             for word in sentence.split(separator: " ").map(String.init) {
                 var word = word
                 while xLength(word) > room {  // a word longer than a post: cut it
-                    if !current.isEmpty { pieces.append(current); current = "" }
+                    if !current.isEmpty {
+                        pieces.append(current)
+                        current = ""
+                    }
                     pieces.append(String(word.prefix(room)))
                     word = String(word.dropFirst(room))
                 }
                 let candidate = current.isEmpty ? word : current + " " + word
-                if xLength(candidate) <= room { current = candidate } else { pieces.append(current); current = word }
+                if xLength(candidate) <= room {
+                    current = candidate
+                } else {
+                    pieces.append(current)
+                    current = word
+                }
             }
             if !current.isEmpty { pieces.append(current) }
         }
@@ -71,7 +82,12 @@ public enum PlatformFormatter {
         var current = ""
         for piece in pieces {
             let candidate = current.isEmpty ? piece : current + " " + piece
-            if xLength(candidate) <= room { current = candidate } else { parts.append(current); current = piece }
+            if xLength(candidate) <= room {
+                current = candidate
+            } else {
+                parts.append(current)
+                current = piece
+            }
         }
         if !current.isEmpty { parts.append(current) }
         return parts.enumerated().map { "\($1) \($0 + 1)/\(parts.count)" }

@@ -13,7 +13,8 @@ public struct PromptBuilder: Sendable {
     /// The packaged template.
     public static func packaged() throws(WriterError) -> PromptBuilder {
         guard let url = Bundle.module.url(forResource: "writer-prompt", withExtension: "txt"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else {
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else {
             throw WriterError(.invalidConfiguration, "the writer's prompt template (writer-prompt.txt) is missing from the package")
         }
         return try PromptBuilder(template: text)
@@ -32,18 +33,24 @@ public struct PromptBuilder: Sendable {
     ///
     /// - Returns: the messages and the context items they use (`creator:…`, `cohort:…`, `post:…`).
     /// - Throws: `.invalidInput` when there is neither a brief nor a trending topic to write about.
-    public func messages(context: PersonalizationContext, brief: String?, platform: Platform,
-                         tokenBudget: Int = 1_500) throws(WriterError) -> (messages: [ChatMessage], items: [String]) {
+    public func messages(
+        context: PersonalizationContext, brief: String?, platform: Platform,
+        tokenBudget: Int = 1_500
+    ) throws(WriterError) -> (messages: [ChatMessage], items: [String]) {
         guard let topic = Self.topic(context: context, brief: brief) else {
             throw WriterError(.invalidInput, "nothing to write about: give a brief (creator \(context.creator.id)'s cohort has no trending topic)")
         }
         let style = context.style
-        let styleText = style.posts == 0 ? "no posts yet: clear, friendly, concrete" : [
-            "posts of about \(style.medianLength) characters",
-            String(format: "%.1f hashtags a post", style.hashtagsPerPost) + (style.topHashtags.isEmpty ? "" : " (often " + style.topHashtags.prefix(3).map { "#" + $0 }.joined(separator: " ") + ")"),
-            style.emojiShare > 0.2 ? "uses emoji" : "few or no emoji",
-            style.threadShare > 0.2 ? "often writes threads" : "single posts",
-        ].joined(separator: "; ")
+        let styleText =
+            style.posts == 0
+            ? "no posts yet: clear, friendly, concrete"
+            : [
+                "posts of about \(style.medianLength) characters",
+                String(format: "%.1f hashtags a post", style.hashtagsPerPost)
+                    + (style.topHashtags.isEmpty ? "" : " (often " + style.topHashtags.prefix(3).map { "#" + $0 }.joined(separator: " ") + ")"),
+                style.emojiShare > 0.2 ? "uses emoji" : "few or no emoji",
+                style.threadShare > 0.2 ? "often writes threads" : "single posts",
+            ].joined(separator: "; ")
         let trending = context.trendingTopics.prefix(3).map(\.topic)
         let weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
         let postingTime = context.postingTimes.first.map { "\(weekdays[$0.weekday]) \($0.hour):00 UTC" } ?? "any time"
@@ -53,9 +60,12 @@ public struct PromptBuilder: Sendable {
         func render() -> [ChatMessage] {
             // Other creators' words are data: each is quoted (one line, its quotes escaped)
             // inside a block the system message says never to follow.
-            let exemplarText = exemplars.isEmpty ? "(none yet)" : exemplars.enumerated().map { index, post in
-                "\(index + 1). @\(post.authorHandle) on \(post.platform), \(ISO8601DateFormatter().string(from: post.publishedAt)) [post \(post.postID)]: \(Self.quoted(String(post.text.prefix(textLimit))))"
-            }.joined(separator: "\n")
+            let exemplarText =
+                exemplars.isEmpty
+                ? "(none yet)"
+                : exemplars.enumerated().map { index, post in
+                    "\(index + 1). @\(post.authorHandle) on \(post.platform), \(ISO8601DateFormatter().string(from: post.publishedAt)) [post \(post.postID)]: \(Self.quoted(String(post.text.prefix(textLimit))))"
+                }.joined(separator: "\n")
             let values = [
                 "name": context.creator.name, "handle": context.creator.handle, "bio": context.creator.bio.nilIfEmpty ?? "(no bio)",
                 "platform": platform.rawValue, "style": styleText, "cohort": context.cohort?.label ?? "none yet",
@@ -77,7 +87,8 @@ public struct PromptBuilder: Sendable {
     /// example cannot end its quote or its block and pose as an instruction.
     static func quoted(_ text: String) -> String {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-        return "\"" + flat.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\""
+            + flat.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "</", with: "<\\/") + "\""
     }
 

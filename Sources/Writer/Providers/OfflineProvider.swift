@@ -19,13 +19,15 @@ public struct OfflineProvider: LLMProvider {
         let words = draft.split(separator: " ", omittingEmptySubsequences: false).prefix(max(1, maximumTokens))
         return AsyncThrowingStream { continuation in
             for (index, word) in words.enumerated() { continuation.yield(.token(index == 0 ? String(word) : " " + word)) }
-            continuation.yield(.finished(promptTokens: messages.reduce(0) { $0 + $1.content.utf8.count / 4 }, completionTokens: words.count, finishReason: "stop"))
+            continuation.yield(
+                .finished(promptTokens: messages.reduce(0) { $0 + $1.content.utf8.count / 4 }, completionTokens: words.count, finishReason: "stop"))
             continuation.finish()
         }
     }
 
     static func compose(context: PersonalizationContext, brief: String?, platform: Platform) -> String {
-        let topic = brief?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let topic =
+            brief?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             ?? context.trendingTopics.first?.topic
             ?? context.cohort?.terms.first
             ?? "what I have been working on"
@@ -48,12 +50,12 @@ public struct OfflineProvider: LLMProvider {
         if let exemplar = context.exemplars.first, let theme = exemplar.topics.first ?? exemplar.hashtags.first {
             sentences.append("The best advice I have seen lately was about \(theme): start small and be consistent.")
         }
-        sentences.append(context.style.threadShare > 0.2 || platform == .youtube
-            ? "Start with one habit. Measure it for a week. Then decide what to keep."
-            : "Start with one habit and measure it for a week.")
+        sentences.append(
+            context.style.threadShare > 0.2 || platform == .youtube
+                ? "Start with one habit. Measure it for a week. Then decide what to keep."
+                : "Start with one habit and measure it for a week.")
         sentences.append("What would you add?")
         let hashtags = tags.prefix(platform == .x ? 2 : 5).map { "#" + $0 }.joined(separator: " ")
         return sentences.joined(separator: " ") + (hashtags.isEmpty ? "" : " " + hashtags)
     }
 }
-

@@ -39,9 +39,11 @@ public struct OpenAICompatibleProvider: LLMProvider {
         public var temperature: Double
 
         /// A configuration with the defaults above.
-        public init(name: String, baseURL: String, apiKey: String, model: String, connectTimeout: Double = 10, idleTimeout: Double = 30,
-                    maximumRetries: Int = 3, initialBackoff: Double = 0.5, maximumBackoff: Double = 8, maximumRetryAfter: Double = 30,
-                    temperature: Double = 0.7) {
+        public init(
+            name: String, baseURL: String, apiKey: String, model: String, connectTimeout: Double = 10, idleTimeout: Double = 30,
+            maximumRetries: Int = 3, initialBackoff: Double = 0.5, maximumBackoff: Double = 8, maximumRetryAfter: Double = 30,
+            temperature: Double = 0.7
+        ) {
             self.name = name
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -66,8 +68,9 @@ public struct OpenAICompatibleProvider: LLMProvider {
 
         /// The retries of this configuration, as every provider call makes them.
         var retryPolicy: RetryPolicy {
-            RetryPolicy(maximumRetries: maximumRetries, initialBackoff: initialBackoff, maximumBackoff: maximumBackoff,
-                        maximumRetryAfter: maximumRetryAfter)
+            RetryPolicy(
+                maximumRetries: maximumRetries, initialBackoff: initialBackoff, maximumBackoff: maximumBackoff,
+                maximumRetryAfter: maximumRetryAfter)
         }
     }
 
@@ -78,7 +81,8 @@ public struct OpenAICompatibleProvider: LLMProvider {
     public var model: String { configuration.model }
 
     /// A provider; throws `.invalidConfiguration` without a key or with a base URL that is not http(s).
-    public init(configuration: Configuration, logger: Logger = Logger(label: "onering.writer", factory: { _ in SwiftLogNoOpLogHandler() })) throws(WriterError) {
+    public init(configuration: Configuration, logger: Logger = Logger(label: "onering.writer", factory: { _ in SwiftLogNoOpLogHandler() })) throws(WriterError)
+    {
         guard !configuration.apiKey.isEmpty else {
             throw WriterError(.invalidConfiguration, "\(configuration.name) needs an API key")
         }
@@ -158,14 +162,19 @@ public struct OpenAICompatibleProvider: LLMProvider {
     }
 
     /// The body of ``stream(_:maximumTokens:)``: attempts until a stream starts, then reads it.
-    private static func run(_ messages: [ChatMessage], maximumTokens: Int, configuration: Configuration, logger: Logger,
-                            request: CurlStreamingRequest, yield: @escaping @Sendable (LLMEvent) -> Void) async throws(WriterError) {
+    private static func run(
+        _ messages: [ChatMessage], maximumTokens: Int, configuration: Configuration, logger: Logger,
+        request: CurlStreamingRequest, yield: @escaping @Sendable (LLMEvent) -> Void
+    ) async throws(WriterError) {
         let name = configuration.name
         let url = configuration.baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/v1/chat/completions"
         let body: [UInt8]
         do {
-            body = Array(try JSONEncoder().encode(RequestBody(model: configuration.model, messages: messages, max_tokens: maximumTokens,
-                                                              temperature: configuration.temperature)))
+            body = Array(
+                try JSONEncoder().encode(
+                    RequestBody(
+                        model: configuration.model, messages: messages, max_tokens: maximumTokens,
+                        temperature: configuration.temperature)))
         } catch {
             throw WriterError(.invalidInput, "cannot encode the request: \(error)")
         }
@@ -176,8 +185,10 @@ public struct OpenAICompatibleProvider: LLMProvider {
             gaveUp: { WriterError($0.code, "\($0.message) (gave up after \($1) attempts)", status: $0.status) }
         ) { (_) throws(WriterError) -> RetryPolicy.Attempt<Void, WriterError> in
             let state = StreamState()
-            let outcome = await request.perform(url: url, headers: headers, body: body, connectTimeout: configuration.connectTimeout,
-                                                idleTimeout: configuration.idleTimeout) { bytes in
+            let outcome = await request.perform(
+                url: url, headers: headers, body: body, connectTimeout: configuration.connectTimeout,
+                idleTimeout: configuration.idleTimeout
+            ) { bytes in
                 Self.read(bytes, into: state, name: name, yield: yield)
             }
             if request.isCancelled { throw cancelled }
@@ -187,7 +198,9 @@ public struct OpenAICompatibleProvider: LLMProvider {
                 return .success(())
             }
             if state.sawToken {
-                throw WriterError(.incomplete, "\(name): the stream broke off before it was done (\(outcome.transportError ?? "no [DONE]")); the text is incomplete", status: outcome.status)
+                throw WriterError(
+                    .incomplete, "\(name): the stream broke off before it was done (\(outcome.transportError ?? "no [DONE]")); the text is incomplete",
+                    status: outcome.status)
             }
             if outcome.status == 0 || outcome.status == 200 {
                 return .retry(WriterError(.transport, "\(name): \(url): \(outcome.transportError ?? "the stream ended before any token")"), retryAfter: 0)
@@ -195,7 +208,9 @@ public struct OpenAICompatibleProvider: LLMProvider {
             let detail = (try? JSONDecoder().decode(ErrorBody.self, from: Data(outcome.errorBody)))?.error
             let message = detail?.message ?? String(decoding: outcome.errorBody.prefix(300), as: UTF8.self)
             if detail?.code == "model_decommissioned" || detail?.code == "model_not_found" {
-                throw WriterError(.invalidConfiguration, "\(name) no longer serves the model \"\(configuration.model)\" (\(message)); choose a current one with --llm-model", status: outcome.status)
+                throw WriterError(
+                    .invalidConfiguration, "\(name) no longer serves the model \"\(configuration.model)\" (\(message)); choose a current one with --llm-model",
+                    status: outcome.status)
             }
             let failure = WriterError(.provider, "\(name) answered \(outcome.status): \(message)", status: outcome.status)
             guard outcome.status == 429 || outcome.status >= 500 else { throw failure }

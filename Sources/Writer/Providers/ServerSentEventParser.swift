@@ -55,7 +55,11 @@ struct ServerSentEventParser {
         defer { line.removeAll(keepingCapacity: true) }
         guard !line.isEmpty else {
             guard !data.isEmpty else { return nil }
-            defer { data.removeAll(); name = ""; dataBytes = 0 }
+            defer {
+                data.removeAll()
+                name = ""
+                dataBytes = 0
+            }
             return Event(name: name.isEmpty ? "message" : name, data: data.joined(separator: "\n"))
         }
         if line.first == UInt8(ascii: ":") { return nil }

@@ -34,10 +34,13 @@ struct EmbedBench: AsyncParsableCommand {
         var started = now()
         let vectors = try await plain.embed(documents)
         let seconds = now() - started
-        print("hashing embedder: \(creators) profiles in \(seconds.fixed(2)) s, \((Double(creators) / seconds).fixed(0)) profiles/s on one core (target ≥ 5,000)")
+        print(
+            "hashing embedder: \(creators) profiles in \(seconds.fixed(2)) s, \((Double(creators) / seconds).fixed(0)) profiles/s on one core (target ≥ 5,000)")
 
         let backend = try BLASBackend.shared()
-        print("niche share@\(k) (hashing): \(try nicheShare(vectors, labels: mainNiche, backend: backend).fixed(3)) (share of each creator's \(k) nearest neighbours with its main niche, averaged; target ≥ 0.80)")
+        print(
+            "niche share@\(k) (hashing): \(try nicheShare(vectors, labels: mainNiche, backend: backend).fixed(3)) (share of each creator's \(k) nearest neighbours with its main niche, averaged; target ≥ 0.80)"
+        )
         let idf = InverseDocumentFrequency(documents: documents, configuration: plain.configuration)
         let weighted = try HashingEmbedder(configuration: .init(dimensions: store.dimensions, idf: idf))
         let weightedVectors = try await weighted.embed(documents)
@@ -60,7 +63,9 @@ struct EmbedBench: AsyncParsableCommand {
         started = now()
         let first = try await run.run()
         let firstSeconds = now() - started
-        print("backfill: \(first.embedded) profiles read, embedded and written in \(firstSeconds.fixed(1)) s, \((Double(first.embedded) / firstSeconds).fixed(0)) profiles/s (target for 100,000: ≤ 60 s)")
+        print(
+            "backfill: \(first.embedded) profiles read, embedded and written in \(firstSeconds.fixed(1)) s, \((Double(first.embedded) / firstSeconds).fixed(0)) profiles/s (target for 100,000: ≤ 60 s)"
+        )
         started = now()
         let second = try await run.run()
         print("backfill rerun: \(second.embedded) embedded, \(second.current) current, \((now() - started).fixed(1)) s")

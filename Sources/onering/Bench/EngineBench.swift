@@ -37,11 +37,15 @@ struct EngineBench: AsyncParsableCommand {
         var started = now()
         let rebuild = try await CohortRebuild(store: profileStore, parameters: .init(k: .fixed(k), warmStart: false)).run()
         let stages = ["read", "cluster", "describe", "write"].map { "\($0) \((rebuild.seconds[$0] ?? 0).fixed(1))" }.joined(separator: ", ")
-        print("cohorts rebuild k=\(k): \((now() - started).fixed(1)) s end to end (\(stages)), objective \(rebuild.objective.fixed(4)), imbalance \(rebuild.imbalance.fixed(2)), \(rebuild.iterations) iterations (target ≤ 30 s)")
+        print(
+            "cohorts rebuild k=\(k): \((now() - started).fixed(1)) s end to end (\(stages)), objective \(rebuild.objective.fixed(4)), imbalance \(rebuild.imbalance.fixed(2)), \(rebuild.iterations) iterations (target ≤ 30 s)"
+        )
 
         started = now()
         let engine = try await PersonalizationEngine.start(store: profileStore, embedder: embedder, logger: logger)
-        print("engine start: \(engine.status.creators) creators and run \(engine.status.cohortRunID ?? 0) (\(engine.status.cohorts) cohorts) in \((now() - started).fixed(2)) s (target ≤ 3 s)")
+        print(
+            "engine start: \(engine.status.creators) creators and run \(engine.status.cohortRunID ?? 0) (\(engine.status.cohorts) cohorts) in \((now() - started).fixed(2)) s (target ≤ 3 s)"
+        )
 
         var random = SplitMix64(seed: seed)
         let users = (0..<queries).map { _ in Int64(random.next() % UInt64(creators)) + 1 }
@@ -49,7 +53,9 @@ struct EngineBench: AsyncParsableCommand {
         let exact = try time(users) { user in
             exactHits[user] = Set(try engine.similarCreators(toUser: user, k: 10).map(\.id))
         }
-        print("search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; \(engine.configuration.int8Scoring ? "int8 scan of every creator" : "float16 scan of every cohort"), shortlist re-ranked until provably exact)")
+        print(
+            "search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; \(engine.configuration.int8Scoring ? "int8 scan of every creator" : "float16 scan of every cohort"), shortlist re-ranked until provably exact)"
+        )
 
         var chosen = k
         for nprobe in [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128].filter({ $0 <= k }) {
@@ -59,7 +65,9 @@ struct EngineBench: AsyncParsableCommand {
                 found += hits.filter { exactHits[user]!.contains($0.id) }.count
             }
             let recall = Double(found) / Double(10 * users.count)
-            print("search partitioned: nprobe \(nprobe), recall@10 \(recall.fixed(3)), p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms (target ≤ 1.5 ms at recall ≥ 0.95)")
+            print(
+                "search partitioned: nprobe \(nprobe), recall@10 \(recall.fixed(3)), p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms (target ≤ 1.5 ms at recall ≥ 0.95)"
+            )
             if recall >= targetRecall {
                 chosen = nprobe
                 break
@@ -73,7 +81,9 @@ struct EngineBench: AsyncParsableCommand {
             let context = try await engine.context(for: user, options: .init(mode: .partitioned(nprobe: chosen)))
             found += context.similarCreators.filter { exactHits[user]!.contains($0.id) }.count
         }
-        print("context partitioned: nprobe \(chosen), recall@10 \((Double(found) / Double(10 * users.count)).fixed(3)), p50 \(ms(contextPartitioned, 50)) ms, p99 \(ms(contextPartitioned, 99)) ms (target p50 ≤ 4 ms)")
+        print(
+            "context partitioned: nprobe \(chosen), recall@10 \((Double(found) / Double(10 * users.count)).fixed(3)), p50 \(ms(contextPartitioned, 50)) ms, p99 \(ms(contextPartitioned, 99)) ms (target p50 ≤ 4 ms)"
+        )
 
         // The costliest context a caller may ask for: every cap at once, with the largest and the smallest budget.
         let capped = Array(users.prefix(100))
@@ -81,16 +91,23 @@ struct EngineBench: AsyncParsableCommand {
         var worst = 0.0
         for budget in [Options.maximumTokenBudget, 100] {
             let latencies = try await timeAsync(capped) { user in
-                _ = try await engine.context(for: user, options: .init(similarCreators: Options.maximumSimilarCreators, exemplars: Options.maximumExemplars,
-                                                                       tokenBudget: budget))
+                _ = try await engine.context(
+                    for: user,
+                    options: .init(
+                        similarCreators: Options.maximumSimilarCreators, exemplars: Options.maximumExemplars,
+                        tokenBudget: budget))
             }
             worst = max(worst, latencies.percentile(100))
-            print("context at the caps (k \(Options.maximumSimilarCreators), exemplars \(Options.maximumExemplars), budget \(budget)): p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms, worst \(ms(latencies, 100)) ms over \(capped.count) creators")
+            print(
+                "context at the caps (k \(Options.maximumSimilarCreators), exemplars \(Options.maximumExemplars), budget \(budget)): p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms, worst \(ms(latencies, 100)) ms over \(capped.count) creators"
+            )
         }
         print("context worst case at the caps: \((worst * 1_000).fixed(2)) ms (the uncapped k = 1000, exemplars = 50 took 3.05 s before the caps)")
 
         let lags = try await changeFeedLag(engine: engine, store: profileStore, random: &random)
-        print("change feed lag (write committed → searchable): p50 \(ms(lags, 50)) ms, p99 \(ms(lags, 99)) ms over \(writes) writes, polling every 200 ms (target p99 ≤ 1 s)")
+        print(
+            "change feed lag (write committed → searchable): p50 \(ms(lags, 50)) ms, p99 \(ms(lags, 99)) ms over \(writes) writes, polling every 200 ms (target p99 ≤ 1 s)"
+        )
         try await idleFollower(engine: engine, store: profileStore)
         print("memory: \(ResidentMemory.bytes / 1_048_576) MiB resident")
     }
@@ -141,9 +158,10 @@ struct EngineBench: AsyncParsableCommand {
             var vector = (0..<store.dimensions).map { _ in Float.random(in: -1...1, using: &system) }
             let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
             vector = vector.map { $0 / norm }
-            try await profileStore.writeEmbeddings(EmbeddingRows(
-                userIDs: [user], vectors: Matrix(columns: store.dimensions, values: vector), model: "bench", contentHashes: [[0]]
-            ))
+            try await profileStore.writeEmbeddings(
+                EmbeddingRows(
+                    userIDs: [user], vectors: Matrix(columns: store.dimensions, values: vector), model: "bench", contentHashes: [[0]]
+                ))
             let written = now()
             while let stored = engine.embedding(of: user), abs(zip(stored, vector).reduce(0) { $0 + $1.0 * $1.1 } - 1) > 1e-4 {
                 guard now() - written < 10 else { throw ValidationError("a write was not searchable after 10 s") }
@@ -171,7 +189,9 @@ struct EngineBench: AsyncParsableCommand {
         while (engine.status.lastSync ?? .distantPast).timeIntervalSince(written) < 2 * Self.seconds(engine.configuration.pollInterval) {
             try await Task.sleep(for: .milliseconds(20))
         }
-        print("follower: caught up \((now() - started).fixed(2)) s after the last write; longest write-lock hold \((Self.seconds(engine.status.longestWriteLock) * 1_000).fixed(1)) ms")
+        print(
+            "follower: caught up \((now() - started).fixed(2)) s after the last write; longest write-lock hold \((Self.seconds(engine.status.longestWriteLock) * 1_000).fixed(1)) ms"
+        )
         let window = 5.0
         let cpuBefore = ProcessCPU.seconds
         try await Task.sleep(for: .seconds(window))
@@ -184,11 +204,12 @@ struct EngineBench: AsyncParsableCommand {
     }
 
     private func time(_ users: [Int64], _ body: (Int64) throws -> Void) rethrows -> Latencies {
-        Latencies(try users.map { user in
-            let started = now()
-            try body(user)
-            return now() - started
-        })
+        Latencies(
+            try users.map { user in
+                let started = now()
+                try body(user)
+                return now() - started
+            })
     }
 
     private func timeAsync(_ users: [Int64], _ body: (Int64) async throws -> Void) async rethrows -> Latencies {

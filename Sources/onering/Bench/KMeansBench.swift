@@ -53,7 +53,9 @@ struct KMeansBench: ParsableCommand {
         let pairs = Double(data.rows) * Double(k)
         for (index, iteration) in result.stats.enumerated() {
             let skipped = 1 - Double(iteration.distancesComputed) / pairs
-            print("  iteration \(index + 1): \((iteration.seconds * 1e3).fixed(1)) ms, distances skipped \((skipped * 100).fixed(1)) %, objective \(iteration.objective.fixed(6))")
+            print(
+                "  iteration \(index + 1): \((iteration.seconds * 1e3).fixed(1)) ms, distances skipped \((skipped * 100).fixed(1)) %, objective \(iteration.objective.fixed(6))"
+            )
         }
         let label = bounds ? "lloyd with Elkan's bounds" : "plain lloyd"
         print("\(label): \(result.iterations) iterations, \((result.medianIterationSeconds * 1e3).fixed(1)) ms/iter median, converged: \(result.converged)")
@@ -62,13 +64,17 @@ struct KMeansBench: ParsableCommand {
             let plain = try KMeans.run(data, parameters: parameters, backend: backend)
             let ratio = result.medianIterationSeconds / plain.medianIterationSeconds
             let same = plain.assignments == result.assignments && plain.centroids == result.centroids
-            print("plain lloyd (same seed): \(plain.iterations) iterations, \((plain.medianIterationSeconds * 1e3).fixed(1)) ms/iter median; bounds/plain \(ratio.fixed(2)) ×; assignments and centroids \(same ? "identical" : "DIFFER"), objective \(plain.objective.fixed(6))")
+            print(
+                "plain lloyd (same seed): \(plain.iterations) iterations, \((plain.medianIterationSeconds * 1e3).fixed(1)) ms/iter median; bounds/plain \(ratio.fixed(2)) ×; assignments and centroids \(same ? "identical" : "DIFFER"), objective \(plain.objective.fixed(6))"
+            )
         }
         print("objective: \(result.objective.fixed(6)) (\(metric == .spherical ? "mean cosine similarity" : "sum of squared distances"))")
         print("sum of squared distances: \(result.sumOfSquares.fixed(3)) (scikit-learn inertia)")
         let imbalance = result.stats.last?.imbalance ?? 0
         let repairs = result.stats.reduce(0) { $0 + $1.emptyClustersRepaired }
-        print("imbalance: \(imbalance.fixed(3)), empty clusters repaired: \(repairs), smallest cluster \(result.counts.min() ?? 0), largest \(result.counts.max() ?? 0)")
+        print(
+            "imbalance: \(imbalance.fixed(3)), empty clusters repaired: \(repairs), smallest cluster \(result.counts.min() ?? 0), largest \(result.counts.max() ?? 0)"
+        )
         if let centroidsOut { try NPYFile.write(result.centroids, to: centroidsOut) }
         if let assignOut {
             try NPYFile.write(int64: result.assignments.map(Int64.init), rows: result.assignments.count, columns: 1, to: assignOut)

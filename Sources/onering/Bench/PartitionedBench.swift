@@ -55,12 +55,15 @@ struct PartitionedBench: ParsableCommand {
             let vectors = Matrix(columns: data.columns, values: rows.flatMap { data.row($0) })
             return try VectorIndex(ids: rows.map(Int64.init), vectors: vectors, configuration: .init(storage: .float32, search: parameters))
         }
-        print("build: \((now() - started).fixed(2)) s (k-means \(clustering.iterations) iterations, partitions \(members.map(\.count).min() ?? 0)–\(members.map(\.count).max() ?? 0) rows)")
+        print(
+            "build: \((now() - started).fixed(2)) s (k-means \(clustering.iterations) iterations, partitions \(members.map(\.count).min() ?? 0)–\(members.map(\.count).max() ?? 0) rows)"
+        )
 
         // The exact index takes the matrix over (no copy): at 1M rows a copy would not fit beside the rest.
         let rows = data.rows
-        let exactIndex = try VectorIndex(ids: (0..<Int64(rows)).map { $0 }, vectors: consume data,
-                                         configuration: .init(storage: .float32, search: .init(k: k, threads: threads)))
+        let exactIndex = try VectorIndex(
+            ids: (0..<Int64(rows)).map { $0 }, vectors: consume data,
+            configuration: .init(storage: .float32, search: .init(k: k, threads: threads)))
         let exact = try exactIndex.search(batch: queryMatrix, k: k).map { Set($0.map(\.id)) }
 
         let centroids = clustering.centroids
@@ -94,7 +97,9 @@ struct PartitionedBench: ParsableCommand {
                 q += 1
             }
             let timing = Latencies(latencies)
-            print("partitioned: nprobe \(nprobe), recall@\(k) \((Double(hits) / Double(k * queryMatrix.rows)).fixed(4)), p50 \((timing.percentile(50) * 1e3).fixed(3)) ms, p99 \((timing.percentile(99) * 1e3).fixed(3)) ms")
+            print(
+                "partitioned: nprobe \(nprobe), recall@\(k) \((Double(hits) / Double(k * queryMatrix.rows)).fixed(4)), p50 \((timing.percentile(50) * 1e3).fixed(3)) ms, p99 \((timing.percentile(99) * 1e3).fixed(3)) ms"
+            )
         }
     }
 }

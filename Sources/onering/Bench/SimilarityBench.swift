@@ -63,18 +63,24 @@ struct SimilarityBench: ParsableCommand {
         let vectors = index.exportFloat32()
         let indexBytes = index.residentBytes
         let dataBytes = rows * dims * 4
-        print("memory: index resident (mincore of its buffers) \(mebibytes(indexBytes)) MiB for \(mebibytes(dataBytes)) MiB of vectors (\((Double(indexBytes) / Double(dataBytes)).fixed(3)) ×, limit 1.1 × + 32 MiB)")
+        print(
+            "memory: index resident (mincore of its buffers) \(mebibytes(indexBytes)) MiB for \(mebibytes(dataBytes)) MiB of vectors (\((Double(indexBytes) / Double(dataBytes)).fixed(3)) ×, limit 1.1 × + 32 MiB)"
+        )
 
         let normalizedQueries = try normalized(queryMatrix)
         let gemmLimit = measureGEMMLimit(index: index, queries: normalizedQueries, backend: backend)
-        print("limit sgemm: \((gemmLimit.secondsPerCall * 1e3).fixed(1)) ms per \(min(batch, normalizedQueries.rows)) × \(rows) × \(dims), \(gemmLimit.gigaflops.fixed(1)) GFLOP/s")
+        print(
+            "limit sgemm: \((gemmLimit.secondsPerCall * 1e3).fixed(1)) ms per \(min(batch, normalizedQueries.rows)) × \(rows) × \(dims), \(gemmLimit.gigaflops.fixed(1)) GFLOP/s"
+        )
 
         var quantized: VectorIndex?
         if int8 {
             var index8 = try VectorIndex(dims: dims, configuration: .init(storage: .int8, search: parameters))
             try index8.upsert(ids: (0..<Int64(rows)).map { $0 }, vectors: vectors)
             let bytes = index8.residentBytes
-            print("memory: int8 index resident \(mebibytes(bytes)) MiB (\((Double(bytes) / Double(dataBytes)).fixed(3)) × the float32 data; float32 rows kept for the re-rank), kernel \(Int8Kernel.best.rawValue)")
+            print(
+                "memory: int8 index resident \(mebibytes(bytes)) MiB (\((Double(bytes) / Double(dataBytes)).fixed(3)) × the float32 data; float32 rows kept for the re-rank), kernel \(Int8Kernel.best.rawValue)"
+            )
             quantized = index8
         }
         var half: VectorIndex?
@@ -112,14 +118,18 @@ struct SimilarityBench: ParsableCommand {
         if let quantized {
             let single8 = singles[searches.count - 1]
             report("single", "int8", single8, rows: rows, dims: dims, elementSize: 1, queriesPerCall: 1)
-            print("single int8: p50 / float32 = \((single8.latencies.percentile(50) / single32.latencies.percentile(50)).fixed(3)), p50 / sgemv = \((single8.latencies.percentile(50) / gemvLimit.secondsPerCall).fixed(3)) (target ≤ 0.4), ids equal to float32 exact: \(sameIDs(single32.results, single8.results))")
+            print(
+                "single int8: p50 / float32 = \((single8.latencies.percentile(50) / single32.latencies.percentile(50)).fixed(3)), p50 / sgemv = \((single8.latencies.percentile(50) / gemvLimit.secondsPerCall).fixed(3)) (target ≤ 0.4), ids equal to float32 exact: \(sameIDs(single32.results, single8.results))"
+            )
             let batch8 = try runBatch(quantized, queries: normalizedQueries)
             report("batch", "int8", batch8, rows: rows, dims: dims, elementSize: 1, queriesPerCall: min(batch, normalizedQueries.rows))
             let qps8 = Double(min(batch, normalizedQueries.rows)) / batch8.latencies.percentile(50)
             let sgemmQPS = Double(min(batch, normalizedQueries.rows)) / gemmLimit.secondsPerCall
             let firstBatch = Matrix(columns: dims, values: (0..<min(batch, normalizedQueries.rows)).flatMap { normalizedQueries.row($0) })
             let reranked = try quantized.searchReportingReranks(batch: firstBatch, k: k).map(\.reranked)
-            print("batch int8: q/s / sgemm-bound q/s = \((qps8 / sgemmQPS).fixed(3)) (target ≥ 2.5), ids equal to float32 exact: \(sameIDs(batch32.results, batch8.results)), rows re-ranked per query: mean \((Double(reranked.reduce(0, +)) / Double(reranked.count)).fixed(1)), max \(reranked.max() ?? 0)")
+            print(
+                "batch int8: q/s / sgemm-bound q/s = \((qps8 / sgemmQPS).fixed(3)) (target ≥ 2.5), ids equal to float32 exact: \(sameIDs(batch32.results, batch8.results)), rows re-ranked per query: mean \((Double(reranked.reduce(0, +)) / Double(reranked.count)).fixed(1)), max \(reranked.max() ?? 0)"
+            )
         }
 
         if let idsOut {
@@ -175,8 +185,9 @@ struct SimilarityBench: ParsableCommand {
         let base = index.exportFloat32()
         return base.withUnsafeBufferPointer { rows in
             queries.withUnsafeBufferPointer { query in
-                backend.probeGEMV(rows: rows.baseAddress!, n: base.rows, k: base.columns, query: query.baseAddress!,
-                                  threads: threads, seconds: min(seconds, 2))
+                backend.probeGEMV(
+                    rows: rows.baseAddress!, n: base.rows, k: base.columns, query: query.baseAddress!,
+                    threads: threads, seconds: min(seconds, 2))
             }
         }
     }
@@ -185,8 +196,9 @@ struct SimilarityBench: ParsableCommand {
         let base = index.exportFloat32()
         return base.withUnsafeBufferPointer { rows in
             queries.withUnsafeBufferPointer { query in
-                backend.probeGEMM(queries: query.baseAddress!, m: min(batch, queries.rows), rows: rows.baseAddress!,
-                                  n: base.rows, k: base.columns, threads: threads, seconds: min(seconds, 2))
+                backend.probeGEMM(
+                    queries: query.baseAddress!, m: min(batch, queries.rows), rows: rows.baseAddress!,
+                    n: base.rows, k: base.columns, threads: threads, seconds: min(seconds, 2))
             }
         }
     }
@@ -248,7 +260,9 @@ struct SimilarityBench: ParsableCommand {
         let gigabytes = Double(rows * dims * elementSize) / p50 / 1e9
         let gigaflops = 2 * Double(queriesPerCall) * Double(rows) * Double(dims) / p50 / 1e9
         let unit = queriesPerCall == 1 ? "per query" : "per batch of \(queriesPerCall)"
-        print("\(mode) \(storage): \(qps.fixed(1)) q/s, p50 \((p50 * 1e3).fixed(2)) ms, p99 \((p99 * 1e3).fixed(2)) ms \(unit), \(gigabytes.fixed(1)) GB/s, \(gigaflops.fixed(1)) GFLOP/s")
+        print(
+            "\(mode) \(storage): \(qps.fixed(1)) q/s, p50 \((p50 * 1e3).fixed(2)) ms, p99 \((p99 * 1e3).fixed(2)) ms \(unit), \(gigabytes.fixed(1)) GB/s, \(gigaflops.fixed(1)) GFLOP/s"
+        )
     }
 
     /// How many queries have the same ids in both: "identical n/m", and "equal up to ties" where

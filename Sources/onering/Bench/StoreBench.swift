@@ -55,13 +55,17 @@ struct StoreBench: AsyncParsableCommand {
             while try await group.next() != nil, next < batchStarts.count { addNext() }
         }
         let importSeconds = now() - started
-        print("embedding import: \(count) rows in \(importSeconds.fixed(2)) s, \((Double(count) / importSeconds).fixed(0)) rows/s (binary COPY + upsert; target ≥ 33,000 rows/s)")
+        print(
+            "embedding import: \(count) rows in \(importSeconds.fixed(2)) s, \((Double(count) / importSeconds).fixed(0)) rows/s (binary COPY + upsert; target ≥ 33,000 rows/s)"
+        )
 
         started = now()
         let all = try await profileStore.embeddings()
         let readSeconds = now() - started
         let megabytes = Double(all.vectors.count * 4) / 1_048_576
-        print("bulk read: \(all.userIDs.count) rows in \(readSeconds.fixed(2)) s, \((megabytes / readSeconds).fixed(0)) MiB/s into a \(all.vectors.rows) × \(all.vectors.columns) matrix (target ≤ 1.5 s)")
+        print(
+            "bulk read: \(all.userIDs.count) rows in \(readSeconds.fixed(2)) s, \((megabytes / readSeconds).fixed(0)) MiB/s into a \(all.vectors.rows) × \(all.vectors.columns) matrix (target ≤ 1.5 s)"
+        )
         var mismatches = 0
         all.vectors.withUnsafeBufferPointer { read in
             vectors.withUnsafeBufferPointer { written in
@@ -74,7 +78,9 @@ struct StoreBench: AsyncParsableCommand {
                 }
             }
         }
-        print("bulk read check: \(mismatches == 0 && all.userIDs.count == count ? "every vector equals what was written, bit for bit" : "\(mismatches) rows differ")")
+        print(
+            "bulk read check: \(mismatches == 0 && all.userIDs.count == count ? "every vector equals what was written, bit for bit" : "\(mismatches) rows differ")"
+        )
 
         // Rewrite 1,000 users with other vectors: the change feed must return exactly them.
         var update = Self.embeddingRows(vectors, from: count - min(1000, count), count: min(1000, count), hash: 1)
@@ -83,7 +89,9 @@ struct StoreBench: AsyncParsableCommand {
         started = now()
         let changes = try await profileStore.embeddings(changedSince: all.watermark)
         let exact = Set(changes.userIDs) == Set(update.userIDs) && changes.userIDs.count == update.userIDs.count
-        print("change feed: \(changes.userIDs.count) rows changed since watermark \(all.watermark) (\(exact ? "exactly the 1,000 rewritten" : "NOT the rewritten rows")), read in \((1e3 * (now() - started)).fixed(1)) ms")
+        print(
+            "change feed: \(changes.userIDs.count) rows changed since watermark \(all.watermark) (\(exact ? "exactly the 1,000 rewritten" : "NOT the rewritten rows")), read in \((1e3 * (now() - started)).fixed(1)) ms"
+        )
 
         if queries > 0 {
             var times: [Double] = []

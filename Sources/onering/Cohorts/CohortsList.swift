@@ -15,11 +15,15 @@ struct CohortsList: AsyncParsableCommand {
             throw ValidationError("there is no cohort run yet: run `onering cohorts rebuild`")
         }
         for run in runs {
-            print("run \(run.id)\(run.active ? " (active)" : ""): k = \(run.k), objective \(run.objective.fixed(4)), \(run.iterations) iterations, \(ISO8601DateFormatter().string(from: run.createdAt))")
+            print(
+                "run \(run.id)\(run.active ? " (active)" : ""): k = \(run.k), objective \(run.objective.fixed(4)), \(run.iterations) iterations, \(ISO8601DateFormatter().string(from: run.createdAt))"
+            )
         }
         print("cohort  creators  label")
         for cohort in try await profileStore.cohorts(runID: active.id) {
-            print("\(String(cohort.cohort).padding(toLength: 8, withPad: " ", startingAt: 0))\(String(cohort.size).padding(toLength: 10, withPad: " ", startingAt: 0))\(cohort.label)")
+            print(
+                "\(String(cohort.cohort).padding(toLength: 8, withPad: " ", startingAt: 0))\(String(cohort.size).padding(toLength: 10, withPad: " ", startingAt: 0))\(cohort.label)"
+            )
         }
     }
 }

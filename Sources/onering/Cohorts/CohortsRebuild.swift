@@ -35,9 +35,11 @@ struct CohortsRebuild: AsyncParsableCommand {
         let profileStore = try await store.openStore()
         let terminal = isatty(STDOUT_FILENO) == 1
         let started = now()
-        let rebuild = CohortRebuild(store: profileStore, parameters: .init(
-            k: kChoice!, seed: seed, restarts: restarts, maxIterations: iterations, warmStart: !noWarmStart
-        ))
+        let rebuild = CohortRebuild(
+            store: profileStore,
+            parameters: .init(
+                k: kChoice!, seed: seed, restarts: restarts, maxIterations: iterations, warmStart: !noWarmStart
+            ))
         let report = try await rebuild.run { stage in
             let line = "rebuild: \(stage.rawValue) … (\((now() - started).fixed(1)) s)"
             if terminal { print("\r\(line)\u{1B}[K", terminator: "") } else { print(line) }
@@ -47,11 +49,15 @@ struct CohortsRebuild: AsyncParsableCommand {
         if !report.kScores.isEmpty {
             print("k auto: silhouette on a sample, best first: " + report.kScores.map { "k=\($0.k) \($0.silhouette.fixed(4))" }.joined(separator: ", "))
         }
-        print("rebuild: run \(report.runID) active, k = \(report.k), \(report.creators) creators, objective \(report.objective.fixed(4)) (mean cosine to centroid), imbalance \(report.imbalance.fixed(2)), churn \(report.churn.map { ($0 * 100).fixed(1) + "%" } ?? "n/a (first run)"), \(report.iterations) iterations\(report.converged ? "" : " (limit)")\(report.warmStarted ? ", warm start" : "")")
+        print(
+            "rebuild: run \(report.runID) active, k = \(report.k), \(report.creators) creators, objective \(report.objective.fixed(4)) (mean cosine to centroid), imbalance \(report.imbalance.fixed(2)), churn \(report.churn.map { ($0 * 100).fixed(1) + "%" } ?? "n/a (first run)"), \(report.iterations) iterations\(report.converged ? "" : " (limit)")\(report.warmStarted ? ", warm start" : "")"
+        )
         let stages = ["read", "chooseK", "cluster", "describe", "write"].compactMap { key in report.seconds[key].map { "\(key) \($0.fixed(2))" } }
         print("timings: \(stages.joined(separator: ", ")), total \((report.seconds["total"] ?? 0).fixed(2)) s")
         for cohort in report.cohorts.sorted(by: { $0.size > $1.size }) {
-            print("  \(String(cohort.id).padding(toLength: 4, withPad: " ", startingAt: 0)) \(String(cohort.size).padding(toLength: 7, withPad: " ", startingAt: 0)) \(cohort.label)")
+            print(
+                "  \(String(cohort.id).padding(toLength: 4, withPad: " ", startingAt: 0)) \(String(cohort.size).padding(toLength: 7, withPad: " ", startingAt: 0)) \(cohort.label)"
+            )
         }
     }
 }

@@ -30,9 +30,11 @@ struct ContextCommand: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try await engine.startEngine()
-        let context = try await engine.context(for: user, options: .init(
-            similarCreators: k, exemplars: exemplars, tokenBudget: budget, mode: searchMode(nprobe: nprobe), halfLifeDays: halfLife
-        ))
+        let context = try await engine.context(
+            for: user,
+            options: .init(
+                similarCreators: k, exemplars: exemplars, tokenBudget: budget, mode: searchMode(nprobe: nprobe), halfLifeDays: halfLife
+            ))
         print(String(decoding: context.jsonData(pretty: !compact), as: UTF8.self))
     }
 }

@@ -30,11 +30,13 @@ struct Generate: AsyncParsableCommand {
             case .offline:
                 return nil
             case .groq:
-                return .groq(apiKey: environment["GROQ_API_KEY"] ?? "", baseURL: baseURL ?? environment["GROQ_BASE_URL"] ?? "https://api.groq.com/openai",
-                             model: model ?? OpenAICompatibleProvider.Configuration.groqDefaultModel)
+                return .groq(
+                    apiKey: environment["GROQ_API_KEY"] ?? "", baseURL: baseURL ?? environment["GROQ_BASE_URL"] ?? "https://api.groq.com/openai",
+                    model: model ?? OpenAICompatibleProvider.Configuration.groqDefaultModel)
             case .openai:
-                return .init(name: "openai", baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
-                             apiKey: environment["OPENAI_API_KEY"] ?? "", model: model ?? "gpt-4o-mini")
+                return .init(
+                    name: "openai", baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
+                    apiKey: environment["OPENAI_API_KEY"] ?? "", model: model ?? "gpt-4o-mini")
             }
         }
     }
@@ -88,8 +90,8 @@ struct Generate: AsyncParsableCommand {
         for (index, part) in result.post.parts.enumerated() {
             print(result.post.parts.count > 1 ? "[\(index + 1)] \(part)" : part)
         }
-        print("\n\(result.provider) · \(result.model) · first token \(result.timings.firstTokenMilliseconds.fixed(1)) ms, total \(result.timings.totalMilliseconds.fixed(1)) ms · context: \(result.contextItems.joined(separator: ", "))")
+        print(
+            "\n\(result.provider) · \(result.model) · first token \(result.timings.firstTokenMilliseconds.fixed(1)) ms, total \(result.timings.totalMilliseconds.fixed(1)) ms · context: \(result.contextItems.joined(separator: ", "))"
+        )
     }
 }
-
-

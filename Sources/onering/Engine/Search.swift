@@ -43,6 +43,8 @@ struct Search: AsyncParsableCommand {
             let cohortText = engine.cohort(of: hit.id).map { "  cohort \($0.cohort.id) · \($0.cohort.label)" } ?? ""
             print("\(rank + 1)\t\(hit.id)\t@\(handles[hit.id] ?? "?")\t\(Double(hit.score).fixed(4))\(cohortText)")
         }
-        print("search: \(hits.count) of \(engine.status.creators) creators, \(nprobe.map { "nprobe \($0)" } ?? "exact"), engine start \((loaded - started).fixed(2)) s, search \(((searched - loaded) * 1000).fixed(2)) ms")
+        print(
+            "search: \(hits.count) of \(engine.status.creators) creators, \(nprobe.map { "nprobe \($0)" } ?? "exact"), engine start \((loaded - started).fixed(2)) s, search \(((searched - loaded) * 1000).fixed(2)) ms"
+        )
     }
 }

@@ -22,7 +22,9 @@ struct JobsList: AsyncParsableCommand {
         if jobs.isEmpty { print("no jobs") }
         for job in jobs {
             let finished = job.finishedAt.map { " finished \(ISO8601DateFormatter().string(from: $0))" } ?? ""
-            print("\(job.id)\t\(job.kind)\t\(job.status.rawValue)\tattempts \(job.attempts)\t\(job.progressJSON)\(finished)\(job.error.map { "\terror: \($0)" } ?? "")")
+            print(
+                "\(job.id)\t\(job.kind)\t\(job.status.rawValue)\tattempts \(job.attempts)\t\(job.progressJSON)\(finished)\(job.error.map { "\terror: \($0)" } ?? "")"
+            )
         }
     }
 }
@@ -36,7 +38,8 @@ struct JobsShow: AsyncParsableCommand {
     func run() async throws {
         guard let job = try await store.openStore().job(id: id) else { throw ValidationError("there is no job \(id)") }
         let format = ISO8601DateFormatter()
-        print("""
+        print(
+            """
             job \(job.id): \(job.kind), \(job.status.rawValue), attempts \(job.attempts)
             queued:    \(format.string(from: job.createdAt))
             started:   \(job.startedAt.map(format.string) ?? "-")

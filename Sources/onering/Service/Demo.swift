@@ -40,8 +40,10 @@ struct Demo: AsyncParsableCommand {
 
     /// The store options again, for the commands the demo runs.
     private var storeArguments: [String] {
-        var arguments = ["--schema", service.engine.store.schema, "--dimensions", String(service.engine.store.dimensions),
-                         "--pg-port", String(service.engine.store.embedded.port)]
+        var arguments = [
+            "--schema", service.engine.store.schema, "--dimensions", String(service.engine.store.dimensions),
+            "--pg-port", String(service.engine.store.embedded.port),
+        ]
         if let dataDirectory = service.engine.store.embedded.dataDirectory { arguments += ["--data-dir", dataDirectory] }
         return arguments
     }
@@ -101,10 +103,12 @@ struct Demo: AsyncParsableCommand {
                 """
             header = " -H \"Authorization: Bearer $TOKEN\""
             adminHeader = " -H \"Authorization: Bearer $ADMIN\""
-            dashboard = "# the dashboard: open it in a browser and sign in with the $ADMIN token above; metrics; the OpenAPI document\n"
+            dashboard =
+                "# the dashboard: open it in a browser and sign in with the $ADMIN token above; metrics; the OpenAPI document\n"
                 + base + "/dashboard"
         }
-        print("""
+        print(
+            """
 
             Serving on \(base). Paste these into another terminal (Ctrl-C here stops the service):
 

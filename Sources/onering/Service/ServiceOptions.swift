@@ -63,8 +63,11 @@ struct ServiceOptions: ParsableArguments {
         if noAuth { return (.disabledOnLoopback, nil) }
         let keys = try serviceKeys.map { try ServiceKey.load(path: $0) } ?? []
         if let source = jwksFile.map(AuthConfiguration.KeySetSource.file) ?? jwksURL.map(AuthConfiguration.KeySetSource.url) {
-            return (AuthConfiguration(sessionTokens: .init(keySet: source, issuer: issuer!, authorizedParties: Set(authorizedParties)),
-                                      serviceKeys: keys), nil)
+            return (
+                AuthConfiguration(
+                    sessionTokens: .init(keySet: source, issuer: issuer!, authorizedParties: Set(authorizedParties)),
+                    serviceKeys: keys), nil
+            )
         }
         guard ServiceConfiguration.isLoopback(host) else {
             throw ValidationError("a non-loopback bind needs --jwks-file or --jwks-url and --issuer (or --service-keys)")

@@ -21,11 +21,12 @@ struct EmbedderOptions: ParsableArguments {
             return try HashingEmbedder(configuration: .init(dimensions: dimensions))
         case .openai:
             let environment = ProcessInfo.processInfo.environment
-            return try OpenAIEmbedder(configuration: .init(
-                baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
-                apiKey: environment["OPENAI_API_KEY"] ?? "", model: model, dimensions: dimensions,
-                nativeDimensions: model.hasSuffix("-3-large") ? 3072 : 1536
-            ), logger: commandLogger("onering.embedding"))
+            return try OpenAIEmbedder(
+                configuration: .init(
+                    baseURL: baseURL ?? environment["OPENAI_BASE_URL"] ?? "https://api.openai.com",
+                    apiKey: environment["OPENAI_API_KEY"] ?? "", model: model, dimensions: dimensions,
+                    nativeDimensions: model.hasSuffix("-3-large") ? 3072 : 1536
+                ), logger: commandLogger("onering.embedding"))
         }
     }
 }

@@ -54,11 +54,12 @@ struct StoreOptions: ParsableArguments {
     /// Connects without migrating; `schemaInsteadOfPublic` replaces the default schema
     /// (benchmarks keep to one of their own unless `--schema` names another).
     func connect(maximumConnections: Int = 4, schemaInsteadOfPublic: String? = nil) async throws -> ProfileStore {
-        try await ProfileStore.connect(.init(
-            connectionString: try await connectionString(),
-            schema: schema == "public" ? schemaInsteadOfPublic ?? schema : schema,
-            dimensions: dimensions, maximumConnections: maximumConnections
-        ), logger: commandLogger("onering.store"))
+        try await ProfileStore.connect(
+            .init(
+                connectionString: try await connectionString(),
+                schema: schema == "public" ? schemaInsteadOfPublic ?? schema : schema,
+                dimensions: dimensions, maximumConnections: maximumConnections
+            ), logger: commandLogger("onering.store"))
     }
 
     /// Connects and migrates: every command that uses the store can run on a fresh database.
