@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import ProfileStore
 import Service
 import ServiceLifecycle
@@ -191,45 +190,16 @@ struct GenerationTests {
         _ fixture: ServiceFixture, from server: LocalHTTPServer, keepAlive: Duration = .seconds(5),
         _ body: (RawHTTPConnection, ServiceGroup) async throws -> Void
     ) async throws {
-        let listening = Listening()
-        let application = try await buildApplication(
-            configuration: try fixture.configuration {
-                $0.writer = Self.localProvider(server)
-                $0.streamKeepAlive = keepAlive
-                $0.onListening = { await listening.record($0) }
-            })
-        let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-        async let running: Void = group.run()
-        do {
-            let connection = try RawHTTPConnection(port: await listening.port())
+        try await fixture.withServer({
+            $0.writer = Self.localProvider(server)
+            $0.streamKeepAlive = keepAlive
+        }) { port, group in
+            let connection = try RawHTTPConnection(port: port)
             connection.post(
                 "/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#,
                 token: try await fixture.token(fixture.firstUser))
             #expect(await connection.read(until: "event: token"), "\(connection.text)")
             try await body(connection, group)
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await running
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await running
-    }
-
-    /// The port a server reports once it listens.
-    actor Listening {
-        private var value: Int?
-        private var waiting: [CheckedContinuation<Int, Never>] = []
-
-        func record(_ port: Int) {
-            value = port
-            for continuation in waiting { continuation.resume(returning: port) }
-            waiting = []
-        }
-
-        func port() async -> Int {
-            if let value { return value }
-            return await withCheckedContinuation { waiting.append($0) }
         }
     }
 }

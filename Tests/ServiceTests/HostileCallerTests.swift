@@ -1,9 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import ProfileStore
-import ServiceLifecycle
 import Testing
 import _TestSupport
 
@@ -123,52 +121,41 @@ struct HostileCallerTests {
     @Test("the caller is authenticated before the body is read: a body over the limit without a token is 401, not 413")
     func authenticatesFirst() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            let listening = GenerationTests.Listening()
-            let application = try await buildApplication(configuration: try fixture.configuration { $0.onListening = { await listening.record($0) } })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let port = await listening.port()
-            let huge = 2 << 20
-            for path in ["/v1/search", "/v1/generate/content", "/v1/users/\(fixture.firstUser)/posts", "/v1/cohorts/rebuild"] {
-                let connection = try RawHTTPConnection(port: port)
-                connection.send(
-                    raw: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(huge)\r\n\r\n{\"text\": \"aaaa")
-                #expect(await connection.read(until: "\r\n\r\n", timeout: 10))
-                #expect(connection.text.hasPrefix("HTTP/1.1 401"), "\(path): \(connection.text.prefix(40))")
+            try await fixture.withServer { port, _ in
+                let huge = 2 << 20
+                for path in ["/v1/search", "/v1/generate/content", "/v1/users/\(fixture.firstUser)/posts", "/v1/cohorts/rebuild"] {
+                    let connection = try RawHTTPConnection(port: port)
+                    connection.send(
+                        raw: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(huge)\r\n\r\n{\"text\": \"aaaa")
+                    #expect(await connection.read(until: "\r\n\r\n", timeout: 10))
+                    #expect(connection.text.hasPrefix("HTTP/1.1 401"), "\(path): \(connection.text.prefix(40))")
+                }
+                // With a token the same body is refused for its size.
+                let token = try await fixture.token(fixture.firstUser)
+                try await fixture.withApplication { client in
+                    let body = "{\"text\": \"" + String(repeating: "a", count: huge) + "\"}"
+                    let answer = try await client.send(.post, "/v1/search", token: token, json: body)
+                    #expect(answer.status == .contentTooLarge)
+                }
             }
-            // With a token the same body is refused for its size.
-            let token = try await fixture.token(fixture.firstUser)
-            try await fixture.withApplication { client in
-                let body = "{\"text\": \"" + String(repeating: "a", count: huge) + "\"}"
-                let answer = try await client.send(.post, "/v1/search", token: token, json: body)
-                #expect(answer.status == .contentTooLarge)
-            }
-            await group.triggerGracefulShutdown()
-            try await running
         }
     }
 
     @Test("a body sent without credentials is not read: 401, and the connection closes at once instead of draining it")
     func unauthenticatedBodiesAreNotRead() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            let listening = GenerationTests.Listening()
             // An idle timeout far beyond the wait below: only not reading the body can close it in time.
-            let application = try await buildApplication(
-                configuration: try fixture.configuration {
-                    $0.idleTimeout = .seconds(300)
-                    $0.onListening = { await listening.record($0) }
-                })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let connection = try RawHTTPConnection(port: await listening.port())
-            // A megabyte announced, a hundred bytes sent: a service that drained the body would wait for the rest.
-            connection.send(
-                raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
-                    + String(repeating: "x", count: 100))
-            #expect(await connection.closedByPeer(timeout: 60))
-            #expect(connection.text.hasPrefix("HTTP/1.1 401") && connection.text.lowercased().contains("connection: close"), "\(connection.text)")
-            await group.triggerGracefulShutdown()
-            try await running
+            try await fixture.withServer({
+                $0.idleTimeout = .seconds(300)
+            }) { port, _ in
+                let connection = try RawHTTPConnection(port: port)
+                // A megabyte announced, a hundred bytes sent: a service that drained the body would wait for the rest.
+                connection.send(
+                    raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+                        + String(repeating: "x", count: 100))
+                #expect(await connection.closedByPeer(timeout: 60))
+                #expect(connection.text.hasPrefix("HTTP/1.1 401") && connection.text.lowercased().contains("connection: close"), "\(connection.text)")
+            }
         }
     }
 
@@ -243,35 +230,28 @@ struct HostileCallerTests {
         let server = try LocalHTTPServer { _, _ in .init(status: 200, chunks: chunks) }
         defer { server.stop() }
         try await ServiceFixture.with { fixture in
-            let listening = GenerationTests.Listening()
-            let application = try await buildApplication(
-                configuration: try fixture.configuration {
-                    $0.writer = GenerationTests.localProvider(server)
-                    $0.concurrentGenerations = (overall: 8, perCreator: 1)
-                    $0.generationLimit = .init(count: 2, window: .seconds(600))
-                    $0.onListening = { await listening.record($0) }
-                })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let port = await listening.port()
-            let token = try await fixture.token(fixture.firstUser)
-            let body = #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#
-            let first = try RawHTTPConnection(port: port)
-            first.post("/v1/generate/content", json: body, token: token)
-            #expect(await first.read(until: "event: token"))
-            let second = try RawHTTPConnection(port: port)
-            second.post("/v1/generate/content", json: body, token: token)
-            #expect(await second.read(until: "\r\n\r\n"))
-            #expect(
-                second.text.hasPrefix("HTTP/1.1 429") && second.text.contains("tooManyConcurrent") && second.text.lowercased().contains("retry-after"),
-                "\(second.text)")
-            #expect(await first.read(until: "event: done"))
-            // The refused one spent nothing: another generation (the second of the two allowed) runs.
-            let third = try RawHTTPConnection(port: port)
-            third.post("/v1/generate/content", json: body, token: token)
-            #expect(await third.read(until: "event: done"), "\(third.text)")
-            await group.triggerGracefulShutdown()
-            try await running
+            try await fixture.withServer({
+                $0.writer = GenerationTests.localProvider(server)
+                $0.concurrentGenerations = (overall: 8, perCreator: 1)
+                $0.generationLimit = .init(count: 2, window: .seconds(600))
+            }) { port, _ in
+                let token = try await fixture.token(fixture.firstUser)
+                let body = #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#
+                let first = try RawHTTPConnection(port: port)
+                first.post("/v1/generate/content", json: body, token: token)
+                #expect(await first.read(until: "event: token"))
+                let second = try RawHTTPConnection(port: port)
+                second.post("/v1/generate/content", json: body, token: token)
+                #expect(await second.read(until: "\r\n\r\n"))
+                #expect(
+                    second.text.hasPrefix("HTTP/1.1 429") && second.text.contains("tooManyConcurrent") && second.text.lowercased().contains("retry-after"),
+                    "\(second.text)")
+                #expect(await first.read(until: "event: done"))
+                // The refused one spent nothing: another generation (the second of the two allowed) runs.
+                let third = try RawHTTPConnection(port: port)
+                third.post("/v1/generate/content", json: body, token: token)
+                #expect(await third.read(until: "event: done"), "\(third.text)")
+            }
         }
     }
 

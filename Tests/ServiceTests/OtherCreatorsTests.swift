@@ -1,9 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import ProfileStore
-import ServiceLifecycle
 import Testing
 import _TestSupport
 
@@ -148,102 +146,81 @@ struct OtherCreatorsTests {
     @Test("a generation whose client leaves before the stream starts still ends in one trace and one count")
     func abandonedGenerations() async throws {
         try await ServiceFixture.with { fixture in
-            let listening = GenerationTests.Listening()
-            let application = try await buildApplication(
-                configuration: try fixture.configuration {
-                    $0.generationLimit = .init(count: 50, window: .seconds(600))
-                    $0.onListening = { await listening.record($0) }
-                })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let port = await listening.port()
-            let token = try await fixture.token(fixture.firstUser)
-            for _ in 0..<10 {
-                let connection = try RawHTTPConnection(port: port)
-                connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#, token: token)
-                connection.disconnect()
-            }
-            // Every admitted generation is traced, however early its client left.
-            var traces: [GenerationTrace] = []
-            var admitted = 0
-            for _ in 0..<100 {
-                try await Task.sleep(for: .milliseconds(100))
-                traces = try await fixture.store.generationTraces(limit: 100)
-                admitted = try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
-                    Int(try connection.query("SELECT count(*) FROM \"\(fixture.store.configuration.schema)\".generation_admissions").int64(0, 0))
+            try await fixture.withServer({
+                $0.generationLimit = .init(count: 50, window: .seconds(600))
+            }) { port, _ in
+                let token = try await fixture.token(fixture.firstUser)
+                for _ in 0..<10 {
+                    let connection = try RawHTTPConnection(port: port)
+                    connection.post("/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "b"}"#, token: token)
+                    connection.disconnect()
                 }
-                if traces.count == admitted { break }
+                // Every admitted generation is traced, however early its client left.
+                var traces: [GenerationTrace] = []
+                var admitted = 0
+                for _ in 0..<100 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    traces = try await fixture.store.generationTraces(limit: 100)
+                    admitted = try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                        Int(try connection.query("SELECT count(*) FROM \"\(fixture.store.configuration.schema)\".generation_admissions").int64(0, 0))
+                    }
+                    if traces.count == admitted { break }
+                }
+                #expect(traces.count == admitted, "\(admitted) admitted, \(traces.count) traced")
             }
-            #expect(traces.count == admitted, "\(admitted) admitted, \(traces.count) traced")
-            await group.triggerGracefulShutdown()
-            try await running
         }
     }
 
     @Test("connections that stall mid-header or mid-body are closed, and others are answered meanwhile")
     func stalledConnections() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            let listening = GenerationTests.Listening()
-            let application = try await buildApplication(
-                configuration: try fixture.configuration {
-                    $0.idleTimeout = .seconds(1)
-                    $0.maximumConnections = 24
-                    $0.onListening = { await listening.record($0) }
-                })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let port = await listening.port()
-            var stalled: [RawHTTPConnection] = []
-            for index in 0..<40 {
-                let connection = try RawHTTPConnection(port: port)
-                connection.send(
-                    raw: index.isMultiple(of: 2)
-                        ? "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        : "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"k\": ")
-                stalled.append(connection)
+            try await fixture.withServer({
+                $0.idleTimeout = .seconds(1)
+                $0.maximumConnections = 24
+            }) { port, _ in
+                var stalled: [RawHTTPConnection] = []
+                for index in 0..<40 {
+                    let connection = try RawHTTPConnection(port: port)
+                    connection.send(
+                        raw: index.isMultiple(of: 2)
+                            ? "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            : "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"k\": ")
+                    stalled.append(connection)
+                }
+                // Another caller is answered: the stalled connections time out and free their places.
+                let probe = try RawHTTPConnection(port: port)
+                probe.send(raw: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                #expect(await probe.read(until: "\"ok\"", timeout: 15), "\(probe.text)")
+                for connection in stalled { #expect(await connection.closedByPeer(timeout: 10)) }
             }
-            // Another caller is answered: the stalled connections time out and free their places.
-            let probe = try RawHTTPConnection(port: port)
-            probe.send(raw: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            #expect(await probe.read(until: "\"ok\"", timeout: 15), "\(probe.text)")
-            for connection in stalled { #expect(await connection.closedByPeer(timeout: 10)) }
-            await group.triggerGracefulShutdown()
-            try await running
         }
     }
 
     @Test("a client that leaves mid-body is counted as its doing (499), not as a failure of the service (500)")
     func clientsLeavingMidBody() async throws {
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            let listening = GenerationTests.Listening()
             let logs = CapturingLogHandler()
-            let application = try await buildApplication(
-                configuration: try fixture.configuration {
-                    $0.logger = logs.logger
-                    $0.onListening = { await listening.record($0) }
-                })
-            let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-            async let running: Void = group.run()
-            let port = await listening.port()
-            let token = try await fixture.token(fixture.firstUser)
-            for _ in 0..<5 {
-                let connection = try RawHTTPConnection(port: port)
-                connection.send(
-                    raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user_id\": 1, ")
-                try await Task.sleep(for: .milliseconds(100))
-                connection.disconnect()
+            try await fixture.withServer({
+                $0.logger = logs.logger
+            }) { port, _ in
+                let token = try await fixture.token(fixture.firstUser)
+                for _ in 0..<5 {
+                    let connection = try RawHTTPConnection(port: port)
+                    connection.send(
+                        raw: "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"user_id\": 1, ")
+                    try await Task.sleep(for: .milliseconds(100))
+                    connection.disconnect()
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                let metrics = try RawHTTPConnection(port: port)
+                metrics.send(raw: "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                _ = await metrics.read(until: "\r\n0\r\n\r\n", timeout: 10)
+                let lines = metrics.text.split(separator: "\n").filter { $0.hasPrefix("onering_http_requests_total{") && $0.contains("/v1/search") }
+                #expect(lines.contains { $0.contains("status=\"499\"") }, "\(lines)")
+                #expect(!lines.contains { $0.contains("status=\"500\"") }, "\(lines)")
+                #expect(!logs.messages.contains { $0.hasPrefix("error") || $0.hasPrefix("critical") }, "\(logs.messages.filter { $0.hasPrefix("error") })")
             }
-            try await Task.sleep(for: .milliseconds(500))
-            let metrics = try RawHTTPConnection(port: port)
-            metrics.send(raw: "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            _ = await metrics.read(until: "\r\n0\r\n\r\n", timeout: 10)
-            let lines = metrics.text.split(separator: "\n").filter { $0.hasPrefix("onering_http_requests_total{") && $0.contains("/v1/search") }
-            #expect(lines.contains { $0.contains("status=\"499\"") }, "\(lines)")
-            #expect(!lines.contains { $0.contains("status=\"500\"") }, "\(lines)")
-            #expect(!logs.messages.contains { $0.hasPrefix("error") || $0.hasPrefix("critical") }, "\(logs.messages.filter { $0.hasPrefix("error") })")
-            await group.triggerGracefulShutdown()
-            try await running
         }
     }
 }

@@ -7,6 +7,7 @@ import Personalization
 import ProfileStore
 import SampleData
 import Service
+import ServiceLifecycle
 import _TestSupport
 
 /// A store in a schema of its own with generated, embedded creators (and a cohort run), the
@@ -75,6 +76,49 @@ struct ServiceFixture: Sendable {
     func withApplication(_ configuration: ServiceConfiguration? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let application = try await buildApplication(configuration: configuration ?? self.configuration())
         try await application.test(.live) { client in try await body(client) }
+    }
+
+    /// Serves the application built from this fixture's configuration (`change` adjusts it) in a
+    /// service group of its own on a free loopback port, calls `body` with the port and the group,
+    /// and shuts the service down gracefully afterwards, whether `body` threw or not: for tests
+    /// that need raw connections (half-sent requests, clients that leave) or several at once.
+    func withServer(
+        _ change: (inout ServiceConfiguration) -> Void = { _ in }, _ body: (_ port: Int, _ group: ServiceGroup) async throws -> Void
+    ) async throws {
+        let listening = Listening()
+        let application = try await buildApplication(
+            configuration: try configuration {
+                change(&$0)
+                $0.onListening = { await listening.record($0) }
+            })
+        let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+        async let running: Void = group.run()
+        do {
+            try await body(await listening.port(), group)
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await running
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running
+    }
+
+    /// The port a server reports once it listens.
+    actor Listening {
+        private var value: Int?
+        private var waiting: [CheckedContinuation<Int, Never>] = []
+
+        func record(_ port: Int) {
+            value = port
+            for continuation in waiting { continuation.resume(returning: port) }
+            waiting = []
+        }
+
+        func port() async -> Int {
+            if let value { return value }
+            return await withCheckedContinuation { waiting.append($0) }
+        }
     }
 
     var firstUser: Int64 { creators[0].user.id }
