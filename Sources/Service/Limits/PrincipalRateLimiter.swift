@@ -24,6 +24,9 @@ final class PrincipalRateLimiter: Sendable {
             times.append(now)
             if events[key] == nil, events.count >= capacity {
                 events = events.filter { now - ($0.value.last ?? now) < limit.window }
+                if events.count >= capacity, let idlest = events.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key {
+                    events[idlest] = nil
+                }
             }
             events[key] = times
             return nil

@@ -23,7 +23,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             // drained as usual, so a client whose token just expired keeps its connection.
             let announced = request.headers[.contentLength].flatMap(Int.init)
             guard announced.map({ $0 > Self.drainedBodyBytes }) ?? (request.headers[.transferEncoding] != nil) else { throw error }
-            context.channel?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             var refusal = ServiceError.from(error)
             refusal.closesConnection = true
             throw refusal

@@ -9,9 +9,8 @@ public struct OneRingRequestContext: RequestContext {
     public var principal: Principal?
     /// A random id for this request, sent as `X-Request-ID` and logged with its failures.
     public let requestID: String
-    /// The request's connection (nil when the source has none), so a middleware can ask it to
-    /// close once the response is written.
-    let channel: (any Channel)?
+    /// The request's connection, so a middleware can ask it to close once the response is written.
+    let channel: any Channel
 
     public init(source: Source) {
         coreContext = .init(source: source)
