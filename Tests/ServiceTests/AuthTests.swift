@@ -136,6 +136,17 @@ struct AuthTests {
         }
     }
 
+    @Test("the development key file is readable by its owner only (created 0600, not chmod-ed after the write)")
+    func developmentKeyMode() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onering-key-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let issuer = try DevelopmentIssuer.stored(in: folder)
+        let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/dev-key.pem")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // Read back, it is the same issuer.
+        #expect(try DevelopmentIssuer.stored(in: folder).keyID == issuer.keyID)
+    }
+
     @Test("service keys are stored as hashes and matched exactly")
     func serviceKeys() {
         let (secret, key) = ServiceKey.generate(name: "writer", scopes: [.generate])

@@ -44,8 +44,26 @@ struct JSONValueParserTests {
             "", "{", "[1, 2", #"{"k": 1,}"#, #"{"k" 1}"#, "{'k': 1}", #"{"k": 01x}"#, #"{"vector": [1e999]}"#, #"{"k": tru}"#,
             #"{"text": "\ud800"}"#, "{\"text\": \"a\u{01}\"}", #"{"k": 1} extra"#, #"{"k": "ten"}"#, #"{"k": 1.5}"#,
             #"{"vector": "1,2"}"#, #"{"vector": [1, "2"]}"#, #"{"exclude": [1.5]}"#, "[]",
+            // JSON has no leading zeros, and \u takes exactly four hexadecimal digits (no sign).
+            #"{"k": 01}"#, #"{"vector": [-01.5]}"#, #"{"text": "\u+041"}"#, #"{"text": "\u-041"}"#, #"{"text": "\u 041"}"#,
         ])
     func faults(text: String) {
         #expect(throws: ServiceError.self) { _ = try OneRingService.SearchBody(Self.parse(text)) }
+    }
+
+    @Test("valid numbers of any length parse, as strtod reads them; 0 and 0.5 keep their single zero")
+    func longNumbers() throws {
+        let long = "0." + String(repeating: "1", count: 80) + "e-1"
+        guard case .array(let values) = try Self.parse("[\(long), 0, 0.5, -0e3, \(String(repeating: "9", count: 70))]") else {
+            Issue.record("not an array")
+            return
+        }
+        #expect(values.count == 5)
+        if case .number(let value) = values[0] { #expect(value.bitPattern == strtod(long, nil).bitPattern) } else { Issue.record("\(values[0])") }
+        guard case .object(let members) = try Self.parse(#"{"text": "\u0041\u00e9"}"#), case .string(let text)? = members["text"] else {
+            Issue.record("no text")
+            return
+        }
+        #expect(text == "Aé")
     }
 }
