@@ -1,16 +1,17 @@
 /// A fast 64-bit checksum of a byte buffer: four lanes of the XXH64 round
 /// (multiply, rotate, multiply) over 8-byte words, folded together. It detects
-/// corruption; it is not cryptographic and not byte-compatible with XXH64.
+/// corruption and tells rows apart (the engine fingerprints the rows it applied with it);
+/// it is not cryptographic and not byte-compatible with XXH64.
 ///
 /// - Complexity: O(bytes), several GB/s.
-enum Checksum64 {
+public enum Checksum64 {
     private static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     private static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private static let prime3: UInt64 = 0x1656_67B1_9E37_79F9
 
     /// The checksum of `bytes`, continuing from `seed` (chain sections by passing
     /// the previous section's checksum).
-    static func of(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+    public static func of(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
         @inline(__always) func round(_ lane: UInt64, _ word: UInt64) -> UInt64 {
             let mixed = lane &+ word &* prime2
             return ((mixed << 31) | (mixed >> 33)) &* prime1

@@ -78,7 +78,9 @@ extension PersonalizationEngine {
             return report
         }
         let fingerprints = changes.vectors.withUnsafeBufferPointer { values in
-            (0..<changes.userIDs.count).map { row in Self.fingerprint(UnsafeBufferPointer(rebasing: values[row * dimensions..<(row + 1) * dimensions])) }
+            (0..<changes.userIDs.count).map { row in
+                Checksum64.of(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: values[row * dimensions..<(row + 1) * dimensions])))
+            }
         }
         for start in stride(from: 0, to: changes.userIDs.count, by: Self.applySlice) {
             state.write { state in
@@ -110,17 +112,6 @@ extension PersonalizationEngine {
 
     /// Rows of the change feed applied per hold of the write lock.
     static let applySlice = 1_024
-
-    /// A 64-bit fingerprint of a row's bits (FNV-1a over each float's bit pattern, mixed): equal
-    /// rows have equal fingerprints; two different rows share one with a chance of 2⁻⁶⁴.
-    static func fingerprint(_ row: UnsafeBufferPointer<Float>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for value in row {
-            hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01B3
-        }
-        hash ^= hash >> 33
-        return hash &* 0xFF51_AFD7_ED55_8CCD
-    }
 
     /// A cohort run read from the store, ready to partition the index by.
     struct LoadedRun: Sendable {

@@ -100,7 +100,7 @@ public final class PersonalizationEngine: Sendable {
         /// While a run's partition is built outside the lock: the creators written or deleted
         /// meanwhile, applied to the new partition when it is swapped in. Nil otherwise.
         var changedDuringSwitch: Set<Int64>?
-        /// A fingerprint of the raw row last applied per creator, so a row the feed repeats is
+        /// A fingerprint (``Checksum64``) of the raw row last applied per creator, so a row the feed repeats is
         /// recognised and left alone (rows of the start's bulk read have none, and are applied
         /// once more if repeated).
         var appliedRows: [Int64: UInt64] = [:]

@@ -120,16 +120,10 @@ extension OneRingService {
             case let other:
                 throw ServiceError(.invalidInput, .badRequest, "mode must be \"exact\" or \"partitioned\", got \"\(other)\"")
             }
-            if let vector = body.vector {
-                // Checked here, in double precision, so a vector that cannot be normalised never
-                // joins a coalesced batch of other callers' searches.
-                guard !vector.contains(where: { !$0.isFinite }) else {
-                    throw ServiceError(.invalidInput, .badRequest, "vector holds a number beyond float32's range")
-                }
-                let norm = vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-                guard norm > 0, norm.isFinite else {
-                    throw ServiceError(.invalidInput, .badRequest, "vector is a zero vector: it has no direction to compare")
-                }
+            // A vector that cannot be normalised (zero) is refused by the engine before it joins a
+            // coalesced batch: the norm is taken in double precision there.
+            if let vector = body.vector, vector.contains(where: { !$0.isFinite }) {
+                throw ServiceError(.invalidInput, .badRequest, "vector holds a number beyond float32's range")
             }
             guard (body.exclude?.count ?? 0) <= Self.maximumK else {
                 throw ServiceError(.invalidInput, .badRequest, "exclude holds at most \(Self.maximumK) ids")
