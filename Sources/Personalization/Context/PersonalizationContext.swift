@@ -136,11 +136,17 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
 extension PersonalizationContext {
     /// The context as JSON: ISO 8601 dates, sorted keys.
     public func jsonData(pretty: Bool = false) -> Data {
+        let encoder = Self.encoder(pretty: pretty)
+        // Strings, numbers and dates only: encoding cannot fail.
+        return try! encoder.encode(self)
+    }
+
+    /// The encoder of the context's JSON (and of its parts, when their share of it is measured).
+    static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        // Strings, numbers and dates only: encoding cannot fail.
-        return try! encoder.encode(self)
+        return encoder
     }
 
     /// Decodes a context written by ``jsonData(pretty:)``.

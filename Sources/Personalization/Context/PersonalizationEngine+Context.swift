@@ -208,9 +208,7 @@ extension PersonalizationEngine {
     /// - Complexity: linear in the context's size: the JSON is encoded in full once, then each
     ///   dropped item's own bytes are subtracted; a final encoding sets the exact estimate.
     static func trim(_ context: inout PersonalizationContext, to budget: Int) {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = PersonalizationContext.encoder()
         func bytes(_ value: some Encodable) -> Int { (try? encoder.encode(value).count) ?? 0 }
         var dropped: [String: Int] = [:]
         /// Removes the last item of `list` when it holds more than `keep`; its bytes and comma come off `size`.
