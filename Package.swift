@@ -66,7 +66,7 @@ let package = Package(
 
         .target(
             name: "SampleData",
-            dependencies: ["ProfileStore", "VectorMath"],
+            dependencies: ["ProfileStore", "VectorMath", "Personalization"],
             swiftSettings: swiftSettings
         ),
 
@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SampleDataTests",
-            dependencies: ["SampleData", "ProfileStore"],
+            dependencies: ["SampleData", "ProfileStore", "Personalization"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 public import Foundation
+internal import Personalization
 public import ProfileStore
 internal import VectorMath
 
@@ -8,12 +9,17 @@ internal import VectorMath
 /// A creator has a main niche (niches are not equally popular: weights fall off
 /// like 1/rank^0.6) and, with probability `secondaryNicheShare`, a second niche
 /// that 20–45% of its niche posts are about. About `genericPostShare` of posts
-/// say nothing about a niche ("new week, new goals"). Posts go out at the niche's
-/// peak hours (70%) or any hour, on weekends at the niche's rate. Views follow a
-/// log-normal creator reach times a log-normal per-post factor (heavy-tailed);
-/// likes and reposts are log-normal fractions of views and likes. In the last seven
-/// days each niche has one trending topic that most of its posts are about
-/// (``trendingTopic(of:)``), so cohort trends have something real to find.
+/// say nothing about a niche ("new week, new goals"). Posts go out at the creator's
+/// habitual hours (70%: some of the niche's usual hours, the earlier ones for creators
+/// with a higher level) or any hour, on weekends at the niche's rate. Posts vary in form
+/// (hooks, questions, threads, length, emoji, hashtags). Views follow a log-normal creator
+/// reach times a log-normal per-post factor (heavy-tailed). In the last seven days each
+/// niche has one trending topic that most of its posts are about (``trendingTopic(of:)``),
+/// so cohort trends have something real to find.
+///
+/// Engagement carries planted effects (``PlantedEffects``): the creator's level, the
+/// audience's hour of the week (``AudienceActivity``), the post's form by platform, and the
+/// trend; ``GroundTruth`` exports them.
 ///
 /// Creator `i` draws from its own stream (`seed`, `i`), so any creator can be made
 /// alone and a larger set starts with the smaller one.
@@ -89,6 +95,10 @@ public struct CreatorGenerator: Sendable {
             bio: Self.bio(main: main, secondary: secondary, using: &random)
         )
         let reach = exp(7 + 1.6 * random.gaussian())
+        let level = PlantedEffects.creatorLevelSD * random.gaussian()
+        // Habits and level go together: the higher a creator's level, the likelier their earlier hours.
+        let earlyHabit = random.unit() < 1 / (1 + exp(-2.5 * level / PlantedEffects.creatorLevelSD))
+        let audience = AudienceActivity.of(main)
         let count = Int.random(in: configuration.postsPerCreator, using: &random)
         var posts: [PostRecord] = []
         for postIndex in 0..<count {
@@ -97,15 +107,23 @@ public struct CreatorGenerator: Sendable {
                 roll < configuration.genericPostShare
                 ? nil
                 : (secondary != nil && random.unit() < secondaryWeight ? secondary : main)
-            let publishedAt = publicationDate(niche ?? main, using: &random)
+            let publishedAt = publicationDate(niche ?? main, earlyHabit: earlyHabit, using: &random)
             let recent = publishedAt > configuration.end.addingTimeInterval(-Double(Self.trendDays) * 86_400)
+            let trending = niche.flatMap { recent ? trendingTopic(of: $0) : nil }
             let (text, hashtags, topics) =
-                niche.map {
-                    Self.nichePost($0, trending: recent ? trendingTopic(of: $0) : nil, using: &random)
-                } ?? Self.genericPost(using: &random)
+                niche.map { Self.nichePost($0, trending: trending, using: &random) } ?? Self.genericPost(using: &random)
+            let platform = Self.platform(niche ?? main, using: &random)
+            let onTrend = trending.map(topics.contains) ?? false
+            let effect =
+                level + audience.curve[StrategySample.slot(of: publishedAt)]
+                + PlantedEffects.formatEffect(PostFeatures(text: text, hashtags: hashtags), platform: platform)
+                + (onTrend ? PlantedEffects.trendingEffect : 0)
             let views = Int64(reach * exp(0.9 * random.gaussian()))
-            let likes = Int64(Double(views) * min(0.5, exp(-3.5 + 0.6 * random.gaussian())))
-            let reposts = Int64(Double(likes) * min(0.8, exp(-2.3 + 0.7 * random.gaussian())))
+            let rate = min(0.5, exp(-3.5 + effect + PlantedEffects.noiseSD * random.gaussian()))
+            let repostShare = min(0.8, exp(-2.3 + 0.7 * random.gaussian()))
+            // Likes and reposts share the rate, so the engagement rate is `rate` up to rounding.
+            let likes = Int64((Double(views) * rate / (1 + repostShare)).rounded())
+            let reposts = Int64((Double(views) * rate).rounded()) - likes
             posts.append(
                 PostRecord(
                     id: userID * 64 + Int64(postIndex),
@@ -113,9 +131,9 @@ public struct CreatorGenerator: Sendable {
                     text: text,
                     topics: topics,
                     hashtags: hashtags,
-                    platform: Self.platform(niche ?? main, using: &random),
+                    platform: platform,
                     publishedAt: publishedAt,
-                    views: views, likes: likes, reposts: reposts
+                    views: views, likes: likes, reposts: max(0, min(reposts, likes))
                 ))
         }
         posts.sort { $0.publishedAt < $1.publishedAt }
@@ -157,18 +175,30 @@ public struct CreatorGenerator: Sendable {
     }
 
     /// A post of `niche`; with a `trending` topic, 60% of posts are about it (and say so in their topics).
+    /// Its form varies: a hook line, a thread marker, detail sentences, a question, emoji, 0–5 hashtags.
     private static func nichePost(_ niche: Niche, trending: String?, using random: inout SplitMix64) -> (String, [String], [String]) {
         let first = niche.keywords.randomElement(using: &random)!
         var second = niche.keywords.randomElement(using: &random)!
         if second == first { second = niche.keywords.randomElement(using: &random)! }
         let onTrend = trending != nil && random.unit() < 0.6
         let topic = onTrend ? trending! : niche.topics.randomElement(using: &random)!
-        let template = Vocabulary.postTemplates.randomElement(using: &random)!
-        var text = template.replacingOccurrences(of: "{a}", with: first)
-            .replacingOccurrences(of: "{b}", with: second)
-            .replacingOccurrences(of: "{topic}", with: topic)
-            .replacingOccurrences(of: "{n}", with: String(Int.random(in: 3...12, using: &random)))
-        let hashtags = Array(niche.hashtags.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random)))
+        func fill(_ template: String) -> String {
+            template.replacingOccurrences(of: "{a}", with: first)
+                .replacingOccurrences(of: "{b}", with: second)
+                .replacingOccurrences(of: "{topic}", with: topic)
+                .replacingOccurrences(of: "{n}", with: String(Int.random(in: 3...12, using: &random)))
+        }
+        var text = fill(Vocabulary.postTemplates.randomElement(using: &random)!)
+        if random.unit() < 0.12 { text = "1/\(Int.random(in: 3...8, using: &random)) " + text }
+        if random.unit() < 0.3 {
+            let details = Vocabulary.detailSentences.shuffled(using: &random).prefix(2).map(fill)
+            text += " " + details.joined(separator: " ")
+        }
+        if random.unit() < 0.25 { text += " " + fill(Vocabulary.questions.randomElement(using: &random)!) }
+        if random.unit() < 0.22 { text = Vocabulary.hooks.randomElement(using: &random)! + "\n" + text }
+        if random.unit() < 0.3 { text += " " + String(Vocabulary.emoji.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random)).joined()) }
+        let hashtagCount = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 5].randomElement(using: &random)!
+        let hashtags = Array(niche.hashtags.shuffled(using: &random).prefix(hashtagCount))
         if !hashtags.isEmpty { text += " " + hashtags.map { "#\($0)" }.joined(separator: " ") }
         let topics = onTrend || random.unit() < 0.6 ? [topic] : []
         return (text, hashtags, topics)
@@ -185,15 +215,20 @@ public struct CreatorGenerator: Sendable {
         random.unit() < 0.6 ? niche.platforms[0] : niche.platforms.randomElement(using: &random)!
     }
 
-    /// A time in the 90 days before `end`: the niche's peak hours 70% of the time, its weekend share on weekends.
-    private func publicationDate(_ niche: Niche, using random: inout SplitMix64) -> Date {
+    /// A time in the 90 days before `end`, on a weekend at the niche's weekend share: 70% of
+    /// the time at one of the creator's habitual hours (the earlier or the later half of the
+    /// niche's usual hours), otherwise any hour.
+    private func publicationDate(_ niche: Niche, earlyHabit: Bool, using random: inout SplitMix64) -> Date {
         // `end` is a Sunday 00:00 UTC in the default; count days back from it.
         let weekend = random.unit() < niche.weekendShare
         var day: Int
         repeat {
             day = Int.random(in: 1...90, using: &random)
         } while (Self.weekday(of: configuration.end, daysBefore: day) >= 5) != weekend
-        let hour = random.unit() < 0.7 ? niche.peakHours.randomElement(using: &random)! : Int.random(in: 0...23, using: &random)
+        let usual = niche.peakHours.sorted()
+        let half = (usual.count + 1) / 2
+        let habits = earlyHabit ? usual[..<half] : usual[half...]
+        let hour = random.unit() < 0.7 ? habits.randomElement(using: &random)! : Int.random(in: 0...23, using: &random)
         let seconds = Double(hour * 3600 + Int.random(in: 0..<3600, using: &random))
         return configuration.end.addingTimeInterval(-Double(day) * 86_400 + seconds)
     }

@@ -15,7 +15,7 @@ public struct Niche: Sendable, Hashable {
     let keywords: [String]
     /// Ways a creator of the niche describes themself.
     let bioPhrases: [String]
-    /// Hours (UTC, 0–23) when its posts go out most.
+    /// Hours (UTC, 0–23) its creators habitually post at (not the hours its audience is most online: see ``AudienceActivity``).
     let peakHours: [Int]
     /// The share of its posts that go out on Saturday or Sunday.
     let weekendShare: Double

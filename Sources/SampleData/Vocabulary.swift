@@ -33,6 +33,24 @@ enum Vocabulary {
         "Today's {topic} notes: {a}, {b}, and a lot of patience.",
         "Saving this for anyone getting into {topic}: {a} first.",
     ]
+    /// Sentences that make a post long; they take {a}, {b}, {topic} and {n} like the templates.
+    static let detailSentences = [
+        "I tracked it for {n} weeks and wrote down every result, the good and the bad, so you do not have to repeat my mistakes.",
+        "The short version: consistency beats intensity, and {a} rewards the people who keep showing up on the boring days.",
+        "What surprised me most was how much {b} depends on small habits that nobody bothers to talk about in public.",
+        "Most of the advice you will read about {topic} skips the part where you have to adapt it to your own situation.",
+        "If I started again today, I would spend the first month on the basics and ignore every shiny new trick.",
+    ]
+    /// Questions a post can end with.
+    static let questions = [
+        "What would you add?", "Has anyone else tried {a}?", "Which would you pick?", "What am I missing?", "How do you handle {b}?",
+    ]
+    /// Short first lines that open a post.
+    static let hooks = [
+        "Stop scrolling.", "Nobody tells you this:", "I was wrong about this.", "Here's the truth:", "This changed everything for me.",
+        "Read this before you start.",
+    ]
+    static let emoji = ["🔥", "💡", "🚀", "✅", "🙌", "📈", "💪", "✨"]
     static let genericPosts = [
         "Good morning everyone, coffee first.", "Thank you for 10k followers!", "Taking a few days off to recharge.",
         "New week, new goals.", "Grateful for this community.", "What are you working on this weekend?",

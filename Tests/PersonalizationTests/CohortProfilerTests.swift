@@ -52,8 +52,8 @@ struct CohortProfilerTests {
     func slots() {
         // 2026-11-02 was a Monday.
         let monday = ISO8601DateFormatter().date(from: "2026-11-02T00:30:00Z")!
-        #expect(CohortProfiler.slot(of: monday) == 0)
-        #expect(CohortProfiler.slot(of: monday.addingTimeInterval(6 * 86_400 + 23 * 3_600)) == 167)
+        #expect(StrategySample.slot(of: monday) == 0)
+        #expect(StrategySample.slot(of: monday.addingTimeInterval(6 * 86_400 + 23 * 3_600)) == 167)
         #expect(CohortProfiler.median([3, 1, 2]) == 2 && CohortProfiler.median([4, 1, 2, 3]) == 2.5)
     }
 

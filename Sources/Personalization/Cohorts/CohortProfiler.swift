@@ -75,7 +75,7 @@ struct CohortProfiler {
         }
         let rate = Float(post.engagementRate)
         cohorts[c].rates.append(rate)
-        cohorts[c].slotRates[Self.slot(of: post.publishedAt)].append(rate)
+        cohorts[c].slotRates[StrategySample.slot(of: post.publishedAt)].append(rate)
         if post.views >= parameters.topPostMinimumViews {
             let top = CohortTraits.TopPost(
                 postID: post.id, authorID: post.userID, platform: post.platform, publishedAt: post.publishedAt,
@@ -172,13 +172,6 @@ struct CohortProfiler {
 
     private static func rankedTopPosts(_ posts: [CohortTraits.TopPost]) -> [CohortTraits.TopPost] {
         posts.sorted { ($0.engagementRate, $1.postID) > ($1.engagementRate, $0.postID) }
-    }
-
-    /// Monday 0:00 UTC is slot 0; slots are hours of the week.
-    static func slot(of date: Date) -> Int {
-        let hours = Int((date.timeIntervalSince1970 / 3_600).rounded(.down))
-        // 1970-01-01 00:00 UTC was a Thursday: 3 days after a Monday.
-        return ((hours + 3 * 24) % 168 + 168) % 168
     }
 
     static func median(_ values: [Float]) -> Double {

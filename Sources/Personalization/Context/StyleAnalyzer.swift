@@ -14,8 +14,8 @@ enum StyleAnalyzer {
             for tag in post.hashtags { hashtags[tag.lowercased(), default: 0] += 1 }
             platforms[post.platform, default: 0] += 1
             // Emoji are U+2100 or above: UTF-8 lead byte 0xE2 or more. Most posts have none.
-            if post.text.utf8.contains(where: { $0 >= 0xE2 }), post.text.unicodeScalars.contains(where: isEmoji) { emoji += 1 }
-            if isThread(post.text) { threads += 1 }
+            if post.text.utf8.contains(where: { $0 >= 0xE2 }), post.text.unicodeScalars.contains(where: PostFeatures.isEmoji) { emoji += 1 }
+            if PostFeatures.isThread(post.text) { threads += 1 }
         }
         let n = Double(posts.count)
         return .init(
@@ -25,25 +25,5 @@ enum StyleAnalyzer {
             topHashtags: hashtags.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map(\.key),
             platforms: platforms.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
         )
-    }
-
-    /// Pictographic emoji (not digits or # that merely may start an emoji sequence).
-    static func isEmoji(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isEmojiPresentation || (scalar.properties.isEmoji && scalar.value >= 0x2100 && !scalar.properties.isASCIIHexDigit)
-    }
-
-    /// Starts with "Thread", carries 🧵, or has a "1/n" marker at a word start (checked on
-    /// UTF-8 bytes: a regular expression here cost more than the rest of the context).
-    static func isThread(_ text: String) -> Bool {
-        if text.hasPrefix("Thread") || text.unicodeScalars.contains("🧵") { return true }
-        let bytes = Array(text.utf8)
-        for i in bytes.indices
-        where bytes[i] == UInt8(ascii: "1") && i + 2 < bytes.count
-            && bytes[i + 1] == UInt8(ascii: "/") && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i + 2])
-            && (i == 0 || bytes[i - 1] == UInt8(ascii: " ") || bytes[i - 1] == UInt8(ascii: "\n"))
-        {
-            return true
-        }
-        return false
     }
 }

@@ -1,0 +1,117 @@
+public import Foundation
+public import Personalization
+internal import ProfileStore
+
+/// Checks ``StrategyEstimator`` against the effects planted in generated creators: for
+/// each niche (creators grouped by their main niche, whose audience sets the hour effect),
+/// the recommended hours against the true best hours, the estimated format uplifts against
+/// the planted ones, and predictions of held-out posts against what they earned.
+public struct StrategyTruthCheck: Sendable {
+    /// One niche's figures.
+    public struct NicheReport: Sendable {
+        public var niche: String
+        public var posts: Int
+        /// The recommended top hours and the true top five (UTC hours of the week).
+        public var recommended: [Int]
+        public var trueTop: [Int]
+        /// |recommended ∩ true top five|.
+        public var overlap: Int
+        /// The same for the old per-hour median (hours with ≥ 5 posts).
+        public var medianOverlap: Int
+        /// Planted per-platform format effects over 10 % that were estimated, and those with the right sign.
+        public var plantedEffects: Int
+        public var rightSign: Int
+        /// Of those, the ones whose interval excludes 1 on the wrong side.
+        public var confidentlyWrong: Int
+        /// Spearman's ρ of estimated and planted format effects, per platform.
+        public var effectRankCorrelation: Double?
+    }
+
+    public var niches: [NicheReport]
+    /// Held-out posts (the last `heldOutDays` days, with at least 100 views) ranked by the model's prediction.
+    public var heldOutPosts: Int
+    /// Spearman's ρ of predicted and actual engagement rate: the model, and each creator's median.
+    public var heldOutSpearman: Double
+    public var baselineSpearman: Double
+    public var heldOutDays: Int
+
+    /// Runs the check on `creators` made by `generator`.
+    public init(creators: [CreatorGenerator.Creator], generator: CreatorGenerator, heldOutDays: Int = 10) {
+        let end = generator.configuration.end
+        let recentStart = end.addingTimeInterval(-Double(CreatorGenerator.trendDays) * 86_400)
+        let cut = end.addingTimeInterval(-Double(heldOutDays) * 86_400)
+        let trending = Set(Niche.all.map { generator.trendingTopic(of: $0).lowercased() })
+        let byNiche = Dictionary(grouping: creators) { $0.niches[0] }
+        var reports: [NicheReport] = []
+        var predicted: [Double] = [], baseline: [Double] = [], actual: [Double] = []
+        for niche in Niche.all {
+            guard let members = byNiche[niche.id] else { continue }
+            var all = StrategySample()
+            var training = StrategySample()
+            for post in members.flatMap(\.posts) {
+                let recent = post.publishedAt > recentStart
+                all.add(post, recent: recent)
+                if post.publishedAt <= cut { training.add(post, recent: recent) }
+            }
+            let fit = StrategyEstimator.fit(all, trending: trending)
+            reports.append(Self.report(niche, members: members, strategy: fit.strategy))
+
+            // Held out: fitted without the last days, each post predicted from its creator's baseline.
+            let trained = StrategyEstimator.fit(training, trending: trending)
+            for creator in members {
+                let past = creator.posts.filter { $0.publishedAt <= cut && $0.views >= StrategySample.minimumViews }
+                guard let base = trained.baselines[creator.user.id], !past.isEmpty else { continue }
+                let median = Self.median(past.map { log(max($0.engagementRate, 0.5 / Double($0.views))) })
+                for post in creator.posts where post.publishedAt > cut && post.views >= StrategySample.minimumViews {
+                    let prediction = trained.strategy.predict(
+                        features: PostFeatures(text: post.text, hashtags: post.hashtags), platform: post.platform,
+                        slot: StrategySample.slot(of: post.publishedAt), topic: post.topics.first?.lowercased(), trending: false)
+                    predicted.append(base + prediction.effect)
+                    baseline.append(median)
+                    actual.append(post.engagementRate)
+                }
+            }
+        }
+        niches = reports
+        heldOutPosts = actual.count
+        heldOutSpearman = RankCorrelation.spearman(predicted, actual) ?? 0
+        baselineSpearman = RankCorrelation.spearman(baseline, actual) ?? 0
+        self.heldOutDays = heldOutDays
+    }
+
+    /// Mean overlap of the recommended top five with the true top five, and the same for the median.
+    public var meanOverlap: (model: Double, median: Double) {
+        let n = Double(max(niches.count, 1))
+        return (Double(niches.map(\.overlap).reduce(0, +)) / n, Double(niches.map(\.medianOverlap).reduce(0, +)) / n)
+    }
+
+    private static func report(_ niche: Niche, members: [CreatorGenerator.Creator], strategy: CohortStrategy) -> NicheReport {
+        let trueTop = AudienceActivity.of(niche).topSlots(5)
+        let recommended = strategy.recommendedHours(5)
+        var slotRates = [[Double]](repeating: [], count: 168)
+        for post in members.flatMap(\.posts) { slotRates[StrategySample.slot(of: post.publishedAt)].append(post.engagementRate) }
+        let medianTop = slotRates.indices.filter { slotRates[$0].count >= 5 }.sorted { median(slotRates[$0]) > median(slotRates[$1]) }.prefix(5)
+
+        var planted = 0, right = 0, wrong = 0
+        var estimated: [Double] = [], truth: [Double] = []
+        for uplift in strategy.uplifts where uplift.platform != nil && uplift.topic == nil {
+            guard let effect = PlantedEffects.formats[uplift.factor]?[uplift.platform!] else { continue }
+            estimated.append(uplift.effect)
+            truth.append(effect)
+            guard abs(effect) > log(1.1) else { continue }
+            planted += 1
+            if (uplift.effect > 0) == (effect > 0) { right += 1 }
+            if effect > 0 ? uplift.high < 1 : uplift.low > 1 { wrong += 1 }
+        }
+        return NicheReport(
+            niche: niche.id, posts: strategy.posts, recommended: recommended, trueTop: trueTop,
+            overlap: Set(recommended).intersection(trueTop).count, medianOverlap: Set(medianTop).intersection(trueTop).count,
+            plantedEffects: planted, rightSign: right, confidentlyWrong: wrong,
+            effectRankCorrelation: RankCorrelation.spearman(estimated, truth))
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
