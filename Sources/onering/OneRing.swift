@@ -15,7 +15,7 @@ struct OneRing: AsyncParsableCommand {
         version: version,
         subcommands: [
             Doctor.self, Database.self, DataCommand.self, Import.self, Embed.self, Search.self, Cohorts.self, ContextCommand.self,
-            Generate.self, Jobs.self, Serve.self, Demo.self, Token.self, Bench.self,
+            Generate.self, Score.self, Jobs.self, Serve.self, Demo.self, Token.self, Bench.self,
         ]
     )
 

@@ -38,7 +38,14 @@ struct CohortRebuildTests {
                 #expect(traits.size == cohort.size && traits.posts > 0)
                 #expect(!traits.topHashtags.isEmpty && !traits.platforms.isEmpty)
                 #expect(traits.meanSimilarity > 0 && traits.meanSimilarity <= 1)
-                #expect(traits.bestPostingTimes.allSatisfy { (0..<7).contains($0.weekday) && (0..<24).contains($0.hour) && $0.posts >= 5 })
+                // Recommended hours are only those the model is sure beat an average hour, with evidence behind them.
+                #expect(
+                    traits.bestPostingTimes.allSatisfy {
+                        (0..<7).contains($0.weekday) && (0..<24).contains($0.hour) && ($0.low ?? 0) > 1 && ($0.evidence ?? 0) >= 30
+                    })
+                let strategy = try #require(traits.strategy)
+                #expect(strategy.hourEffects.count == 168 && strategy.posts > 0 && strategy.posts <= traits.posts)
+                #expect((traits.whatPerforms ?? []).allSatisfy { $0.low > 1 && $0.platform == nil })
             }
             // The generated niches trend in their last week: some cohort must see it.
             let traits = try cohorts.map { try JSONDecoder.iso8601.decode(CohortTraits.self, from: Data($0.traitsJSON.utf8)) }

@@ -46,6 +46,13 @@ struct OpenAPIConformanceTests {
                     Call(method: .get, template: "/v1/users/{id}/context", uri: "/v1/users/\(user)/context?k=3&nprobe=2", token: creator),
                     Call(method: .get, template: "/v1/users/{id}/context", uri: "/v1/users/\(user)/context?k=-1", token: creator),
                     Call(method: .get, template: "/v1/users/{id}/context", uri: "/v1/users/777777/context", token: admin),
+                    Call(
+                        method: .post, template: "/v1/users/{id}/score", uri: "/v1/users/\(user)/score", token: creator,
+                        body: #"{"text": "Stop scrolling.\nWhat is your tempo run pace?", "platform": "x"}"#),
+                    Call(method: .post, template: "/v1/users/{id}/score", uri: "/v1/users/\(user)/score", token: creator, body: #"{"text": "  "}"#),
+                    Call(method: .post, template: "/v1/users/{id}/score", uri: "/v1/users/777777/score", token: admin, body: #"{"text": "hi"}"#),
+                    Call(
+                        method: .post, template: "/v1/users/{id}/score", uri: "/v1/users/\(fixture.secondUser)/score", token: creator, body: #"{"text": "hi"}"#),
                     Call(method: .post, template: "/v1/search", uri: "/v1/search", token: creator, body: #"{"user_id": \#(user), "k": 3}"#),
                     Call(
                         method: .post, template: "/v1/search", uri: "/v1/search", token: creator,

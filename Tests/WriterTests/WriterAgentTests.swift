@@ -21,8 +21,11 @@ struct WriterAgentTests {
                     topics: ["strength training"],
                     score: 0.5 - Double(index) / 10, relevance: 0.5, breakdown: .init(semantic: 0.7, engagement: 0.8, recency: 0.9, diversity: 1))
             },
-            postingTimes: [.init(weekday: 6, hour: 18, medianEngagementRate: 0.04, posts: 23)],
+            postingTimes: [.init(weekday: 6, hour: 18, medianEngagementRate: 0.04, posts: 23, uplift: 1.42, low: 1.2, high: 1.66, evidence: 140)],
             trendingTopics: trending.map { .init(topic: $0, recentPosts: 40, baselinePosts: 90, lift: 3.5, score: 9) },
+            strategy: .init(whatPerforms: [
+                .init(factor: "question", platform: nil, uplift: 1.31, low: 1.18, high: 1.45, effect: 0.27, standardError: 0.05, posts: 2_104)
+            ]),
             style: .init(
                 posts: 20, medianLength: 61, hashtagsPerPost: 0.9, emojiShare: 0, threadShare: 0, topHashtags: ["running", "fitness"], platforms: ["instagram"]),
             search: .init(mode: "exact", nprobe: nil, k: 10), embedding: .init(model: "m", refreshed: false),
@@ -37,7 +40,8 @@ struct WriterAgentTests {
         let system = messages[0].content
         for expected in [
             "Grace Moreau (@gracemoreau4)", "Marathoner and personal trainer", "mobility · running · strength training",
-            "strength training", "@ana7 on instagram", "[post 100]", "Sunday 18:00 UTC", "at most 280 characters",
+            "strength training", "@ana7 on instagram", "[post 100]", "Sunday 18:00 UTC (1.42× an average hour)", "at most 280 characters",
+            "questions: 1.31× the engagement (1.18–1.45, 2104 posts)",
         ] {
             #expect(system.contains(expected), "\(expected)")
         }

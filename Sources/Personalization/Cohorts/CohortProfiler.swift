@@ -32,6 +32,7 @@ struct CohortProfiler {
         var baselineTopics: [String: Int] = [:]
         var rates: [Float] = []
         var slotRates = [[Float]](repeating: [], count: 168)
+        var sample = StrategySample()
         var topPosts: [CohortTraits.TopPost] = []
     }
 
@@ -64,6 +65,7 @@ struct CohortProfiler {
         for tag in post.hashtags { cohorts[c].hashtags[tag.lowercased(), default: 0] += 1 }
         cohorts[c].platforms[post.platform, default: 0] += 1
         let age = parameters.asOf.timeIntervalSince(post.publishedAt) / 86_400
+        cohorts[c].sample.add(post, recent: age >= 0 && age < Double(parameters.recentDays))
         if age >= 0, age < Double(parameters.baselineDays) {
             for topic in post.topics {
                 if age < Double(parameters.recentDays) {
@@ -99,6 +101,7 @@ struct CohortProfiler {
             cohorts[c].baselineTopics.merge(theirs.baselineTopics, uniquingKeysWith: +)
             cohorts[c].rates += theirs.rates
             for slot in 0..<168 { cohorts[c].slotRates[slot] += theirs.slotRates[slot] }
+            cohorts[c].sample.merge(theirs.sample)
             cohorts[c].topPosts += theirs.topPosts
             trimTopPosts(c)
         }
@@ -132,19 +135,13 @@ struct CohortProfiler {
         }
     }
 
-    /// Each cohort's traits; `sizes` and `meanSimilarities` come from the clustering.
+    /// Each cohort's traits; `sizes` and `meanSimilarities` come from the clustering. Each
+    /// cohort's strategy model is fitted here (``StrategyEstimator``), one cohort per core.
     func traits(sizes: [Int], meanSimilarities: [Double]) -> [CohortTraits] {
         let length = parameters.listLength
         let short = max(1, length / 2)
-        return cohorts.indices.map { c in
-            let cohort = cohorts[c]
-            let slotMinimum = max(5, min(20, cohort.rates.count / 168))
-            let slots = (0..<168).compactMap { slot -> CohortTraits.PostingSlot? in
-                let rates = cohort.slotRates[slot]
-                guard rates.count >= slotMinimum else { return nil }
-                return .init(weekday: slot / 24, hour: slot % 24, medianEngagementRate: Self.median(rates), posts: rates.count)
-            }
-            let scale = Double(parameters.recentDays) / Double(parameters.baselineDays - parameters.recentDays)
+        let scale = Double(parameters.recentDays) / Double(parameters.baselineDays - parameters.recentDays)
+        let trends = cohorts.map { cohort in
             let trending = cohort.recentTopics.compactMap { topic, recent -> CohortTraits.TrendingTopic? in
                 let baseline = cohort.baselineTopics[topic] ?? 0
                 let expected = Double(baseline) * scale
@@ -153,17 +150,41 @@ struct CohortProfiler {
                 guard recent >= 3, lift >= 1.5, score >= 2 else { return nil }
                 return .init(topic: topic, recentPosts: recent, baselinePosts: baseline, lift: lift, score: score)
             }
+            return Array(trending.sorted { ($0.score, $1.topic) > ($1.score, $0.topic) }.prefix(short))
+        }
+        let strategies = Self.fitStrategies(cohorts.map(\.sample), trending: trends.map { Set($0.map(\.topic)) })
+        return cohorts.indices.map { c in
+            let cohort = cohorts[c]
+            let strategy = strategies[c]
+            let bestPostingTimes = strategy.recommendedHours(short).map { slot -> CohortTraits.PostingSlot in
+                let effect = strategy.hourEffects[slot]
+                let error = strategy.hourErrors[slot]
+                let rates = cohort.slotRates[slot]
+                return .init(
+                    weekday: slot / 24, hour: slot % 24, medianEngagementRate: Self.median(rates), posts: rates.count,
+                    uplift: exp(effect), low: exp(effect - 1.96 * error), high: exp(effect + 1.96 * error), evidence: strategy.hourEvidence[slot])
+            }
             return CohortTraits(
                 size: sizes[c], meanSimilarity: meanSimilarities[c], posts: cohort.rates.count,
                 medianEngagementRate: Self.median(cohort.rates),
                 topHashtags: Self.top(cohort.hashtags, length), topTopics: Self.top(cohort.topics, length),
                 platforms: Self.top(cohort.platforms, length),
-                bestPostingTimes: Array(slots.sorted { ($0.medianEngagementRate, $1.posts) > ($1.medianEngagementRate, $0.posts) }.prefix(short)),
-                trendingTopics: Array(trending.sorted { ($0.score, $1.topic) > ($1.score, $0.topic) }.prefix(short)),
+                bestPostingTimes: bestPostingTimes,
+                trendingTopics: trends[c],
                 asOf: parameters.asOf, recentDays: parameters.recentDays, baselineDays: parameters.baselineDays,
-                topPosts: Array(Self.rankedTopPosts(cohort.topPosts).prefix(short))
+                topPosts: Array(Self.rankedTopPosts(cohort.topPosts).prefix(short)),
+                whatPerforms: strategy.whatPerforms(3), strategy: strategy
             )
         }
+    }
+
+    /// Each cohort's strategy model, fitted on all cores.
+    private static func fitStrategies(_ samples: [StrategySample], trending: [Set<String>]) -> [CohortStrategy] {
+        let results = StrategySlots(count: samples.count)
+        DispatchQueue.concurrentPerform(iterations: samples.count) { c in
+            results.set(c, StrategyEstimator.fit(samples[c], trending: trending[c]).strategy)
+        }
+        return results.values
     }
 
     private mutating func trimTopPosts(_ c: Int) {
@@ -184,4 +205,13 @@ struct CohortProfiler {
     private static func top(_ counts: [String: Int], _ length: Int) -> [CohortTraits.Count] {
         counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(length).map { .init(name: $0.key, count: $0.value) }
     }
+}
+
+/// Fitted models written by concurrent workers, each to its own index.
+private final class StrategySlots: @unchecked Sendable {
+    private(set) var values: [CohortStrategy]
+
+    init(count: Int) { values = Array(repeating: .empty, count: count) }
+
+    func set(_ index: Int, _ value: CohortStrategy) { values[index] = value }
 }

@@ -11,16 +11,24 @@ public struct CohortTraits: Codable, Sendable, Equatable {
         public var count: Int
     }
 
-    /// An hour of the week and how posts published in it performed.
+    /// A recommended hour of the week: the strategy model's estimate of how posts published
+    /// in it perform against the same creators' posts at an average hour (docs/STRATEGY.md).
     public struct PostingSlot: Codable, Sendable, Equatable {
         /// Monday 0 … Sunday 6.
         public var weekday: Int
         /// 0…23, UTC.
         public var hour: Int
-        /// The median engagement rate of the slot's posts.
+        /// The median engagement rate of the posts published in this hour (raw, not adjusted for who posted them).
         public var medianEngagementRate: Double
-        /// The posts behind the median.
+        /// The posts published in this hour.
         public var posts: Int
+        /// The estimated multiplier of engagement against an average hour, with the ends of its 95 % interval
+        /// (absent in runs built before the strategy model).
+        public var uplift: Double?
+        public var low: Double?
+        public var high: Double?
+        /// The posts the estimate leans on, this hour's and its neighbours' (an effective sample size).
+        public var evidence: Double?
     }
 
     /// A topic posted about more in the last days than its baseline predicts.
@@ -62,8 +70,9 @@ public struct CohortTraits: Codable, Sendable, Equatable {
     public var topTopics: [Count]
     /// Platforms by posts, most first.
     public var platforms: [Count]
-    /// The hours of the week whose posts had the highest median engagement rate (among
-    /// slots with enough posts), best first.
+    /// The best hours of the week to post, best first: the strategy model's top hours among
+    /// those with enough evidence whose whole interval is above an average hour (none when
+    /// nothing is clear).
     public var bestPostingTimes: [PostingSlot]
     /// Topics rising in the last `recentDays` against the `baselineDays` before `asOf`.
     public var trendingTopics: [TrendingTopic]
@@ -75,6 +84,11 @@ public struct CohortTraits: Codable, Sendable, Equatable {
     public var baselineDays: Int
     /// The cohort's best posts by engagement rate (with enough views to count).
     public var topPosts: [TopPost]
+    /// The (up to) three factors that perform best in the cohort, each with its interval
+    /// (absent in runs built before the strategy model).
+    public var whatPerforms: [CohortStrategy.Uplift]?
+    /// The fitted strategy model: what drafts are scored with (absent in runs built before it).
+    public var strategy: CohortStrategy?
 }
 
 /// One cohort of the active run, as the engine and its callers see it.
@@ -117,6 +131,7 @@ extension CohortTraits {
     /// Traits of a cohort with no posts.
     static let empty = CohortTraits(
         size: 0, meanSimilarity: 0, posts: 0, medianEngagementRate: 0, topHashtags: [], topTopics: [], platforms: [],
-        bestPostingTimes: [], trendingTopics: [], asOf: Date(timeIntervalSince1970: 0), recentDays: 7, baselineDays: 90, topPosts: []
+        bestPostingTimes: [], trendingTopics: [], asOf: Date(timeIntervalSince1970: 0), recentDays: 7, baselineDays: 90, topPosts: [],
+        whatPerforms: [], strategy: nil
     )
 }

@@ -6,7 +6,7 @@ public import Foundation
 /// service returns it, and the writer agent reads exactly this type. Scores are "higher is better".
 public struct PersonalizationContext: Codable, Sendable, Equatable {
     /// The version of this schema; a change that removes or renames a field bumps the major number.
-    public static let schemaVersion = "1.0"
+    public static let schemaVersion = "1.1"
 
     /// The creator the context is for.
     public struct Creator: Codable, Sendable, Equatable {
@@ -82,6 +82,13 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
         public var platforms: [String]
     }
 
+    /// What performs in the creator's cohort, from its strategy model (docs/STRATEGY.md).
+    public struct Strategy: Codable, Sendable, Equatable {
+        /// Up to three factors (a post's form, a topic, a trend) whose uplift's whole 95 %
+        /// interval is above 1, highest first; empty without a cohort or a clear signal.
+        public var whatPerforms: [CohortStrategy.Uplift]
+    }
+
     /// How similar creators were found.
     public struct SearchInfo: Codable, Sendable, Equatable {
         /// "exact" or "partitioned".
@@ -117,16 +124,19 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
     /// The clock recency is measured against: the cohort's clock (set at the rebuild from
     /// creators' newest posts, past the newest 1 % of creators) or the creator's own newest
     /// post, whichever is later, never later than now; now when there is neither. Other
-    /// creators' posts never move it. A store loaded from a fixed data set so keeps a recent week.
+    /// creators' posts never set it (one creator posting ahead moves it at most to the next
+    /// creator's newest day). A store loaded from a fixed data set so keeps a recent week.
     public var asOf: Date
     public var creator: Creator
     public var cohort: CohortMembership?
     public var similarCreators: [SimilarCreator]
     public var exemplars: [Exemplar]
-    /// Best hours to post, from the cohort's traits (UTC), best first.
+    /// Best hours to post, from the cohort's strategy model (UTC), best first, each with its
+    /// uplift against an average hour and the interval.
     public var postingTimes: [CohortTraits.PostingSlot]
     /// Topics rising in the cohort (last 7 days against the 90-day baseline), strongest first.
     public var trendingTopics: [CohortTraits.TrendingTopic]
+    public var strategy: Strategy
     public var style: StyleHints
     public var search: SearchInfo
     public var embedding: EmbeddingInfo

@@ -141,6 +141,7 @@ extension PersonalizationEngine {
             exemplars: exemplars,
             postingTimes: traits?.bestPostingTimes ?? [],
             trendingTopics: traits?.trendingTopics ?? [],
+            strategy: .init(whatPerforms: traits?.whatPerforms ?? []),
             style: StyleAnalyzer.hints(profile.posts),
             search: {
                 if case .partitioned(let nprobe) = options.mode, membership != nil {
@@ -224,9 +225,11 @@ extension PersonalizationEngine {
                 drop("similarCreators", keep: 0, \.similarCreators, size: &size)
                 || drop("postingTimes", keep: 1, \.postingTimes, size: &size)
                 || drop("trendingTopics", keep: 1, \.trendingTopics, size: &size)
+                || drop("strategy.whatPerforms", keep: 1, \.strategy.whatPerforms, size: &size)
                 || drop("exemplars", keep: 1, \.exemplars, size: &size)
                 || drop("postingTimes", keep: 0, \.postingTimes, size: &size)
                 || drop("trendingTopics", keep: 0, \.trendingTopics, size: &size)
+                || drop("strategy.whatPerforms", keep: 0, \.strategy.whatPerforms, size: &size)
             if !progressed {
                 context.budget.exceeded = true
                 break

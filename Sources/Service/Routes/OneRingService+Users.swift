@@ -121,6 +121,24 @@ extension OneRingService {
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: personalization.jsonData())))
         }
+
+        router.on("/v1/users/{id}/score", .post, in: self.routes) { request, context in
+            let userID = try Self.pathID(in: context, of: "user")
+            try context.authorize(.read, userID: userID)
+            let body = try await self.decode(ScoreBody.self, from: request)
+            let score = try await self.engine.score(userID: userID, draft: .init(text: body.text, platform: body.platform, at: body.at))
+            return try Self.json(score)
+        }
+    }
+
+    /// `POST /v1/users/{id}/score`'s body.
+    struct ScoreBody: Decodable {
+        /// The draft (1…10,000 characters).
+        var text: String
+        /// The platform; the creator's most used one without it.
+        var platform: String?
+        /// When it would go out (ISO 8601); now without it.
+        var at: Date?
     }
 
     /// The context options of a request's query: `k`, `budget`, `nprobe`, `exemplars`, each

@@ -53,7 +53,11 @@ public struct PromptBuilder: Sendable {
             ].joined(separator: "; ")
         let trending = context.trendingTopics.prefix(3).map(\.topic)
         let weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-        let postingTime = context.postingTimes.first.map { "\(weekdays[$0.weekday]) \($0.hour):00 UTC" } ?? "any time"
+        let postingTime =
+            context.postingTimes.first.map { slot in
+                "\(weekdays[slot.weekday]) \(slot.hour):00 UTC" + (slot.uplift.map { String(format: " (%.2f× an average hour)", $0) } ?? "")
+            } ?? "any time"
+        let performs = context.strategy.whatPerforms.map(\.hint)
         var exemplars = Array(context.exemplars.prefix(5))
         var textLimit = 400
         var items = ["creator:\(context.creator.id)"] + (context.cohort.map { ["cohort:\($0.runID)/\($0.id)"] } ?? [])
@@ -71,6 +75,7 @@ public struct PromptBuilder: Sendable {
                 "platform": platform.rawValue, "style": styleText, "cohort": context.cohort?.label ?? "none yet",
                 "trending": trending.isEmpty ? "none measured" : trending.joined(separator: ", "), "exemplars": exemplarText,
                 "posting_time": postingTime, "platform_rules": Self.rules(platform), "brief": topic,
+                "what_performs": performs.isEmpty ? "nothing measured yet" : performs.joined(separator: "; "),
             ]
             return [ChatMessage(role: .system, content: Self.fill(system, values)), ChatMessage(role: .user, content: Self.fill(user, values))]
         }
