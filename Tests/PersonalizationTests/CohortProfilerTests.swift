@@ -28,6 +28,25 @@ struct CohortProfilerTests {
         #expect(Set(terms[1]) == ["sourdough", "starter"])
     }
 
+    @Test("a word in most documents never labels a cohort, even the one that uses it most")
+    func corpusWideWords() {
+        // Package descriptions: "library" is in every document, twice as often in cohort 0.
+        let asOf = Date(timeIntervalSince1970: 1_800_000_000)
+        let cohortOf = Dictionary(uniqueKeysWithValues: (1...40).map { (Int64($0), $0 <= 20 ? 0 : 1) })
+        var profiler = CohortProfiler(k: 2, cohortOf: cohortOf, parameters: .init(asOf: asOf))
+        for user in 1...40 {
+            let bio =
+                user <= 20
+                ? "library library library shared library for image codecs, jpeg decoding"
+                : "library used by the python interpreter bindings"
+            profiler.addBio(userID: Int64(user), bio: bio)
+        }
+        let terms = profiler.distinctiveTerms(count: 3)
+        #expect(!terms[0].contains("library") && !terms[1].contains("library"))
+        #expect(terms[0].contains("jpeg") || terms[0].contains("codecs"))
+        #expect(terms[1].contains("python") || terms[1].contains("interpreter"))
+    }
+
     @Test("a topic that surges in the last week trends; a steady one does not")
     func trending() {
         let asOf = Date(timeIntervalSince1970: 1_800_000_000)

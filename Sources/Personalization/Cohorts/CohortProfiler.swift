@@ -9,6 +9,11 @@ internal import ProfileStore
 /// term t in cohort c is tf(t, c) / |c| · log(1 + A / f(t)), where |c| is the cohort's
 /// term count, A the mean term count per cohort and f(t) the term's count over all
 /// cohorts. A word every cohort uses gets a small weight however often it occurs.
+///
+/// Words common across the whole corpus do not become labels even when one cohort uses
+/// them most ("library", "files" in package descriptions): a term in more than
+/// ``maximumDocumentShare(k:)`` of all documents (bios and posts) is left out of the
+/// distinctive terms, as a vectorizer's max_df does in BERTopic.
 struct CohortProfiler {
     /// What the profiler looks for.
     struct Parameters: Sendable {
@@ -39,6 +44,9 @@ struct CohortProfiler {
     let parameters: Parameters
     private let cohortOf: [Int64: Int]
     private var cohorts: [Accumulator]
+    /// Documents (bios and posts) counted, and how many of them hold each term.
+    private var documents = 0
+    private var documentFrequency: [String: Int] = [:]
 
     /// A profiler of `k` cohorts; `cohortOf` maps each member to their cohort.
     init(k: Int, cohortOf: [Int64: Int], parameters: Parameters) {
@@ -50,18 +58,27 @@ struct CohortProfiler {
     /// Counts a member's bio.
     mutating func addBio(userID: Int64, bio: String) {
         guard let c = cohortOf[userID] else { return }
-        for word in TermTokenizer.words(bio) { cohorts[c].terms[word, default: 0] += 1 }
+        let words = TermTokenizer.words(bio)
+        for word in words { cohorts[c].terms[word, default: 0] += 1 }
+        countDocument(words)
+    }
+
+    private mutating func countDocument(_ terms: [String]) {
+        documents += 1
+        for term in Set(terms) { documentFrequency[term, default: 0] += 1 }
     }
 
     /// Counts one post of a member.
     mutating func addPost(_ post: PostRecord) {
         guard let c = cohortOf[post.userID] else { return }
-        for word in TermTokenizer.words(post.text) { cohorts[c].terms[word, default: 0] += 1 }
-        for topic in post.topics {
-            let topic = topic.lowercased()
+        let words = TermTokenizer.words(post.text)
+        for word in words { cohorts[c].terms[word, default: 0] += 1 }
+        let topics = post.topics.map { $0.lowercased() }
+        for topic in topics {
             cohorts[c].terms[topic, default: 0] += 2
             cohorts[c].topics[topic, default: 0] += 1
         }
+        countDocument(words + topics)
         for tag in post.hashtags { cohorts[c].hashtags[tag.lowercased(), default: 0] += 1 }
         cohorts[c].platforms[post.platform, default: 0] += 1
         let age = parameters.asOf.timeIntervalSince(post.publishedAt) / 86_400
@@ -91,6 +108,8 @@ struct CohortProfiler {
     /// fed disjoint slices of the posts merge into one that saw them all.
     mutating func merge(_ other: CohortProfiler) {
         precondition(other.cohorts.count == cohorts.count, "profilers of different cohort counts")
+        documents += other.documents
+        documentFrequency.merge(other.documentFrequency, uniquingKeysWith: +)
         for c in cohorts.indices {
             let theirs = other.cohorts[c]
             cohorts[c].terms.merge(theirs.terms, uniquingKeysWith: +)
@@ -107,8 +126,14 @@ struct CohortProfiler {
         }
     }
 
+    /// The largest share of documents a label term may appear in: 10 %, or twice a cohort's
+    /// average share when cohorts are few (with 8 cohorts a cohort's own word is in ~12 %),
+    /// never over half.
+    static func maximumDocumentShare(k: Int) -> Double { max(0.1, min(0.5, 2 / Double(max(k, 1)))) }
+
     /// The `count` most distinctive terms of each cohort, best first.
     func distinctiveTerms(count: Int) -> [[String]] {
+        let documentLimit = Self.maximumDocumentShare(k: cohorts.count) * Double(documents)
         var total: [String: Int] = [:]
         var sizes: [Int] = []
         for cohort in cohorts {
@@ -118,8 +143,9 @@ struct CohortProfiler {
         let average = Double(sizes.reduce(0, +)) / Double(max(cohorts.count, 1))
         return cohorts.indices.map { c in
             let size = Double(max(sizes[c], 1))
-            let weighted = cohorts[c].terms.map { term, n in
-                (term, Double(n) / size * log(1 + average / Double(total[term]!)))
+            let weighted = cohorts[c].terms.compactMap { term, n -> (String, Double)? in
+                guard Double(documentFrequency[term] ?? 0) <= documentLimit else { return nil }
+                return (term, Double(n) / size * log(1 + average / Double(total[term]!)))
             }
             let ranked = weighted.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
             // A term whose words an earlier term already shows adds nothing to a label.
