@@ -25,6 +25,8 @@ public struct StrategyTruthCheck: Sendable {
         public var confidentlyWrong: Int
         /// Spearman's ρ of estimated and planted format effects, per platform.
         public var effectRankCorrelation: Double?
+        /// The model fitted on all the niche's posts.
+        public var strategy: CohortStrategy
     }
 
     public var niches: [NicheReport]
@@ -107,7 +109,7 @@ public struct StrategyTruthCheck: Sendable {
             niche: niche.id, posts: strategy.posts, recommended: recommended, trueTop: trueTop,
             overlap: Set(recommended).intersection(trueTop).count, medianOverlap: Set(medianTop).intersection(trueTop).count,
             plantedEffects: planted, rightSign: right, confidentlyWrong: wrong,
-            effectRankCorrelation: RankCorrelation.spearman(estimated, truth))
+            effectRankCorrelation: RankCorrelation.spearman(estimated, truth), strategy: strategy)
     }
 
     private static func median(_ values: [Double]) -> Double {

@@ -17,8 +17,8 @@ public enum StrategyEstimator {
     public struct Parameters: Sendable {
         /// The kernel's width along the week, in hours. Default 1.5.
         public var hourBandwidth = 1.5
-        /// Its width across days (the same hour on nearby days), in days. Default 0.8.
-        public var dayBandwidth = 0.8
+        /// Its width across days (the same hour on nearby days), in days. Default 1.
+        public var dayBandwidth = 1.0
         /// Pseudo-posts at effect 0 added to each hour: shrinks hours with little evidence. Default 20.
         public var priorPosts = 20.0
         /// Ridge on the feature effects (pseudo-posts at effect 0). Default 1.

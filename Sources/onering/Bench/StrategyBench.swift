@@ -12,9 +12,14 @@ struct StrategyBench: ParsableCommand {
 
     @Option(help: "Generated creators (the committed sample: 5000, seed 42).") var creators: Int = 5_000
     @Option(help: "Seed of the generated creators.") var seed: UInt64 = 42
+    @Option(help: "Write an SVG of this niche's planted and estimated week (e.g. fitness).") var plotNiche: String?
+    @Option(help: "Where the SVG goes.") var plotFile: String = "docs/strategy-hours.svg"
 
     func validate() throws {
         guard creators >= 100 else { throw ValidationError("--creators must be at least 100") }
+        if let plotNiche, !Niche.all.contains(where: { $0.id == plotNiche }) {
+            throw ValidationError("--plot-niche must be one of \(Niche.all.map(\.id).joined(separator: ", ")), got \"\(plotNiche)\"")
+        }
     }
 
     func run() throws {
@@ -41,5 +46,19 @@ struct StrategyBench: ParsableCommand {
             "held-out (last \(check.heldOutDays) days, \(check.heldOutPosts) posts): Spearman model \(check.heldOutSpearman.fixed(3)), "
                 + "creator median \(check.baselineSpearman.fixed(3)), +\((check.heldOutSpearman - check.baselineSpearman).fixed(3)) (target ≥ 0.3 and ≥ +0.15)")
         print("fitted \(check.niches.count) niches twice in \(seconds.fixed(2)) s")
+        if let plotNiche, let report = check.niches.first(where: { $0.niche == plotNiche }),
+            let niche = Niche.all.first(where: { $0.id == plotNiche })
+        {
+            let svg = StrategyPlot.svg(
+                niche: plotNiche, planted: AudienceActivity.of(niche).curve.map(exp), strategy: report.strategy, trueTop: report.trueTop,
+                recommended: report.recommended)
+            try svg.write(toFile: plotFile, atomically: true, encoding: .utf8)
+            let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            func name(_ slot: Int) -> String { "\(days[slot / 24]) \(slot % 24):00" }
+            print(
+                "\(plotNiche): recommended \(report.recommended.map(name).joined(separator: ", ")); planted top five \(report.trueTop.map(name).joined(separator: ", ")) (UTC)"
+            )
+            print("wrote \(plotFile)")
+        }
     }
 }
