@@ -28,6 +28,7 @@ tour: build
 	.build/release/onering context 4 --budget 1200
 	.build/release/onering generate 4 --platform x
 	.build/release/onering generate 4 --platform instagram --brief "my recovery weeks between marathon blocks"
+	.build/release/onering bench strategy
 	.build/release/onering bench engine --reuse
 
 # The service under load from wrk (loopback): contexts, searches with and without coalescing, first byte.

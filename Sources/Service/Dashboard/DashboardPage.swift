@@ -68,11 +68,19 @@ struct DashboardPage {
         guard !cohorts.isEmpty else { return "<p class=\"muted\">No cohort run yet: POST /v1/cohorts/rebuild.</p>" }
         let rows = cohorts.map { cohort in
             let trend = cohort.traits.trendingTopics.first.map { "\($0.topic) ×\(String(format: "%.1f", $0.lift))" } ?? "–"
-            let best = cohort.traits.bestPostingTimes.first.map { "\(Self.weekdays[$0.weekday % 7]) \($0.hour):00 UTC" } ?? "–"
+            let best =
+                cohort.traits.bestPostingTimes.first.map { slot in
+                    "\(Self.weekdays[slot.weekday % 7]) \(slot.hour):00 UTC" + (slot.uplift.map { String(format: " (%.2f×)", $0) } ?? "")
+                } ?? "–"
+            let performs =
+                cohort.traits.whatPerforms?.map { uplift in
+                    (uplift.topic.map { "\(uplift.factor): \($0)" } ?? uplift.factor) + String(format: " %.2f×", uplift.uplift)
+                }.joined(separator: ", ") ?? "–"
             return
-                "<tr><td class=\"n\">\(cohort.id)</td><td>\(Self.escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(Self.escape(trend))</td><td>\(Self.escape(best))</td></tr>"
+                "<tr><td class=\"n\">\(cohort.id)</td><td>\(Self.escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(Self.escape(trend))</td><td>\(Self.escape(best))</td><td>\(Self.escape(performs.isEmpty ? "–" : performs))</td></tr>"
         }
-        return "<table><tr><th>#</th><th>label</th><th>creators</th><th>trending</th><th>best time</th></tr>\(rows.joined())</table>"
+        return
+            "<table><tr><th>#</th><th>label</th><th>creators</th><th>trending</th><th>best time (vs an average hour)</th><th>what performs</th></tr>\(rows.joined())</table>"
     }
 
     private func rateTable() -> String {
