@@ -165,6 +165,7 @@ let package = Package(
                 "Personalization", "Embedding", "ProfileStore", "SampleData", "VectorMath", "_TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Resources/debian-package-descriptions.tsv")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -47,6 +47,32 @@ struct CohortProfilerTests {
         #expect(terms[1].contains("python") || terms[1].contains("interpreter"))
     }
 
+    @Test("on real text (Debian package descriptions by section), labels name each section, never a corpus-wide word")
+    func realText() throws {
+        let url = try #require(Bundle.module.url(forResource: "debian-package-descriptions", withExtension: "tsv"))
+        let rows = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t") }
+        let sections = Array(Set(rows.map { String($0[0]) })).sorted()
+        var cohortOf: [Int64: Int] = [:]
+        for (index, row) in rows.enumerated() { cohortOf[Int64(index + 1)] = sections.firstIndex(of: String(row[0]))! }
+        var profiler = CohortProfiler(k: sections.count, cohortOf: cohortOf, parameters: .init(asOf: Date()))
+        for (index, row) in rows.enumerated() { profiler.addBio(userID: Int64(index + 1), bio: String(row[2])) }
+        let labels = Dictionary(uniqueKeysWithValues: zip(sections, profiler.distinctiveTerms(count: 3)))
+        // "library" is in a fifth of the descriptions: it says nothing about any section.
+        let documents = rows.map { Set(TermTokenizer.words(String($0[2]))) }
+        let limit = CohortProfiler.maximumDocumentShare(k: sections.count)
+        for (section, terms) in labels {
+            #expect(!terms.contains("library"), "\(section): \(terms)")
+            for term in terms {
+                let share = Double(documents.filter { $0.contains(term) }.count) / Double(documents.count)
+                #expect(share <= limit, "\(section): \(term) is in \(share) of the descriptions")
+            }
+        }
+        for (section, word) in [("python", "python"), ("perl", "perl"), ("ruby", "ruby"), ("rust", "rust"), ("haskell", "haskell"), ("golang", "go")] {
+            #expect(labels[section]?.contains { $0.contains(word) } == true, "\(section): \(labels[section] ?? [])")
+        }
+        #expect(labels["fonts"]?.contains { $0.hasPrefix("font") } == true, "fonts: \(labels["fonts"] ?? [])")
+    }
+
     @Test("a topic that surges in the last week trends; a steady one does not")
     func trending() {
         let asOf = Date(timeIntervalSince1970: 1_800_000_000)
