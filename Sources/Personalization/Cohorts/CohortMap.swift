@@ -149,11 +149,18 @@ public struct CohortMap: Sendable {
         return values.sorted()[values.count / 2]
     }
 
-    /// A distinct colour per cohort: golden-angle hues, alternating lightness.
+    /// A distinct colour per cohort: the first twenty from a palette chosen to be told apart
+    /// (Sasha Trubetskoy's "20 simple, distinct colors", strongest first), then golden-angle hues.
     static func color(_ cohort: Int) -> String {
+        if cohort >= 0, cohort < palette.count { return palette[cohort] }
         let hue = (Double(cohort) * 137.508).truncatingRemainder(dividingBy: 360)
-        return "hsl(\(Int(hue)), 70%, \(cohort.isMultiple(of: 2) ? 42 : 58)%)"
+        return "hsl(\(Int(hue)), 70%, \(cohort.isMultiple(of: 2) ? 38 : 55)%)"
     }
+
+    private static let palette = [
+        "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#800000",
+        "#808000", "#000075", "#bfef45", "#ffe119", "#a9a9a9", "#fabed4", "#dcbeff", "#aaffc3", "#ffd8b1", "#000000",
+    ]
 
     /// The map as an SVG document.
     public func svg() -> String {
@@ -181,7 +188,8 @@ public struct CohortMap: Sendable {
             svg +=
                 "<circle cx=\"\(String(format: "%.1f", px(point.x)))\" cy=\"\(String(format: "%.1f", py(point.y)))\" r=\"2.6\" fill=\"\(Self.color(point.cohort))\" fill-opacity=\"0.6\"/>\n"
         }
-        // Labels at each cohort's median point, largest cohorts first, nudged off each other.
+        // Labels at each cohort's median point, largest cohorts first, moved off each other (up, down,
+        // then sideways); a label with no free place is left to the legend rather than drawn over another.
         var placed: [(x: Double, y: Double, w: Double)] = []
         let bySize = cohorts.sorted { ($0.size, $1.cohort) > ($1.size, $0.cohort) }
         for cohort in bySize {
@@ -189,21 +197,28 @@ public struct CohortMap: Sendable {
             guard !mine.isEmpty else { continue }
             let text = "\(cohort.cohort) · \(cohort.label)"
             let w = Double(text.count) * 6.6 + 8
-            let cx = min(max(px(mine.map(\.x).sorted()[mine.count / 2]), margin + w / 2), margin + plotWidth - w / 2)
-            let cy = py(mine.map(\.y).sorted()[mine.count / 2])
-            var y = cy
-            for step in 0..<40 {
-                let offset = Double((step + 1) / 2) * 15 * (step.isMultiple(of: 2) ? 1 : -1)
-                y = min(max(cy + offset, top + 14), top + plotHeight - 4)
-                let clashes = placed.contains { abs($0.y - y) < 14 && abs($0.x - cx) < ($0.w + w) / 2 }
-                if !clashes { break }
+            let anchorX = px(mine.map(\.x).sorted()[mine.count / 2])
+            let anchorY = py(mine.map(\.y).sorted()[mine.count / 2])
+            var spot: (x: Double, y: Double)?
+            search: for shift in [0.0, -0.6, 0.6] {
+                let x = min(max(anchorX + shift * w, margin + w / 2), margin + plotWidth - w / 2)
+                for step in 0..<24 {
+                    let offset = Double((step + 1) / 2) * 15 * (step.isMultiple(of: 2) ? 1 : -1)
+                    let y = min(max(anchorY + offset, top + 14), top + plotHeight - 4)
+                    if !placed.contains(where: { abs($0.y - y) < 14 && abs($0.x - x) < ($0.w + w) / 2 }) {
+                        spot = (x, y)
+                        break search
+                    }
+                }
             }
-            placed.append((cx, y, w))
-            if abs(y - cy) > 1 {
-                svg += "<line x1=\"\(Int(cx))\" y1=\"\(Int(cy))\" x2=\"\(Int(cx))\" y2=\"\(Int(y))\" stroke=\"#555\" stroke-width=\"0.7\"/>\n"
+            guard let spot else { continue }
+            placed.append((spot.x, spot.y, w))
+            if hypot(spot.x - anchorX, spot.y - anchorY) > 8 {
+                svg +=
+                    "<line x1=\"\(Int(anchorX))\" y1=\"\(Int(anchorY))\" x2=\"\(Int(spot.x))\" y2=\"\(Int(spot.y) - 4)\" stroke=\"#555\" stroke-width=\"0.7\"/>\n"
             }
             svg +=
-                "<text x=\"\(Int(cx))\" y=\"\(Int(y))\" text-anchor=\"middle\" font-size=\"11.5\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
+                "<text x=\"\(Int(spot.x))\" y=\"\(Int(spot.y))\" text-anchor=\"middle\" font-size=\"11.5\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
         }
         // Legend: every cohort, its size and colour.
         let legendX = width - legendWidth + 10

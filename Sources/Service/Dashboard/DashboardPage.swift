@@ -34,8 +34,7 @@ struct DashboardPage {
         table { border-collapse: collapse; background: #fff; border: 1px solid #dde1ea; width: 100%; }
         th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #eef0f5; vertical-align: top; }
         th { background: #eef0f5; font-weight: 600; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-        .grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 20px; }
-        .map svg { width: 100%; height: auto; background: #fff; border: 1px solid #dde1ea; border-radius: 8px; }
+        .map svg { width: 100%; max-width: 1500px; height: auto; background: #fff; border: 1px solid #dde1ea; border-radius: 8px; }
         .succeeded { color: #137333; } .failed { color: #b3261e; } .cancelled, .queued, .running { color: #8a5a00; }
         .muted { color: #6b7280; }
         </style></head><body>
@@ -48,10 +47,8 @@ struct DashboardPage {
         \(figure("coalesced searches", "\(figures.coalesced.searches) in \(figures.coalesced.batches) batches"))
         \(figure("uptime", String(format: "%.0f s", figures.uptimeSeconds)))
         </div>
-        <div class="grid">
-        <div><h2>Cohorts</h2>\(cohortTable())</div>
+        <h2>Cohorts</h2>\(cohortTable())
         <div class="map"><h2>Cohort map</h2>\(mapSVG ?? "<p class=\"muted\">No cohort run yet.</p>")</div>
-        </div>
         <h2>Requests per second (last minute)</h2>\(rateTable())
         <h2>Recent generations</h2>\(traceTable())
         <h2>Jobs</h2>\(jobTable())

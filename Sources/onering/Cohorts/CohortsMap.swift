@@ -20,19 +20,29 @@ struct CohortsMap: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Found before any work, so a missing converter costs nothing but this message.
+        let converter = try png.map { _ in try Self.findConverter() }
         let profileStore = try await store.openStore()
         let map = try await CohortMap.build(store: profileStore, parameters: .init(sampleSize: sample))
         try map.svg().write(toFile: svg, atomically: true, encoding: .utf8)
         print("map: \(svg)")
-        guard let png else { return }
-        let converter = Process()
-        converter.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        converter.arguments = ["rsvg-convert", "--format", "png", "--output", png, svg]
-        try converter.run()
-        converter.waitUntilExit()
-        guard converter.terminationStatus == 0 else {
-            throw ValidationError("rsvg-convert failed (exit \(converter.terminationStatus)); install it with `apt-get install librsvg2-bin`")
-        }
+        guard let png, let converter else { return }
+        let process = Process()
+        process.executableURL = converter
+        process.arguments = ["--format", "png", "--output", png, svg]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CommandFailure("rsvg-convert failed (exit \(process.terminationStatus)) converting \(svg)") }
         print("map: \(png)")
+    }
+
+    /// rsvg-convert on the PATH.
+    private static func findConverter() throws -> URL {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("rsvg-convert")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw CommandFailure("--png needs rsvg-convert, which is not installed: apt-get install librsvg2-bin (or leave out --png; the SVG needs nothing)")
     }
 }
