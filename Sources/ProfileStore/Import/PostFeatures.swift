@@ -1,5 +1,3 @@
-internal import Foundation
-
 /// What a post's form shows, read from its text: the features whose effect on engagement
 /// the strategy model estimates (docs/STRATEGY.md) and the sample data plants.
 ///
@@ -13,9 +11,9 @@ public struct PostFeatures: OptionSet, Sendable, Hashable {
     public static let question = PostFeatures(rawValue: 1 << 0)
     /// A thread: starts with "Thread", carries 🧵, or has a "1/n" marker at a word start.
     public static let thread = PostFeatures(rawValue: 1 << 1)
-    /// Opens with a hook: a first line of at most ``hookMaximumLength`` characters, then more lines.
+    /// Opens with a hook: a first line of at most ``hookMaximumLength`` characters (spaces at its ends aside), then more lines.
     public static let hook = PostFeatures(rawValue: 1 << 2)
-    /// At least ``longMinimumLength`` characters, not counting hashtags.
+    /// At least ``longMinimumLength`` characters (Unicode scalars), not counting hashtag words.
     public static let long = PostFeatures(rawValue: 1 << 3)
     /// At least one pictographic emoji.
     public static let emoji = PostFeatures(rawValue: 1 << 4)
@@ -33,28 +31,48 @@ public struct PostFeatures: OptionSet, Sendable, Hashable {
     public static let longMinimumLength = 180
 
     /// The features of `text`; `hashtags` are the post's hashtags when they are kept apart from
-    /// the text (the larger of their count and the text's `#` words is used).
+    /// the text (the larger of their count and the text's `#` words is used). Lengths count
+    /// Unicode scalars. One pass over the UTF-8 bytes: a rebuild reads every post's features.
     public init(text: String, hashtags: [String] = []) {
+        let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n")
         var features: PostFeatures = []
-        if text.utf8.contains(UInt8(ascii: "?")) { features.insert(.question) }
-        if Self.isThread(text) { features.insert(.thread) }
-        if let newline = text.firstIndex(of: "\n") {
-            let first = text[..<newline].trimmingCharacters(in: .whitespaces)
-            let rest = text[newline...].trimmingCharacters(in: .whitespacesAndNewlines)
-            if !first.isEmpty, first.count <= Self.hookMaximumLength, !rest.isEmpty { features.insert(.hook) }
-        }
+        // Words are separated by single spaces or line breaks; a word is a hashtag when it is "#" and more.
+        var length = -1  // each non-hashtag word's scalars plus one separator, less the last separator
         var hashtagWords = 0
-        var length = 0
-        for word in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0 == "\n" }) {
-            if word.hasPrefix("#"), word.count > 1 {
-                hashtagWords += 1
-            } else {
-                length += word.count + 1
-            }
+        var wordScalars = 0
+        var wordIsHashtag = false
+        func endWord() {
+            if wordIsHashtag, wordScalars > 1 { hashtagWords += 1 } else { length += wordScalars + 1 }
+            wordScalars = 0
+            wordIsHashtag = false
         }
-        if length - 1 >= Self.longMinimumLength { features.insert(.long) }
-        // Emoji are U+2100 or above: UTF-8 lead byte 0xE2 or more. Most posts have none.
-        if text.utf8.contains(where: { $0 >= 0xE2 }), text.unicodeScalars.contains(where: Self.isEmoji) { features.insert(.emoji) }
+        var firstLine: (start: Int, end: Int)?  // byte offsets of the first line, once it ended
+        var restHasText = false
+        var maybeEmoji = false
+        for (offset, byte) in text.utf8.enumerated() {
+            if byte == UInt8(ascii: "?") { features.insert(.question) }
+            if byte >= 0xE2 { maybeEmoji = true }
+            if byte == space || byte == newline {
+                endWord()
+                if byte == newline, firstLine == nil { firstLine = (0, offset) }
+                continue
+            }
+            if byte & 0xC0 != 0x80 {
+                if wordScalars == 0 { wordIsHashtag = byte == UInt8(ascii: "#") }
+                wordScalars += 1
+            }
+            if firstLine != nil, byte != UInt8(ascii: "\t"), byte != UInt8(ascii: "\r") { restHasText = true }
+        }
+        endWord()
+        if length >= Self.longMinimumLength { features.insert(.long) }
+        if let firstLine, restHasText {
+            let blank: (UInt8) -> Bool = { $0 == space || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            let line = text.utf8.prefix(firstLine.end).drop(while: blank).reversed().drop(while: blank)
+            let scalars = line.reduce(0) { $1 & 0xC0 != 0x80 ? $0 + 1 : $0 }
+            if scalars > 0, scalars <= Self.hookMaximumLength { features.insert(.hook) }
+        }
+        if Self.isThread(text) { features.insert(.thread) }
+        if maybeEmoji, text.unicodeScalars.contains(where: Self.isEmoji) { features.insert(.emoji) }
         if max(hashtagWords, hashtags.count) >= 3 { features.insert(.manyHashtags) }
         self = features
     }
