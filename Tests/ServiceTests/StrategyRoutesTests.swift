@@ -5,7 +5,8 @@ import Testing
 
 @Suite("Strategy on the live service: recommended hours, what performs, draft scores")
 struct StrategyRoutesTests {
-    @Test("a draft's score follows the cohort's model: a question on x is scored up by the model's own uplift; bad input is 400")
+    @Test(
+        "a draft's score follows the cohort's model: a question on x is scored up by the model's own uplift; bad input is 400, a creator not embedded yet 409")
     func score() async throws {
         try await ServiceFixture.with(creators: 600, cohorts: 3) { fixture in
             try await fixture.withApplication { client in
@@ -53,6 +54,12 @@ struct StrategyRoutesTests {
                 }
                 let other = try await client.send(.post, "/v1/users/\(fixture.secondUser)/score", token: token, json: #"{"text": "hi"}"#)
                 #expect(other.status == .forbidden)
+                // A creator who exists but is not embedded has no cohort yet: 409, saying so.
+                let admin = try await fixture.token(user, admin: true)
+                let created = try await client.send(.put, "/v1/users/9100/profile", token: admin, json: #"{"handle": "newcomer", "name": "New"}"#)
+                #expect(created.status == .created)
+                let newcomer = try await client.send(.post, "/v1/users/9100/score", token: admin, json: #"{"text": "hi"}"#)
+                #expect(newcomer.status == .conflict && newcomer.errorCode == "embeddingMissing", "\(newcomer.text)")
             }
         }
     }

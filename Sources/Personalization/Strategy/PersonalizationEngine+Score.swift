@@ -9,8 +9,9 @@ extension PersonalizationEngine {
     /// from their cohort's strategy model (hour, form by platform, topic and trend).
     ///
     /// - Throws: `.invalidInput` for a blank or too long text, a platform name over 40 characters,
-    ///   or a time outside a day back … a year ahead; `.unknownUser`; `.notReady` when the creator
-    ///   has no cohort with a strategy model yet (rebuild the cohorts); `.store`.
+    ///   or a time outside a day back … a year ahead; `.unknownUser`; `.notEmbedded` for a creator
+    ///   not embedded yet; `.notReady` when their cohort has no strategy model yet (rebuild the
+    ///   cohorts); `.store`.
     public func score(userID: Int64, draft: DraftScore.Draft) async throws(PersonalizationError) -> DraftScore {
         let text = draft.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw PersonalizationError(.invalidInput, "the draft's text is empty") }
@@ -29,8 +30,11 @@ extension PersonalizationEngine {
         do { profile = try await store.profile(userID: userID, postLimit: 200) } catch { throw .store(error) }
         guard let profile else { throw PersonalizationError(.unknownUser, "there is no creator \(userID)") }
         let runID = state.read { $0.run?.record.id ?? 0 }
+        guard contains(userID) else {
+            throw PersonalizationError(.notEmbedded, "creator \(userID) has no embedding yet, so no cohort: refresh their embedding first")
+        }
         guard let membership = cohort(of: userID), let strategy = membership.cohort.traits.strategy, strategy.posts > 0 else {
-            throw PersonalizationError(.notReady, "creator \(userID) has no cohort with a strategy model yet: rebuild the cohorts")
+            throw PersonalizationError(.notReady, "creator \(userID)'s cohort has no strategy model yet: rebuild the cohorts")
         }
         let traits = membership.cohort.traits
         var notes: [String] = []
