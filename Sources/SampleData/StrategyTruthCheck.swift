@@ -81,6 +81,56 @@ public struct StrategyTruthCheck: Sendable {
         self.heldOutDays = heldOutDays
     }
 
+    /// One cohort of any clustering, against the mixture of its creators' planted curves.
+    public struct CohortReport: Sendable {
+        public var cohort: Int
+        public var creators: Int
+        public var posts: Int
+        /// The most common main niche among its creators, and its share of them.
+        public var mainNiche: String
+        public var mainNicheShare: Double
+        public var recommended: [Int]
+        /// The top five of the post-weighted mean of its creators' planted curves (log scale).
+        public var trueTop: [Int]
+        public var overlap: Int
+        public var medianOverlap: Int
+    }
+
+    /// Fits each cohort of `cohortOf` (creator id → cohort, e.g. k-means on their embeddings)
+    /// and compares its recommended hours with the post-weighted mix of its creators' audiences.
+    public static func cohorts(_ creators: [CreatorGenerator.Creator], cohortOf: [Int64: Int], generator: CreatorGenerator) -> [CohortReport] {
+        let end = generator.configuration.end
+        let recentStart = end.addingTimeInterval(-Double(CreatorGenerator.trendDays) * 86_400)
+        let trending = Set(Niche.all.map { generator.trendingTopic(of: $0).lowercased() })
+        let nicheByID = Dictionary(uniqueKeysWithValues: Niche.all.map { ($0.id, $0) })
+        let groups = Dictionary(grouping: creators) { cohortOf[$0.user.id] ?? -1 }
+        return groups.keys.filter { $0 >= 0 }.sorted().map { cohort in
+            let members = groups[cohort]!
+            var sample = StrategySample()
+            var mixture = [Double](repeating: 0, count: 168)
+            var slotRates = [[Double]](repeating: [], count: 168)
+            var counted = 0
+            for creator in members {
+                let curve = AudienceActivity.of(nicheByID[creator.niches[0]]!).curve
+                for post in creator.posts {
+                    sample.add(post, recent: post.publishedAt > recentStart)
+                    slotRates[StrategySample.slot(of: post.publishedAt)].append(post.engagementRate)
+                    guard post.views >= StrategySample.minimumViews else { continue }
+                    counted += 1
+                    for slot in 0..<168 { mixture[slot] += curve[slot] }
+                }
+            }
+            let trueTop = Array(mixture.indices.sorted { (mixture[$0], $1) > (mixture[$1], $0) }.prefix(5))
+            let recommended = StrategyEstimator.fit(sample, trending: trending).strategy.recommendedHours(5)
+            let medianTop = slotRates.indices.filter { slotRates[$0].count >= 5 }.sorted { median(slotRates[$0]) > median(slotRates[$1]) }.prefix(5)
+            let niches = Dictionary(grouping: members) { $0.niches[0] }.max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }!
+            return CohortReport(
+                cohort: cohort, creators: members.count, posts: counted, mainNiche: niches.key,
+                mainNicheShare: Double(niches.value.count) / Double(members.count), recommended: recommended, trueTop: trueTop,
+                overlap: Set(recommended).intersection(trueTop).count, medianOverlap: Set(medianTop).intersection(trueTop).count)
+        }
+    }
+
     /// Mean overlap of the recommended top five with the true top five, and the same for the median.
     public var meanOverlap: (model: Double, median: Double) {
         let n = Double(max(niches.count, 1))

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Embedding
 import Foundation
 import Personalization
 import SampleData
+import VectorMath
 
 /// `onering bench strategy`: the strategy estimators against the effects planted in generated creators.
-struct StrategyBench: ParsableCommand {
+struct StrategyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strategy",
         abstract: "Strategy signals against planted truth: best hours, format uplifts, held-out engagement ranking."
@@ -12,6 +14,7 @@ struct StrategyBench: ParsableCommand {
 
     @Option(help: "Generated creators (the committed sample: 5000, seed 42).") var creators: Int = 5_000
     @Option(help: "Seed of the generated creators.") var seed: UInt64 = 42
+    @Option(help: "Cohorts for the k-means check (spherical k-means on the creators' hashing embeddings; 0: skip).") var k: Int = 20
     @Option(help: "Write an SVG of this niche's planted and estimated week (e.g. fitness).") var plotNiche: String?
     @Option(help: "Where the SVG goes.") var plotFile: String = "docs/strategy-hours.svg"
 
@@ -22,7 +25,7 @@ struct StrategyBench: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let generator = CreatorGenerator(configuration: .init(creators: creators, seed: seed))
         let generated = generator.generate()
         let started = now()
@@ -46,6 +49,7 @@ struct StrategyBench: ParsableCommand {
             "held-out (last \(check.heldOutDays) days, \(check.heldOutPosts) posts): Spearman model \(check.heldOutSpearman.fixed(3)), "
                 + "creator median \(check.baselineSpearman.fixed(3)), +\((check.heldOutSpearman - check.baselineSpearman).fixed(3)) (target ≥ 0.3 and ≥ +0.15)")
         print("fitted \(check.niches.count) niches twice in \(seconds.fixed(2)) s")
+        if k > 0 { try await cohortCheck(generated, generator: generator) }
         if let plotNiche, let report = check.niches.first(where: { $0.niche == plotNiche }),
             let niche = Niche.all.first(where: { $0.id == plotNiche })
         {
@@ -60,5 +64,28 @@ struct StrategyBench: ParsableCommand {
             )
             print("wrote \(plotFile)")
         }
+    }
+
+    /// The same hours check on k-means cohorts, as a rebuild makes them, against each cohort's mix of audiences.
+    private func cohortCheck(_ generated: [CreatorGenerator.Creator], generator: CreatorGenerator) async throws {
+        let embedder = try HashingEmbedder()
+        let documents = generated.map { EmbeddingBackfill.document(user: $0.user, posts: $0.posts, postLimit: ProfileDocument.defaultPostLimit) }
+        let vectors = try await embedder.embed(documents)
+        let result = try KMeans.run(
+            Matrix<Float>(columns: embedder.dimensions, values: vectors), parameters: .init(k: k, seed: 1), backend: try BLASBackend.shared())
+        let cohortOf = Dictionary(uniqueKeysWithValues: generated.enumerated().map { ($1.user.id, Int(result.assignments[$0])) })
+        let reports = StrategyTruthCheck.cohorts(generated, cohortOf: cohortOf, generator: generator)
+        print(
+            "k-means cohorts (k = \(k), hashing embeddings): cohort, creators, main niche (share), top-5 overlap with the mix of its creators' planted curves (model / median)"
+        )
+        for report in reports {
+            print(
+                "  \(report.cohort): \(report.creators) creators, \(report.mainNiche) (\((100 * report.mainNicheShare).fixed(0)) %), "
+                    + "\(report.overlap) / \(report.medianOverlap)")
+        }
+        let n = Double(max(reports.count, 1))
+        print(
+            "k-means cohorts: mean top-5 hour overlap model \((Double(reports.map(\.overlap).reduce(0, +)) / n).fixed(2)) of 5, "
+                + "per-hour median \((Double(reports.map(\.medianOverlap).reduce(0, +)) / n).fixed(2))")
     }
 }
