@@ -26,7 +26,7 @@ public struct CohortStrategy: Codable, Sendable, Equatable {
         /// Posts with the factor behind the estimate.
         public var posts: Int
 
-        /// A line for the writer: "questions: 1.31× the engagement (1.18–1.45, 2,104 posts)".
+        /// A line for the writer: "questions: 1.31× the engagement (1.18–1.45, 2104 posts)".
         public var hint: String {
             let name: String =
                 switch factor {

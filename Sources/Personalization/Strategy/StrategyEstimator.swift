@@ -31,8 +31,6 @@ public enum StrategyEstimator {
         public var minimumFactorPosts = 30
         /// Topics estimated, the most posted first. Default 8.
         public var topics = 8
-        /// Hours recommended need this much evidence (effective posts). Default 30.
-        public var minimumHourEvidence = 30.0
 
         /// The defaults above.
         public init() {}
