@@ -186,9 +186,11 @@ struct CohortProfiler {
                 let effect = strategy.hourEffects[slot]
                 let error = strategy.hourErrors[slot]
                 let rates = cohort.slotRates[slot]
+                func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
                 return .init(
                     weekday: slot / 24, hour: slot % 24, medianEngagementRate: Self.median(rates), posts: rates.count,
-                    uplift: exp(effect), low: exp(effect - 1.96 * error), high: exp(effect + 1.96 * error), evidence: strategy.hourEvidence[slot])
+                    uplift: rounded(exp(effect)), low: rounded(exp(effect - 1.96 * error)), high: rounded(exp(effect + 1.96 * error)),
+                    evidence: strategy.hourEvidence[slot])
             }
             return CohortTraits(
                 size: sizes[c], meanSimilarity: meanSimilarities[c], posts: cohort.rates.count,

@@ -116,6 +116,10 @@ struct Demo: AsyncParsableCommand {
             # the personalization context of creator \(user)
             curl -s\(header) '\(base)/v1/users/\(user)/context?k=5&budget=1200'
 
+            # a draft's predicted engagement against the creator's typical post (docs/STRATEGY.md)
+            curl -s\(header) -H 'Content-Type: application/json' \\
+                 -d '{"text": "Recovery weeks are training too. What would you add?", "platform": "x"}' '\(base)/v1/users/\(user)/score'
+
             # creators similar to a text, cohort-partitioned over 3 cohorts
             curl -s\(header) -H 'Content-Type: application/json' \\
                  -d '{"text": "marathon training and recovery", "k": 5, "mode": "partitioned", "nprobe": 3}' '\(base)/v1/search'
