@@ -69,7 +69,9 @@ public enum StrategyEstimator {
         let creators = creatorIndex.count
 
         let (columns, active) = design(sample, trending: trending, parameters: parameters)
-        let kernel = Self.kernel(parameters)
+        var hourPosts = [Double](repeating: 0, count: 168)
+        for observation in observations { hourPosts[Int(observation.slot)] += 1 }
+        let smoother = WeeklySmoother(kernel: Self.kernel(parameters), counts: hourPosts, priorPosts: parameters.priorPosts)
         let p = columns.count
         let y = observations.map { Double($0.logRate) }
 
@@ -86,8 +88,6 @@ public enum StrategyEstimator {
         var beta = [Double](repeating: 0, count: p)
         var postsPerCreator = [Double](repeating: 0, count: creators)
         for c in creatorOf { postsPerCreator[c] += 1 }
-        var hourPosts = [Double](repeating: 0, count: 168)
-        for observation in observations { hourPosts[Int(observation.slot)] += 1 }
         func featureEffect(_ i: Int) -> Double { active[i].reduce(0) { $0 + beta[Int($1)] } }
 
         for _ in 0..<parameters.iterations {
@@ -97,7 +97,7 @@ public enum StrategyEstimator {
 
             var hourSums = [Double](repeating: 0, count: 168)
             for i in 0..<n { hourSums[Int(observations[i].slot)] += y[i] - baseline[creatorOf[i]] - featureEffect(i) }
-            hours = smooth(hourSums, hourPosts, kernel: kernel, priorPosts: parameters.priorPosts).effects
+            hours = smoother.effects(sums: hourSums)
 
             guard let factor else { continue }
             var right = [Double](repeating: 0, count: p)
@@ -113,8 +113,7 @@ public enum StrategyEstimator {
             let residual = y[i] - baseline[creatorOf[i]] - hours[Int(observations[i].slot)] - featureEffect(i)
             squares += residual * residual
         }
-        let smoother = smooth(hourPosts, hourPosts, kernel: kernel, priorPosts: parameters.priorPosts)
-        let variance = squares / max(Double(n - creators - p) - smoother.parameters, 1)
+        let variance = squares / max(Double(n - creators - p) - smoother.degreesOfFreedom, 1)
 
         // Feature variances from the within-creator design (what the fixed effects leave to estimate them).
         var within = gram
@@ -147,14 +146,19 @@ public enum StrategyEstimator {
         let ownPlatform = platformPosts.map { $0 >= parameters.minimumPlatformPosts }
 
         var columns: [Column] = []
-        var featureColumn: [String: Int] = [:]  // "feature/platform index or -1"
-        for (name, _) in PostFeatures.named {
-            for platform in sample.platforms.indices where ownPlatform[platform] {
-                featureColumn["\(name)/\(platform)"] = columns.count
+        // featureColumn[feature][platform + 1]: the platform's own column, or at [0] the shared one.
+        var featureColumn = [[Int]](repeating: [Int](repeating: 0, count: sample.platforms.count + 1), count: PostFeatures.named.count)
+        for (feature, (name, _)) in PostFeatures.named.enumerated() {
+            featureColumn[feature][0] = columns.count
+            columns.append(Column(factor: name, platform: nil, group: true))
+            for platform in sample.platforms.indices {
+                guard ownPlatform[platform] else {
+                    featureColumn[feature][platform + 1] = featureColumn[feature][0]
+                    continue
+                }
+                featureColumn[feature][platform + 1] = columns.count
                 columns.append(Column(factor: name, platform: platform, group: false))
             }
-            featureColumn["\(name)/-1"] = columns.count
-            columns.append(Column(factor: name, platform: nil, group: true))
         }
         let modelledTopics = topicPosts.filter { $0.value >= parameters.minimumFactorPosts && $0.value <= observations.count - parameters.minimumFactorPosts }
             .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(parameters.topics).map(\.key)
@@ -171,9 +175,8 @@ public enum StrategyEstimator {
 
         var active = [[Int32]](repeating: [], count: observations.count)
         for (i, observation) in observations.enumerated() {
-            let platform = ownPlatform[Int(observation.platform)] ? Int(observation.platform) : -1
-            for (name, feature) in PostFeatures.named where observation.features.contains(feature) {
-                active[i].append(Int32(featureColumn["\(name)/\(platform)"]!))
+            for (index, (_, feature)) in PostFeatures.named.enumerated() where observation.features.contains(feature) {
+                active[i].append(Int32(featureColumn[index][Int(observation.platform) + 1]))
             }
             if let column = topicColumn[observation.topic] { active[i].append(Int32(column)) }
             if observation.recent, let column = trendingColumn[observation.topic] { active[i].append(Int32(column)) }
@@ -221,34 +224,6 @@ public enum StrategyEstimator {
         return result
     }
 
-    /// The kernel-smoothed, shrunk hour curve from per-hour sums and counts, centred to mean 0;
-    /// each hour's standard error for a unit residual variance; its evidence (effective posts);
-    /// and the smoother's degrees of freedom.
-    private static func smooth(
-        _ sums: [Double], _ counts: [Double], kernel: [Double], priorPosts: Double
-    ) -> (effects: [Double], errors: [Double], evidence: [Double], parameters: Double) {
-        var effects = [Double](repeating: 0, count: 168)
-        var errors = [Double](repeating: 0, count: 168)
-        var evidence = [Double](repeating: 0, count: 168)
-        var trace = 0.0  // the smoother's degrees of freedom: Σ_s K(s,s) N_s / D_s
-        for s in 0..<168 {
-            var numerator = 0.0, weight = 0.0, squares = 0.0
-            for t in 0..<168 {
-                let k = kernel[s * 168 + t]
-                numerator += k * sums[t]
-                weight += k * counts[t]
-                squares += k * k * counts[t]
-            }
-            let denominator = weight + priorPosts
-            effects[s] = numerator / denominator
-            errors[s] = squares.squareRoot() / denominator
-            evidence[s] = squares > 0 ? weight * weight / squares : 0
-            trace += kernel[s * 168 + s] * counts[s] / denominator
-        }
-        let mean = effects.reduce(0, +) / 168
-        return (effects.map { $0 - mean }, errors, evidence, trace)
-    }
-
     /// K(s, t): a Gaussian in hours along the week (wrapping), summed over whole-day shifts
     /// with a Gaussian weight in days, so an hour borrows from its neighbours and from the
     /// same hour on nearby days.
@@ -272,4 +247,55 @@ public enum StrategyEstimator {
     }
 
     private static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+}
+
+/// The kernel smoother of the weekly curve for fixed per-hour post counts: what depends only on
+/// the counts (each hour's weight, standard error, evidence, the degrees of freedom) is computed
+/// once; each backfitting round then only smooths new sums.
+private struct WeeklySmoother {
+    let kernel: [Double]
+    /// Σ_t K(s, t) N_t + the prior posts, per hour.
+    let denominators: [Double]
+    /// Each hour's standard error for a unit residual variance: √(Σ_t K² N_t) / denominator.
+    let errors: [Double]
+    /// Effective posts per hour: (Σ K N)² / Σ K² N.
+    let evidence: [Double]
+    /// Σ_s K(s, s) N_s / denominator: the smoother's degrees of freedom.
+    let degreesOfFreedom: Double
+
+    init(kernel: [Double], counts: [Double], priorPosts: Double) {
+        self.kernel = kernel
+        var denominators = [Double](repeating: 0, count: 168)
+        var errors = [Double](repeating: 0, count: 168)
+        var evidence = [Double](repeating: 0, count: 168)
+        var trace = 0.0
+        for s in 0..<168 {
+            var weight = 0.0, squares = 0.0
+            for t in 0..<168 {
+                let k = kernel[s * 168 + t]
+                weight += k * counts[t]
+                squares += k * k * counts[t]
+            }
+            denominators[s] = weight + priorPosts
+            errors[s] = squares.squareRoot() / denominators[s]
+            evidence[s] = squares > 0 ? weight * weight / squares : 0
+            trace += kernel[s * 168 + s] * counts[s] / denominators[s]
+        }
+        self.denominators = denominators
+        self.errors = errors
+        self.evidence = evidence
+        degreesOfFreedom = trace
+    }
+
+    /// The shrunk, smoothed curve of per-hour residual sums, centred to mean 0.
+    func effects(sums: [Double]) -> [Double] {
+        var effects = (0..<168).map { s in
+            var numerator = 0.0
+            for t in 0..<168 { numerator += kernel[s * 168 + t] * sums[t] }
+            return numerator / denominators[s]
+        }
+        let mean = effects.reduce(0, +) / 168
+        for s in effects.indices { effects[s] -= mean }
+        return effects
+    }
 }
