@@ -186,10 +186,10 @@ struct CohortProfiler {
                 let effect = strategy.hourEffects[slot]
                 let error = strategy.hourErrors[slot]
                 let rates = cohort.slotRates[slot]
-                func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
                 return .init(
                     weekday: slot / 24, hour: slot % 24, medianEngagementRate: Self.median(rates), posts: rates.count,
-                    uplift: rounded(exp(effect)), low: rounded(exp(effect - 1.96 * error)), high: rounded(exp(effect + 1.96 * error)),
+                    uplift: exp(effect).rounded(places: 4), low: exp(effect - 1.96 * error).rounded(places: 4),
+                    high: exp(effect + 1.96 * error).rounded(places: 4),
                     evidence: strategy.hourEvidence[slot])
             }
             return CohortTraits(
@@ -208,11 +208,15 @@ struct CohortProfiler {
 
     /// Each cohort's strategy model, fitted on all cores.
     private static func fitStrategies(_ samples: [StrategySample], trending: [Set<String>]) -> [CohortStrategy] {
-        let results = StrategySlots(count: samples.count)
-        DispatchQueue.concurrentPerform(iterations: samples.count) { c in
-            results.set(c, StrategyEstimator.fit(samples[c], trending: trending[c]).strategy)
+        var strategies = [CohortStrategy](repeating: .empty, count: samples.count)
+        strategies.withUnsafeMutableBufferPointer { strategies in
+            // Each worker writes only its own cohort's element.
+            nonisolated(unsafe) let strategies = strategies
+            DispatchQueue.concurrentPerform(iterations: samples.count) { c in
+                strategies[c] = StrategyEstimator.fit(samples[c], trending: trending[c]).strategy
+            }
         }
-        return results.values
+        return strategies
     }
 
     private mutating func trimTopPosts(_ c: Int) {
@@ -233,13 +237,4 @@ struct CohortProfiler {
     private static func top(_ counts: [String: Int], _ length: Int) -> [CohortTraits.Count] {
         counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(length).map { .init(name: $0.key, count: $0.value) }
     }
-}
-
-/// Fitted models written by concurrent workers, each to its own index.
-private final class StrategySlots: @unchecked Sendable {
-    private(set) var values: [CohortStrategy]
-
-    init(count: Int) { values = Array(repeating: .empty, count: count) }
-
-    func set(_ index: Int, _ value: CohortStrategy) { values[index] = value }
 }

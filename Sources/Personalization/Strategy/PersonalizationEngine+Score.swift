@@ -82,15 +82,11 @@ extension PersonalizationEngine {
         let spread = 1.96 * prediction.standardError
         return DraftScore(
             userID: userID, platform: platform, at: at, weekday: slot / 24, hour: slot % 24, features: features.names, topic: topic,
-            trending: trending, relativeToBaseline: Self.rounded(relative), low: Self.rounded(relative * exp(-spread)),
-            high: Self.rounded(relative * exp(spread)), baselineEngagementRate: Self.rounded(baselineRate, digits: 6),
-            expectedEngagementRate: Self.rounded(baselineRate * relative, digits: 6), singlePostSpread: Self.rounded(exp(strategy.residualSD)),
-            parts: prediction.parts.map { .init(factor: $0.factor, uplift: Self.rounded($0.uplift)) }, cohort: membership.cohort.id, runID: runID,
+            trending: trending, relativeToBaseline: relative.rounded(places: 4), low: (relative * exp(-spread)).rounded(places: 4),
+            high: (relative * exp(spread)).rounded(places: 4), baselineEngagementRate: baselineRate.rounded(places: 6),
+            expectedEngagementRate: (baselineRate * relative).rounded(places: 6), singlePostSpread: exp(strategy.residualSD).rounded(places: 4),
+            parts: prediction.parts.map { .init(factor: $0.factor, uplift: $0.uplift.rounded(places: 4)) }, cohort: membership.cohort.id, runID: runID,
             notes: notes)
     }
 
-    private static func rounded(_ value: Double, digits: Int = 4) -> Double {
-        let scale = pow(10, Double(digits))
-        return (value * scale).rounded() / scale
-    }
 }

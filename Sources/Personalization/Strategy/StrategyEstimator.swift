@@ -125,10 +125,10 @@ public enum StrategyEstimator {
         let featureVariances = CholeskyFactor(within, n: p)?.inverseDiagonal().map { $0 * variance } ?? Array(repeating: .infinity, count: p)
 
         let strategy = CohortStrategy(
-            hourEffects: hours.map(rounded), hourErrors: smoother.errors.map { rounded($0 * variance.squareRoot()) },
-            hourEvidence: smoother.evidence.map { ($0 * 10).rounded() / 10 },
+            hourEffects: hours.map { $0.rounded(places: 4) }, hourErrors: smoother.errors.map { ($0 * variance.squareRoot()).rounded(places: 4) },
+            hourEvidence: smoother.evidence.map { $0.rounded(places: 1) },
             uplifts: uplifts(columns, beta: beta, variances: featureVariances, platforms: sample.platforms),
-            posts: n, creators: creators, residualSD: rounded(variance.squareRoot()))
+            posts: n, creators: creators, residualSD: variance.squareRoot().rounded(places: 4))
         var baselines: [Int64: Double] = [:]
         for (userID, c) in creatorIndex { baselines[userID] = baseline[c] }
         return Fit(strategy: strategy, baselines: baselines)
@@ -198,9 +198,9 @@ public enum StrategyEstimator {
             guard variance.isFinite, variance > 0 else { return nil }
             let error = variance.squareRoot()
             return .init(
-                factor: column.factor, topic: column.topic, platform: platform, uplift: rounded(exp(effect)),
-                low: rounded(exp(effect - 1.96 * error)), high: rounded(exp(effect + 1.96 * error)),
-                effect: rounded(effect), standardError: rounded(error), posts: posts)
+                factor: column.factor, topic: column.topic, platform: platform, uplift: exp(effect).rounded(places: 4),
+                low: exp(effect - 1.96 * error).rounded(places: 4), high: exp(effect + 1.96 * error).rounded(places: 4),
+                effect: effect.rounded(places: 4), standardError: error.rounded(places: 4), posts: posts)
         }
         var result: [CohortStrategy.Uplift] = []
         for (j, column) in columns.enumerated() where !column.group {
@@ -246,7 +246,6 @@ public enum StrategyEstimator {
         return kernel
     }
 
-    private static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
 }
 
 /// The kernel smoother of the weekly curve for fixed per-hour post counts: what depends only on
