@@ -108,13 +108,11 @@ public struct StrategyTruthCheck: Sendable {
             let members = groups[cohort]!
             var sample = StrategySample()
             var mixture = [Double](repeating: 0, count: 168)
-            var slotRates = [[Double]](repeating: [], count: 168)
             var counted = 0
             for creator in members {
                 let curve = AudienceActivity.of(nicheByID[creator.niches[0]]!).curve
                 for post in creator.posts {
                     sample.add(post, recent: post.publishedAt > recentStart)
-                    slotRates[StrategySample.slot(of: post.publishedAt)].append(post.engagementRate)
                     guard post.views >= StrategySample.minimumViews else { continue }
                     counted += 1
                     for slot in 0..<168 { mixture[slot] += curve[slot] }
@@ -122,7 +120,7 @@ public struct StrategyTruthCheck: Sendable {
             }
             let trueTop = Array(mixture.indices.sorted { (mixture[$0], $1) > (mixture[$1], $0) }.prefix(5))
             let recommended = StrategyEstimator.fit(sample, trending: trending).strategy.recommendedHours(5)
-            let medianTop = slotRates.indices.filter { slotRates[$0].count >= 5 }.sorted { median(slotRates[$0]) > median(slotRates[$1]) }.prefix(5)
+            let medianTop = medianTopHours(members.flatMap(\.posts))
             let niches = Dictionary(grouping: members) { $0.niches[0] }.max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }!
             return CohortReport(
                 cohort: cohort, creators: members.count, posts: counted, mainNiche: niches.key,
@@ -140,9 +138,7 @@ public struct StrategyTruthCheck: Sendable {
     private static func report(_ niche: Niche, members: [CreatorGenerator.Creator], strategy: CohortStrategy) -> NicheReport {
         let trueTop = AudienceActivity.of(niche).topSlots(5)
         let recommended = strategy.recommendedHours(5)
-        var slotRates = [[Double]](repeating: [], count: 168)
-        for post in members.flatMap(\.posts) { slotRates[StrategySample.slot(of: post.publishedAt)].append(post.engagementRate) }
-        let medianTop = slotRates.indices.filter { slotRates[$0].count >= 5 }.sorted { median(slotRates[$0]) > median(slotRates[$1]) }.prefix(5)
+        let medianTop = medianTopHours(members.flatMap(\.posts))
 
         var planted = 0, right = 0, wrong = 0
         var estimated: [Double] = [], truth: [Double] = []
@@ -160,6 +156,14 @@ public struct StrategyTruthCheck: Sendable {
             overlap: Set(recommended).intersection(trueTop).count, medianOverlap: Set(medianTop).intersection(trueTop).count,
             plantedEffects: planted, rightSign: right, confidentlyWrong: wrong,
             effectRankCorrelation: RankCorrelation.spearman(estimated, truth), strategy: strategy)
+    }
+
+    /// The old estimate: the five hours of the week with the highest median engagement rate among hours with ≥ 5 posts.
+    private static func medianTopHours(_ posts: [PostRecord]) -> [Int] {
+        var slotRates = [[Double]](repeating: [], count: 168)
+        for post in posts { slotRates[StrategySample.slot(of: post.publishedAt)].append(post.engagementRate) }
+        let medians = slotRates.map(median)
+        return Array(slotRates.indices.filter { slotRates[$0].count >= 5 }.sorted { medians[$0] > medians[$1] }.prefix(5))
     }
 
     private static func median(_ values: [Double]) -> Double {

@@ -13,8 +13,7 @@ enum StyleAnalyzer {
         for post in posts {
             for tag in post.hashtags { hashtags[tag.lowercased(), default: 0] += 1 }
             platforms[post.platform, default: 0] += 1
-            // Emoji are U+2100 or above: UTF-8 lead byte 0xE2 or more. Most posts have none.
-            if post.text.utf8.contains(where: { $0 >= 0xE2 }), post.text.unicodeScalars.contains(where: PostFeatures.isEmoji) { emoji += 1 }
+            if PostFeatures.containsEmoji(post.text) { emoji += 1 }
             if PostFeatures.isThread(post.text) { threads += 1 }
         }
         let n = Double(posts.count)

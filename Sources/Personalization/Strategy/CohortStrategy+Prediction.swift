@@ -22,18 +22,18 @@ extension CohortStrategy {
         var effect = hourEffects[slot]
         var variance = hourErrors[slot] * hourErrors[slot]
         var parts: [(String, Double)] = [("hour", exp(hourEffects[slot]))]
-        func add(_ uplift: Uplift?, as name: String) {
+        func add(_ uplift: Uplift?) {
             guard let uplift else { return }
             effect += uplift.effect
             variance += uplift.standardError * uplift.standardError
-            parts.append((name, uplift.uplift))
+            parts.append((uplift.name, uplift.uplift))
         }
         for (name, feature) in PostFeatures.named where features.contains(feature) {
-            add(self.uplift(of: name, platform: platform), as: name)
+            add(self.uplift(of: name, platform: platform))
         }
         if let topic {
-            add(self.uplift(of: "topic", topic: topic, platform: nil), as: "topic: \(topic)")
-            if trending { add(self.uplift(of: "trending", topic: topic, platform: nil), as: "trending: \(topic)") }
+            add(self.uplift(of: "topic", topic: topic, platform: nil))
+            if trending { add(self.uplift(of: "trending", topic: topic, platform: nil)) }
         }
         return Prediction(effect: effect, standardError: variance.squareRoot(), parts: parts)
     }

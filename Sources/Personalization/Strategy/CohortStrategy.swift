@@ -26,6 +26,9 @@ public struct CohortStrategy: Codable, Sendable, Equatable {
         /// Posts with the factor behind the estimate.
         public var posts: Int
 
+        /// The factor with its topic when it has one: "question", "topic: running", "trending: defi".
+        public var name: String { topic.map { "\(factor): \($0)" } ?? factor }
+
         /// A line for the writer: "questions: 1.31× the engagement (1.18–1.45, 2104 posts)".
         public var hint: String {
             let name: String =

@@ -48,10 +48,8 @@ public struct PostFeatures: OptionSet, Sendable, Hashable {
         }
         var firstLine: (start: Int, end: Int)?  // byte offsets of the first line, once it ended
         var restHasText = false
-        var maybeEmoji = false
         for (offset, byte) in text.utf8.enumerated() {
             if byte == UInt8(ascii: "?") { features.insert(.question) }
-            if byte >= 0xE2 { maybeEmoji = true }
             if byte == space || byte == newline {
                 endWord()
                 if byte == newline, firstLine == nil { firstLine = (0, offset) }
@@ -72,13 +70,19 @@ public struct PostFeatures: OptionSet, Sendable, Hashable {
             if scalars > 0, scalars <= Self.hookMaximumLength { features.insert(.hook) }
         }
         if Self.isThread(text) { features.insert(.thread) }
-        if maybeEmoji, text.unicodeScalars.contains(where: Self.isEmoji) { features.insert(.emoji) }
+        if Self.containsEmoji(text) { features.insert(.emoji) }
         if max(hashtagWords, hashtags.count) >= 3 { features.insert(.manyHashtags) }
         self = features
     }
 
     /// The names of the features present, in ``named`` order.
     public var names: [String] { Self.named.filter { contains($0.feature) }.map(\.name) }
+
+    /// Whether `text` holds a pictographic emoji. Emoji are U+2100 or above (UTF-8 lead byte
+    /// 0xE2 or more), so most texts are ruled out on their bytes alone.
+    public static func containsEmoji(_ text: String) -> Bool {
+        text.utf8.contains { $0 >= 0xE2 } && text.unicodeScalars.contains(where: isEmoji)
+    }
 
     /// Pictographic emoji (not digits or # that merely may start an emoji sequence).
     public static func isEmoji(_ scalar: Unicode.Scalar) -> Bool {

@@ -71,7 +71,7 @@ struct DashboardPage {
                 } ?? "–"
             let performs =
                 cohort.traits.whatPerforms?.map { uplift in
-                    (uplift.topic.map { "\(uplift.factor): \($0)" } ?? uplift.factor) + String(format: " %.2f×", uplift.uplift)
+                    uplift.name + String(format: " %.2f×", uplift.uplift)
                 }.joined(separator: ", ") ?? "–"
             return
                 "<tr><td class=\"n\">\(cohort.id)</td><td>\(Self.escape(cohort.label))</td><td class=\"n\">\(cohort.size.formatted())</td><td>\(Self.escape(trend))</td><td>\(Self.escape(best))</td><td>\(Self.escape(performs.isEmpty ? "–" : performs))</td></tr>"
