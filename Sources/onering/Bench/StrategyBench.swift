@@ -14,12 +14,13 @@ struct StrategyBench: AsyncParsableCommand {
 
     @Option(help: "Generated creators (the committed sample: 5000, seed 42).") var creators: Int = 5_000
     @Option(help: "Seed of the generated creators.") var seed: UInt64 = 42
-    @Option(help: "Cohorts for the k-means check (spherical k-means on the creators' hashing embeddings; 0: skip).") var k: Int = 20
+    @Option(name: .short, help: "Cohorts for the k-means check (spherical k-means on the creators' hashing embeddings; 0: skip).") var k: Int = 20
     @Option(help: "Write an SVG of this niche's planted and estimated week (e.g. fitness).") var plotNiche: String?
     @Option(help: "Where the SVG goes.") var plotFile: String = "docs/strategy-hours.svg"
 
     func validate() throws {
         guard creators >= 100 else { throw ValidationError("--creators must be at least 100") }
+        guard (0...creators / 10).contains(k) else { throw ValidationError("-k must be from 0 (skip) to a tenth of --creators, got \(k)") }
         if let plotNiche, !Niche.all.contains(where: { $0.id == plotNiche }) {
             throw ValidationError("--plot-niche must be one of \(Niche.all.map(\.id).joined(separator: ", ")), got \"\(plotNiche)\"")
         }
