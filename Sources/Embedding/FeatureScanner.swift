@@ -9,9 +9,12 @@ enum FeatureScanner {
     private static let bigramSalt: UInt64 = 0x5F5F_5F5F_5F5F_5F5F
 
     /// Calls `emit(feature, weight)` for each word, hashtag and (if `bigrams`) word pair
-    /// of `text`; returns how many features it emitted.
+    /// of `text`; returns how many features it emitted. With `saltsHashtags` off a hashtag
+    /// is the same feature as the word (lexical matching: `#vo2max` matches "vo2max").
     @inline(__always)
-    static func scan(_ text: String, field: ProfileDocument.Field, bigrams: Bool, _ emit: (UInt64, Float) -> Void) -> Int {
+    static func scan(
+        _ text: String, field: ProfileDocument.Field, bigrams: Bool, saltsHashtags: Bool = true, _ emit: (UInt64, Float) -> Void
+    ) -> Int {
         var text = text
         return text.withUTF8 { bytes in
             var emitted = 0
@@ -29,7 +32,7 @@ enum FeatureScanner {
                 }
                 guard length > 0, !(length == 1 && asciiLetters == 1) else { return }
                 if field == .hashtag || startsWithHash {
-                    emit(hash ^ hashtagSalt, ProfileDocument.Field.hashtag.weight)
+                    emit(saltsHashtags ? hash ^ hashtagSalt : hash, ProfileDocument.Field.hashtag.weight)
                     emitted += 1
                     return
                 }

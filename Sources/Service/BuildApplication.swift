@@ -49,6 +49,7 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator))
     service.addUserRoutes(to: authenticated)
     service.addSearchRoutes(to: authenticated)
+    service.addPostSearchRoutes(to: authenticated)
     service.addCohortRoutes(to: authenticated)
     service.addGenerateRoutes(to: authenticated)
 

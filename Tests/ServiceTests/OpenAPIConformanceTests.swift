@@ -58,6 +58,14 @@ struct OpenAPIConformanceTests {
                         method: .post, template: "/v1/search", uri: "/v1/search", token: creator,
                         body: #"{"text": "crypto", "mode": "partitioned", "nprobe": 2}"#),
                     Call(method: .post, template: "/v1/search", uri: "/v1/search", token: creator, body: #"{"text": "crypto", "cohort": 40}"#),
+                    Call(
+                        method: .post, template: "/v1/search/posts", uri: "/v1/search/posts", token: creator,
+                        body: #"{"text": "tempo runs", "k": 3, "since": "2020-01-01T00:00:00Z"}"#),
+                    Call(method: .post, template: "/v1/search/posts", uri: "/v1/search/posts", token: creator, body: #"{"text": "a", "vector": [1]}"#),
+                    Call(method: .post, template: "/v1/search/posts", uri: "/v1/search/posts", token: creator, body: #"{"text": "a", "cohort": 40}"#),
+                    Call(
+                        method: .get, template: "/v1/users/{id}/context", uri: "/v1/users/\(user)/context?brief=my%20tempo%20runs&exemplars=3",
+                        token: creator),
                     Call(method: .post, template: "/v1/search", uri: "/v1/search", body: #"{"text": "crypto"}"#),
                     Call(method: .get, template: "/v1/cohorts", uri: "/v1/cohorts", token: creator),
                     Call(method: .get, template: "/v1/cohorts/{id}", uri: "/v1/cohorts/1", token: creator),

@@ -33,7 +33,9 @@ struct ServiceFixture: Sendable {
         let creators = CreatorGenerator(configuration: .init(creators: count, postsPerCreator: 6...10)).generate()
         _ = try await store.importUsers(creators.map { Numbered(line: Int($0.user.id), record: $0.user) })
         _ = try await store.importPosts(creators.flatMap(\.posts).map { Numbered(line: 1, record: $0) })
-        try await EmbeddingBackfill(store: store, embedder: try HashingEmbedder(configuration: .init(dimensions: dimensions))).run()
+        let embedder = try HashingEmbedder(configuration: .init(dimensions: dimensions))
+        try await EmbeddingBackfill(store: store, embedder: embedder).run()
+        try await PostEmbeddingBackfill(store: store, embedder: embedder).run()
         if let cohorts { _ = try await CohortRebuild(store: store, parameters: .init(k: .fixed(cohorts))).run() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onering-service-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

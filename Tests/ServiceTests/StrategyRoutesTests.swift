@@ -70,7 +70,7 @@ struct StrategyRoutesTests {
             try await fixture.withApplication { client in
                 let user = fixture.firstUser
                 let context = try await client.send(.get, "/v1/users/\(user)/context", token: try await fixture.token(user)).object
-                #expect(context["version"] as? String == "1.1")
+                #expect(context["version"] as? String == "1.2")
                 let strategy = try #require(context["strategy"] as? [String: Any])
                 let performs = try #require(strategy["whatPerforms"] as? [[String: Any]])
                 #expect(!performs.isEmpty && performs.count <= 3)

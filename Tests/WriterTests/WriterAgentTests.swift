@@ -12,6 +12,7 @@ struct WriterAgentTests {
         return PersonalizationContext(
             version: PersonalizationContext.schemaVersion, generatedAt: now, asOf: now,
             creator: .init(id: 4, handle: "gracemoreau4", name: "Grace Moreau", bio: "Marathoner and personal trainer"),
+            brief: nil,
             cohort: .init(runID: 2, id: 4, label: "mobility · running · strength training", terms: ["mobility", "running"], similarity: 0.73, size: 395),
             similarCreators: [.init(id: 7, handle: "ana7", score: 0.7)],
             exemplars: (0..<exemplars).map { index in
@@ -19,7 +20,8 @@ struct WriterAgentTests {
                     postID: Int64(100 + index), authorID: 7, authorHandle: "ana7", platform: "instagram", publishedAt: now,
                     text: "Deadlift day \(index): " + String(repeating: "form cues and recovery. ", count: 20), hashtags: ["fitness"],
                     topics: ["strength training"],
-                    score: 0.5 - Double(index) / 10, relevance: 0.5, breakdown: .init(semantic: 0.7, engagement: 0.8, recency: 0.9, diversity: 1))
+                    score: 0.5 - Double(index) / 10, relevance: 0.5,
+                    breakdown: .init(semantic: 0.7, engagement: 0.8, recency: 0.9, diversity: 1, brief: nil, lexical: nil), own: false)
             },
             postingTimes: [.init(weekday: 6, hour: 18, medianEngagementRate: 0.04, posts: 23, uplift: 1.42, low: 1.2, high: 1.66, evidence: 140)],
             trendingTopics: trending.map { .init(topic: $0, recentPosts: 40, baselinePosts: 90, lift: 3.5, score: 9) },

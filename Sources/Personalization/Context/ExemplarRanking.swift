@@ -1,8 +1,8 @@
 internal import Foundation
 internal import ProfileStore
 
-/// Ranks candidate posts for the writer: relevance = semantic × engagement × recency,
-/// then maximal marginal relevance (MMR) so the exemplars are not five posts on one theme.
+/// Ranks candidate posts for the writer: relevance = semantic × engagement × recency (× the
+/// brief match when there is a brief), then maximal marginal relevance (MMR) so the exemplars are not five posts on one theme.
 ///
 /// MMR picks, one at a time, the candidate maximising λ · relevance − (1 − λ) · s, where s is
 /// its greatest similarity to a post already picked: 1 for the same author, else the mean of
@@ -14,7 +14,9 @@ struct ExemplarRanking {
         var semantic: Double
         var engagement: Double
         var recency: Double
-        var relevance: Double { semantic * engagement * recency }
+        /// How well the post answers the brief (see `BriefMatch`); 1 without a brief.
+        var match = BriefMatch.none
+        var relevance: Double { semantic * engagement * recency * match.combined }
     }
 
     /// The MMR trade-off λ (1: relevance only).
@@ -27,8 +29,13 @@ struct ExemplarRanking {
     ///
     /// - Complexity: O(n · count) similarities for n candidates: each candidate keeps its
     ///   greatest similarity so far, updated against the one post picked last.
+    ///
+    /// With a brief, relevance enters MMR divided by the best candidate's, so that it is on the
+    /// similarity's 0…1 scale: otherwise posts that share the brief's topic with one picked
+    /// before would lose to posts about something else.
     func select(_ candidates: [Candidate], count: Int) -> [(candidate: Candidate, diversity: Double, score: Double)] {
         var remaining = candidates.sorted { ($0.relevance, $1.post.id) > ($1.relevance, $0.post.id) }
+        let scale = remaining.first.map { $0.match.brief != nil && $0.relevance > 0 ? 1 / $0.relevance : 1 } ?? 1
         var terms = remaining.map { Set($0.post.topics.map { $0.lowercased() } + $0.post.hashtags.map { "#" + $0.lowercased() }) }
         var greatest = [Double](repeating: 0, count: remaining.count)
         var picked: [(candidate: Candidate, diversity: Double, score: Double)] = []
@@ -38,7 +45,7 @@ struct ExemplarRanking {
             var bestScore = -Double.infinity
             for index in remaining.indices {
                 if let last { greatest[index] = max(greatest[index], overlap(remaining[index].post, terms[index], last.post, last.terms)) }
-                let score = lambda * remaining[index].relevance - (1 - lambda) * greatest[index]
+                let score = lambda * scale * remaining[index].relevance - (1 - lambda) * greatest[index]
                 if score > bestScore {
                     best = index
                     bestScore = score

@@ -6,7 +6,7 @@ public import Foundation
 /// service returns it, and the writer agent reads exactly this type. Scores are "higher is better".
 public struct PersonalizationContext: Codable, Sendable, Equatable {
     /// The version of this schema; a change that removes or renames a field bumps the major number.
-    public static let schemaVersion = "1.1"
+    public static let schemaVersion = "1.2"
 
     /// The creator the context is for.
     public struct Creator: Codable, Sendable, Equatable {
@@ -45,6 +45,17 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
         public var recency: Double
         /// 1 − the post's greatest similarity to an exemplar ranked before it (1 for the first).
         public var diversity: Double
+        /// Cosine of the post's embedding and the brief's (nil without a brief).
+        public var brief: Double?
+        /// BM25 of the brief's words in the post, over the best in the candidates (0…1; nil without a brief).
+        public var lexical: Double?
+    }
+
+    /// What the exemplars answer: the brief asked for, or the cohort's top trending topic standing in.
+    public struct Brief: Codable, Sendable, Equatable {
+        public var text: String
+        /// "request" (the caller's brief) or "trendingTopic" (none was given).
+        public var source: String
     }
 
     /// A post by a similar creator, worth showing the writer.
@@ -59,9 +70,11 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
         public var topics: [String]
         /// The MMR value it was picked with: λ · relevance − (1 − λ) · (1 − diversity).
         public var score: Double
-        /// relevance = semantic × engagement × recency.
+        /// relevance = semantic × engagement × recency, times the brief match when there is a brief.
         public var relevance: Double
         public var breakdown: ScoreBreakdown
+        /// The creator's own post, shown for their voice.
+        public var own: Bool
     }
 
     /// How the creator writes, from their own recent posts.
@@ -128,6 +141,8 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
     /// creator's newest day). A store loaded from a fixed data set so keeps a recent week.
     public var asOf: Date
     public var creator: Creator
+    /// The brief the exemplars answer (absent when there is neither a brief nor a trending topic).
+    public var brief: Brief?
     public var cohort: CohortMembership?
     public var similarCreators: [SimilarCreator]
     public var exemplars: [Exemplar]

@@ -31,6 +31,14 @@ extension PersonalizationEngine {
         /// Whether a missing or stale embedding is computed and written first (a write to the
         /// store). Without it a stale embedding is used as it is, and a missing one is an error. Default true.
         public var embedsOnDemand = true
+        /// What the creator is about to write: the exemplars answer it (see docs/CONTEXT.md).
+        /// Blank counts as none; then the cohort's top trending topic stands in. At most
+        /// ``PersonalizationEngine/maximumBriefLength`` characters.
+        public var brief: String?
+        /// Whether the exemplars answer the brief (or the trending topic standing in). Off: the
+        /// similar creators' most engaging posts, whatever they are about (schema 1.1's behaviour,
+        /// kept for comparison). Default true.
+        public var answersBrief = true
 
         /// Options with the defaults above.
         public init(
@@ -60,6 +68,16 @@ extension PersonalizationEngine {
             try check((0...1).contains(lambda), "λ must be in 0...1, got \(lambda)")
             try check((1...100).contains(postsPerCreator) && (1...1_000).contains(ownPosts), "posts per creator must be in 1...100, own posts in 1...1000")
             if case .partitioned(let nprobe) = mode, nprobe <= 0 { throw PersonalizationError(.invalidInput, "nprobe must be positive, got \(nprobe)") }
+            if let brief, brief.count > PersonalizationEngine.maximumBriefLength {
+                throw PersonalizationError(
+                    .invalidInput, "the brief has \(brief.count) characters; at most \(PersonalizationEngine.maximumBriefLength) are taken")
+            }
+        }
+
+        /// The brief without surrounding white space, nil when blank.
+        var trimmedBrief: String? {
+            guard let trimmed = brief?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
+            return trimmed
         }
     }
 
@@ -97,41 +115,56 @@ extension PersonalizationEngine {
         let now = Date()
         let clock = [membership?.cohort.traits.asOf, profile.posts.first?.publishedAt].compactMap { $0 }.max().map { min($0, now) } ?? now
         let since = clock.addingTimeInterval(-90 * 86_400)
-        let posts: [PostRecord]
+        // The brief asked for, or the cohort's top trending topic standing in for it.
+        let brief =
+            options.trimmedBrief.map { PersonalizationContext.Brief(text: $0, source: "request") }
+            ?? membership?.cohort.traits.trendingTopics.first.map { PersonalizationContext.Brief(text: $0.topic, source: "trendingTopic") }
+        var posts: [PostRecord] = []
+        var matches: [Int64: BriefMatch] = [:]
+        var authorScores = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
+        if options.answersBrief, let brief, postCount > 0, options.exemplars > 0 {
+            let found = try await briefCandidates(
+                brief.text, userID: userID, neighbors: neighbors, cohort: membership?.cohort, window: since...clock.addingTimeInterval(86_400),
+                shortlist: max(100, 10 * options.exemplars), halfLifeDays: options.halfLifeDays)
+            (posts, matches) = (found.posts, found.matches)
+            authorScores.merge(found.authorScores) { kept, _ in kept }
+        }
         let handles: [Int64: String]
         do {
-            // Two connections at once: the posts and the handles do not wait for each other.
-            async let candidatePosts = neighbors.isEmpty ? [] : store.topPosts(authors: neighbors.map(\.id), since: since, perAuthor: options.postsPerCreator)
-            async let authorHandles = store.handles(userIDs: neighbors.map(\.id))
-            posts = try await candidatePosts
-            handles = try await authorHandles
+            // Without a brief (or without post embeddings): the similar creators' most engaging posts.
+            if matches.isEmpty, !neighbors.isEmpty {
+                posts = try await store.topPosts(authors: neighbors.map(\.id), since: since, perAuthor: options.postsPerCreator)
+            }
+            handles = try await store.handles(userIDs: Array(Set(neighbors.map(\.id) + posts.map(\.userID))))
         } catch {
-            // `async let` forgets the error type; only the store throws here.
-            throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
+            throw .store(error)
         }
 
         // Ranking, style and trimming are CPU work: off the cooperative threads.
         let runID = state.read { $0.run?.record.id ?? 0 }
+        let candidates = BriefCandidates(posts: posts, matches: matches, authorScores: authorScores)
+        let answered = matches.isEmpty ? nil : brief
         return await Offload.run {
             self.assemble(
                 profile: profile, refreshed: refresh.embedded, membership: membership, runID: runID, neighbors: neighbors,
-                posts: posts, handles: handles, clock: clock, options: options)
+                candidates: candidates, brief: answered, handles: handles, clock: clock, options: options)
         }
     }
 
     /// The context from what was read: exemplars ranked, style hints, trimmed to the budget.
     private func assemble(
         profile: ProfileStore.ProfileWithPosts, refreshed: Bool, membership: (cohort: Cohort, similarity: Float)?, runID: Int64,
-        neighbors: [Neighbor], posts: [PostRecord], handles: [Int64: String], clock: Date,
+        neighbors: [Neighbor], candidates: BriefCandidates, brief: PersonalizationContext.Brief?, handles: [Int64: String], clock: Date,
         options: ContextOptions
     ) -> PersonalizationContext {
         let exemplars = rankExemplars(
-            posts, neighbors: neighbors, handles: handles, cohortMedian: membership?.cohort.traits.medianEngagementRate,
+            candidates, creatorID: profile.user.id, handles: handles, cohortMedian: membership?.cohort.traits.medianEngagementRate,
             clock: clock, options: options)
         let traits = membership?.cohort.traits
         var context = PersonalizationContext(
             version: PersonalizationContext.schemaVersion, generatedAt: Date(), asOf: clock,
             creator: .init(id: profile.user.id, handle: profile.user.handle, name: profile.user.name, bio: profile.user.bio),
+            brief: brief,
             cohort: membership.map { membership in
                 .init(
                     runID: runID, id: membership.cohort.id, label: membership.cohort.label,
@@ -157,23 +190,23 @@ extension PersonalizationEngine {
     }
 
     private func rankExemplars(
-        _ posts: [PostRecord], neighbors: [Neighbor], handles: [Int64: String], cohortMedian: Double?,
-        clock: Date, options: ContextOptions
+        _ candidates: BriefCandidates, creatorID: Int64, handles: [Int64: String], cohortMedian: Double?, clock: Date, options: ContextOptions
     ) -> [PersonalizationContext.Exemplar] {
+        let posts = candidates.posts
         guard options.exemplars > 0, !posts.isEmpty else { return [] }
-        let semantic = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
         let rates = posts.map(\.engagementRate)
         var median = cohortMedian ?? 0
         if median <= 0 { median = CohortProfiler.median(rates.map(Float.init)) }
         median = max(median, 1e-6)
-        let candidates = zip(posts, rates).map { post, rate in
+        let ranked = zip(posts, rates).map { post, rate in
             let age = max(0, clock.timeIntervalSince(post.publishedAt) / 86_400)
             return ExemplarRanking.Candidate(
-                post: post, semantic: max(0, semantic[post.userID] ?? 0),
-                engagement: rate / (rate + median), recency: pow(0.5, age / options.halfLifeDays))
+                post: post, semantic: max(0, candidates.authorScores[post.userID] ?? 0),
+                engagement: rate / (rate + median), recency: pow(0.5, age / options.halfLifeDays),
+                match: candidates.matches[post.id] ?? .none)
         }
         // The authors' cosine similarities, all pairs at once (one small GEMM).
-        let authors = neighbors.map(\.id).filter(contains)
+        let authors = Array(Set(posts.map(\.userID))).sorted().filter(contains)
         let position = Dictionary(uniqueKeysWithValues: authors.enumerated().map { ($1, $0) })
         let dimensions = store.configuration.dimensions
         let matrix = Matrix(columns: dimensions, values: authors.flatMap { embedding(of: $0) ?? [Float](repeating: 0, count: dimensions) })
@@ -189,7 +222,7 @@ extension PersonalizationEngine {
             guard let i = position[a], let j = position[b] else { return 0 }
             return Double(gram[i * authors.count + j])
         }
-        return ranking.select(candidates, count: options.exemplars).map { picked in
+        return ranking.select(ranked, count: options.exemplars).map { picked in
             let post = picked.candidate.post
             return .init(
                 postID: post.id, authorID: post.userID, authorHandle: handles[post.userID] ?? "", platform: post.platform,
@@ -197,7 +230,9 @@ extension PersonalizationEngine {
                 score: picked.score, relevance: picked.candidate.relevance,
                 breakdown: .init(
                     semantic: picked.candidate.semantic, engagement: picked.candidate.engagement,
-                    recency: picked.candidate.recency, diversity: picked.diversity)
+                    recency: picked.candidate.recency, diversity: picked.diversity,
+                    brief: picked.candidate.match.brief, lexical: picked.candidate.match.lexical),
+                own: post.userID == creatorID
             )
         }
     }

@@ -45,6 +45,9 @@ extension PersonalizationEngine {
         var report = apply(changes)
         // The next read starts where this one ended: an idle feed reads nothing again.
         state.write { $0.watermark = max($0.watermark, changes.watermark) }
+        let postChanges: PostEmbeddingChanges
+        do { postChanges = try await store.postEmbeddings(model: embedder.modelID, changedSince: posts.read { $0.watermark }) } catch { throw .store(error) }
+        report.posts = apply(postChanges)
         if activeRunID != state.read({ $0.run?.record.id }) {
             do { try await switchRun(to: activeRunID) } catch { throw .store(error) }
             report.switchedRun = true
@@ -108,6 +111,28 @@ extension PersonalizationEngine {
         }
         state.write { $0.rejectedRows += report.rejected }
         return report
+    }
+
+    /// Applies post embeddings read from the store, deletions first, in slices per hold of the
+    /// lock; returns the posts written (a code that does not decode is logged and skipped).
+    func apply(_ changes: PostEmbeddingChanges) -> Int {
+        posts.write { posts in
+            for postID in changes.deletedPostIDs { posts.index.remove(postID) }
+        }
+        var written = 0
+        for start in stride(from: 0, to: changes.entries.count, by: Self.applySlice) {
+            posts.write { posts in
+                for entry in changes.entries[start..<min(start + Self.applySlice, changes.entries.count)] {
+                    if posts.index.upsert(entry) {
+                        written += 1
+                    } else {
+                        logger.error("change feed: rejected the embedding of post \(entry.postID): its code does not decode")
+                    }
+                }
+            }
+        }
+        posts.write { $0.watermark = max($0.watermark, changes.watermark) }
+        return written
     }
 
     /// Rows of the change feed applied per hold of the write lock.

@@ -83,6 +83,8 @@ public final class PersonalizationEngine: Sendable {
         public var unchanged = 0
         /// Whether another cohort run became active.
         public var switchedRun = false
+        /// Post embeddings written (new or changed).
+        public var posts = 0
     }
 
     struct ActiveRun: Sendable {
@@ -117,8 +119,17 @@ public final class PersonalizationEngine: Sendable {
     let state: ReadWriteLock<State>
     /// Batches concurrent exact searches; nil when `maximumSearchBatch` is 1.
     let coalescer: SearchCoalescer?
+    /// Every post's compact embedding and terms, and where their change feed resumes.
+    let posts: ReadWriteLock<(index: PostIndex, watermark: ChangeWatermark)>
+    /// Briefs embedded lately (the trending topics standing in for a brief recur in every
+    /// context of a cohort): at most ``briefCacheSize``, emptied when full.
+    let briefQueries = ReadWriteLock<[String: PostIndex.Query]>([:])
+    static let briefCacheSize = 1_024
 
-    private init(store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State) {
+    private init(
+        store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State,
+        posts: PostIndex, postWatermark: ChangeWatermark
+    ) {
         self.store = store
         self.embedder = embedder
         self.configuration = configuration
@@ -126,6 +137,7 @@ public final class PersonalizationEngine: Sendable {
         self.backend = backend
         let locked = ReadWriteLock(state)
         self.state = locked
+        self.posts = ReadWriteLock((posts, postWatermark))
         coalescer =
             configuration.maximumSearchBatch > 1
             ? SearchCoalescer(maximumBatch: configuration.maximumSearchBatch) { Self.searchBatch($0, in: locked) }
@@ -150,8 +162,9 @@ public final class PersonalizationEngine: Sendable {
             storage: configuration.int8Scoring ? .int8 : .float32,
             search: .init(k: 10, threads: configuration.searchThreads))
         let started = ContinuousClock.now
-        // The active run's rows come on a second connection while the embeddings stream in.
+        // The active run's rows and the posts' codes come on connections of their own while the embeddings stream in.
         async let activeRun = Self.loadRun(from: store)
+        async let postChanges = store.postEmbeddings(model: embedder.modelID)
         let read: EmbeddingChanges
         do { read = try await store.embeddings() } catch { throw .store(error) }
         let readTime = ContinuousClock.now - started
@@ -164,9 +177,18 @@ public final class PersonalizationEngine: Sendable {
         } else {
             do { index = try VectorIndex(dims: dimensions, configuration: indexConfiguration) } catch { throw .index(error) }
         }
+        var postIndex = PostIndex()
+        let postWatermark: ChangeWatermark
+        do {
+            let read = try await postChanges
+            for entry in read.entries { postIndex.upsert(entry) }
+            postWatermark = read.watermark
+        } catch {
+            throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
+        }
         let engine = PersonalizationEngine(
             store: store, embedder: embedder, configuration: configuration, logger: logger,
-            backend: backend, state: State(index: index, watermark: watermark))
+            backend: backend, state: State(index: index, watermark: watermark), posts: postIndex, postWatermark: postWatermark)
         if adopted == nil {
             // A row was unusable: read again and take the rows one by one, rejecting the bad ones.
             do { engine.apply(try await store.embeddings()) } catch { throw .store(error) }
@@ -182,7 +204,7 @@ public final class PersonalizationEngine: Sendable {
         logger.info(
             "engine started",
             metadata: [
-                "creators": "\(engine.status.creators)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")",
+                "creators": "\(engine.status.creators)", "posts": "\(engine.postCount)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")",
                 "read": "\(readTime)", "index": "\(indexTime - readTime)", "partition": "\(ContinuousClock.now - started - indexTime)",
             ])
         return engine
@@ -202,6 +224,12 @@ public final class PersonalizationEngine: Sendable {
     public var activeRun: (record: CohortRunRecord, cohorts: [Cohort])? {
         state.read { state in state.run.map { ($0.record, $0.cohorts) } }
     }
+
+    /// Posts with an embedding in memory.
+    public var postCount: Int { posts.read { $0.index.count } }
+
+    /// Bytes held per post in memory: the code, the terms, and everything.
+    public var postBytes: (code: Double, terms: Double, total: Double) { posts.read { $0.index.bytesPerPost } }
 
     /// Whether `userID` has an embedding in the index.
     public func contains(_ userID: Int64) -> Bool { state.read { $0.index.contains(userID) } }

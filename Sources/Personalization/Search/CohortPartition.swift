@@ -33,6 +33,9 @@ struct CohortPartition: Sendable {
     var k: Int { centroids.rows }
     var count: Int { location.count }
 
+    /// The creators in `cohort`.
+    func members(of cohort: Int) -> [Int64] { cohorts[cohort].ids }
+
     /// The cohort of `id`, if it is stored.
     func cohort(of id: Int64) -> Int? { location[id].map { Int($0.cohort) } }
 

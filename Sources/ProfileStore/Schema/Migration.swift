@@ -9,7 +9,7 @@ public struct Migration: Sendable {
     let sql: @Sendable (_ dimensions: Int) -> String
 
     /// Every migration this build knows, oldest first.
-    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs]
+    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs, postEmbeddings]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
     ///
@@ -188,6 +188,42 @@ public struct Migration: Sendable {
         CREATE UNIQUE INDEX users_by_handle_key ON users (handle_key);
         ALTER TABLE jobs DROP CONSTRAINT jobs_status_check;
         ALTER TABLE jobs ADD CONSTRAINT jobs_status_check CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled'));
+        """
+    }
+
+    /// Every post's embedding as a compact code (`SparseCode`'s bytes: a post's vector has
+    /// fewer non-zero components than the code keeps, so little is lost, and a full 1536-float
+    /// vector per post would be 6 KiB × 25 million posts at a million creators) and its lexical
+    /// terms, with the same change feed as the profile embeddings (`changed_xid`, deletions).
+    static let postEmbeddings = Migration(version: 5, name: "post embeddings") { _ in
+        """
+        CREATE TABLE post_embeddings (
+            post_id bigint PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+            model text NOT NULL,
+            content_hash bytea NOT NULL,
+            code bytea NOT NULL,
+            terms bytea NOT NULL,
+            embedded_at timestamptz NOT NULL DEFAULT now(),
+            changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+        );
+        CREATE INDEX post_embeddings_by_change ON post_embeddings (changed_xid);
+        CREATE TRIGGER post_embeddings_touch BEFORE UPDATE ON post_embeddings
+            FOR EACH ROW EXECUTE FUNCTION profile_embeddings_touch();
+
+        CREATE TABLE post_embedding_deletions (
+            post_id bigint PRIMARY KEY,
+            changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+        );
+        CREATE INDEX post_embedding_deletions_by_change ON post_embedding_deletions (changed_xid);
+        CREATE FUNCTION post_embeddings_record_deletions() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO post_embedding_deletions (post_id) SELECT post_id FROM deleted
+            ON CONFLICT (post_id) DO UPDATE SET changed_xid = pg_current_xact_id();
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER post_embeddings_record_deletions AFTER DELETE ON post_embeddings
+            REFERENCING OLD TABLE AS deleted
+            FOR EACH STATEMENT EXECUTE FUNCTION post_embeddings_record_deletions();
         """
     }
 }

@@ -42,10 +42,10 @@ extension OneRingService {
                     .invalidInput, .badRequest, "platform must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(body.platform)\""
                 )
             }
-            if let brief = body.brief, brief.utf8.count > 4_000 { throw ServiceError(.invalidInput, .badRequest, "brief holds at most 4,000 bytes") }
             let maximumTokens = body.maxTokens ?? platform.defaultMaximumTokens
             guard (16...4_000).contains(maximumTokens) else { throw ServiceError(.invalidInput, .badRequest, "max_tokens must be in 16...4000") }
             var options = PersonalizationEngine.ContextOptions()
+            options.brief = try Self.brief(body.brief)
             options.similarCreators = body.k ?? 10
             guard (1...100).contains(options.similarCreators) else { throw ServiceError(.invalidInput, .badRequest, "k must be in 1...100") }
             if let nprobe = body.nprobe {

@@ -1,3 +1,4 @@
+internal import Embedding
 internal import Foundation
 internal import Hummingbird
 internal import Personalization
@@ -112,6 +113,10 @@ extension OneRingService {
             let userID = try Self.pathID(in: context, of: "user")
             let principal = try context.authorize(.read, userID: userID)
             var options = try Self.contextOptions(from: request)
+            // A brief calls the embedder (unless cached): a paid one counts against the caller's limit.
+            if options.brief != nil, !(self.engine.embedder is HashingEmbedder) {
+                try self.embedderLimiter.admit(principal, what: "forced embedding refreshes and text searches")
+            }
             // Embedding a missing or stale profile writes to the store: only for callers who may write.
             options.embedsOnDemand = principal.may(.write, userID: userID)
             let started = ContinuousClock.now
@@ -142,7 +147,8 @@ extension OneRingService {
     }
 
     /// The context options of a request's query: `k`, `budget`, `nprobe`, `exemplars`, each
-    /// within the engine's documented caps (400 beyond).
+    /// within the engine's documented caps (400 beyond), and `brief` (at most
+    /// ``PersonalizationEngine/maximumBriefLength`` characters; blank is none).
     static func contextOptions(from request: Request) throws(ServiceError) -> PersonalizationEngine.ContextOptions {
         typealias Options = PersonalizationEngine.ContextOptions
         var options = Options()
@@ -150,7 +156,18 @@ extension OneRingService {
         options.tokenBudget = try integer("budget", in: request, range: 100...Options.maximumTokenBudget, default: options.tokenBudget)!
         options.exemplars = try integer("exemplars", in: request, range: 0...Options.maximumExemplars, default: options.exemplars)!
         if let nprobe = try integer("nprobe", in: request, range: 1...4_096, default: nil) { options.mode = .partitioned(nprobe: nprobe) }
+        options.brief = try brief(request.uri.queryParameters.get("brief"))
         return options
+    }
+
+    /// A brief as the engine takes it: 400 beyond ``PersonalizationEngine/maximumBriefLength`` characters.
+    static func brief(_ text: String?) throws(ServiceError) -> String? {
+        guard let text else { return nil }
+        guard text.count <= PersonalizationEngine.maximumBriefLength else {
+            throw ServiceError(
+                .invalidInput, .badRequest, "brief holds at most \(PersonalizationEngine.maximumBriefLength) characters, got \(text.count)")
+        }
+        return text
     }
 
     /// 404 unless `userID` is stored.

@@ -4,6 +4,9 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark the engine against the limits measured on this machine.",
-        subcommands: [SimilarityBench.self, PartitionedBench.self, KMeansBench.self, StoreBench.self, EmbedBench.self, EngineBench.self, StrategyBench.self]
+        subcommands: [
+            SimilarityBench.self, PartitionedBench.self, KMeansBench.self, StoreBench.self, EmbedBench.self, EngineBench.self, StrategyBench.self,
+            BriefBench.self,
+        ]
     )
 }

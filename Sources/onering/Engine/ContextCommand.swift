@@ -17,6 +17,7 @@ struct ContextCommand: AsyncParsableCommand {
     @Option(help: "Token budget (≥ 100; estimate: UTF-8 bytes of the JSON / 4).") var budget: Int = 1_500
     @Option(help: "Find similar creators in the N nearest cohorts only.") var nprobe: Int?
     @Option(help: "Half-life of recency, in days.") var halfLife: Double = 14
+    @Option(help: "What the creator is about to write: exemplars answer it (default: the cohort's top trending topic).") var brief: String?
     @Flag(help: "One line of JSON instead of indented.") var compact = false
 
     func validate() throws {
@@ -25,16 +26,18 @@ struct ContextCommand: AsyncParsableCommand {
         guard (0...50).contains(exemplars) else { throw ValidationError("--exemplars must be in 0...50") }
         guard budget >= 100 else { throw ValidationError("--budget must be at least 100 tokens") }
         guard halfLife > 0 else { throw ValidationError("--half-life must be positive") }
+        if let brief, brief.count > PersonalizationEngine.maximumBriefLength {
+            throw ValidationError("--brief holds at most \(PersonalizationEngine.maximumBriefLength) characters, got \(brief.count)")
+        }
         if let nprobe, nprobe <= 0 { throw ValidationError("--nprobe must be positive") }
     }
 
     func run() async throws {
         let engine = try await engine.startEngine()
-        let context = try await engine.context(
-            for: user,
-            options: .init(
-                similarCreators: k, exemplars: exemplars, tokenBudget: budget, mode: searchMode(nprobe: nprobe), halfLifeDays: halfLife
-            ))
+        var options = PersonalizationEngine.ContextOptions(
+            similarCreators: k, exemplars: exemplars, tokenBudget: budget, mode: searchMode(nprobe: nprobe), halfLifeDays: halfLife)
+        options.brief = brief
+        let context = try await engine.context(for: user, options: options)
         print(String(decoding: context.jsonData(pretty: !compact), as: UTF8.self))
     }
 }

@@ -58,7 +58,9 @@ struct Generate: AsyncParsableCommand {
 
     func run() async throws {
         let engine = try await engine.startEngine()
-        let context = try await engine.context(for: user)
+        var options = PersonalizationEngine.ContextOptions()
+        options.brief = brief
+        let context = try await engine.context(for: user, options: options)
         let provider: any LLMProvider
         if let settings = ProviderChoice.resolved(llm).configuration(baseURL: llmBaseURL, model: llmModel) {
             provider = try OpenAICompatibleProvider(configuration: settings, logger: commandLogger("onering.writer"))

@@ -22,6 +22,7 @@ struct Demo: AsyncParsableCommand {
         let started = Date()
         try await importIfNeeded(into: store)
         try await embedIfNeeded(store)
+        try await embedPostsIfNeeded(store)
         if try await store.activeCohortRunID() == nil {
             print("== cohorts: none yet, rebuilding with k chosen by silhouette")
             let rebuild = try CohortsRebuild.parse(["-k", "auto"] + storeArguments)
@@ -81,6 +82,18 @@ struct Demo: AsyncParsableCommand {
         try await command.run()
     }
 
+    /// Embeds the posts (for brief-aware contexts and post search) unless every one is current.
+    private func embedPostsIfNeeded(_ store: ProfileStore) async throws {
+        let model = try EmbedderOptions.parse([]).embedder(dimensions: store.configuration.dimensions).modelID
+        let counts = try await store.postEmbeddingCounts(model: model)
+        if counts.embedded == counts.posts {
+            print("== embed --posts: all \(counts.posts) posts have embeddings, reused")
+            return
+        }
+        print("== embed --posts: \(counts.posts - counts.embedded) posts without an embedding")
+        try await Embed.parse(storeArguments + ["--posts"]).run()
+    }
+
     /// The number of lines of a file.
     private static func lines(_ path: String) throws -> Int {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
@@ -113,8 +126,12 @@ struct Demo: AsyncParsableCommand {
             Serving on \(base). Paste these into another terminal (Ctrl-C here stops the service):
 
             \(setup)
-            # the personalization context of creator \(user)
-            curl -s\(header) '\(base)/v1/users/\(user)/context?k=5&budget=1200'
+            # the personalization context of creator \(user), its exemplars answering a brief (docs/CONTEXT.md)
+            curl -s\(header) '\(base)/v1/users/\(user)/context?k=5&budget=1200&brief=my%20recovery%20weeks%20between%20marathon%20blocks'
+
+            # posts that best match a text (embedding and BM25)
+            curl -s\(header) -H 'Content-Type: application/json' \\
+                 -d '{"text": "VO2 max intervals", "k": 5}' '\(base)/v1/search/posts'
 
             # a draft's predicted engagement against the creator's typical post (docs/STRATEGY.md)
             curl -s\(header) -H 'Content-Type: application/json' \\

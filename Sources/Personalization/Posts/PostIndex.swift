@@ -1,0 +1,195 @@
+internal import Foundation
+internal import ProfileStore
+internal import VectorMath
+
+/// Every post's compact embedding (`SparseCode`) and lexical terms in memory, by author,
+/// with the corpus statistics BM25 needs. Changed in place by the change feed: a replaced or
+/// deleted post leaves a dead slot, reclaimed when dead slots outnumber a quarter of the live ones.
+///
+/// Per post: its id, author and date (20 bytes), the code (6 bytes + 3 a component) and the
+/// terms (4 bytes each), plus the lookups by id and by author.
+struct PostIndex: Sendable {
+    /// One post scored against a query.
+    struct Hit: Sendable {
+        var postID: Int64
+        var authorID: Int64
+        var publishedAt: Date
+        /// Cosine of the post's vector and the query's.
+        var semantic: Double
+        /// BM25 of the query's terms in the post.
+        var lexical: Double
+    }
+
+    /// A query: a unit vector of the embedder's dimension and its term ids.
+    struct Query: Sendable {
+        var vector: [Float]
+        var terms: [UInt32]
+    }
+
+    /// BM25's term-frequency saturation and length normalisation (the usual values).
+    static let k1 = 1.2, b = 0.75
+
+    private var postIDs: [Int64] = []
+    private var authors: [Int64] = []
+    /// Minutes since 1970.
+    private var minutes: [Int32] = []
+    private var scales: [Float] = []
+    private var codeStart: [UInt32] = []
+    private var codeCount: [UInt8] = []
+    private var termStart: [UInt32] = []
+    private var termCount: [UInt16] = []
+    private var dimensions: [UInt16] = []
+    private var values: [Int8] = []
+    private var terms: [UInt32] = []
+    private var slots: [Int64: Int32] = [:]
+    private var byAuthor: [Int64: [Int32]] = [:]
+    private var documentFrequency: [UInt32: Int32] = [:]
+    private var totalLength = 0
+    private var deadSlots = 0
+
+    /// Live posts.
+    var count: Int { slots.count }
+
+    /// Bytes held per live post: the slot arrays, codes, terms and lookups (dictionary entries
+    /// counted at their key and value size over a 0.75 load factor).
+    var bytesPerPost: (code: Double, terms: Double, total: Double) {
+        guard count > 0 else { return (0, 0, 0) }
+        let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 1 + 4 + 2)
+        let codeBytes = dimensions.count * 3 + scales.count * 4
+        let termBytes = terms.count * 4 + documentFrequency.count * 8 * 4 / 3
+        let lookupBytes = slots.count * 12 * 4 / 3 + byAuthor.count * 40 + postIDs.count * 4
+        let posts = Double(count)
+        return (Double(codeBytes) / posts, Double(termBytes) / posts, Double(slotBytes + codeBytes + termBytes + lookupBytes) / posts)
+    }
+
+    /// The authors whose posts the index holds.
+    var allAuthors: Dictionary<Int64, [Int32]>.Keys { byAuthor.keys }
+
+    /// Adds or replaces a post; returns false (and keeps what it had) for a code that does not decode.
+    @discardableResult
+    mutating func upsert(_ entry: PostEmbeddingChanges.Entry) -> Bool {
+        guard let code = try? SparseCode(bytes: entry.code) else { return false }
+        remove(entry.postID)
+        let slot = Int32(postIDs.count)
+        postIDs.append(entry.postID)
+        authors.append(entry.authorID)
+        minutes.append(Int32(clamping: Int((entry.publishedAt.timeIntervalSince1970 / 60).rounded(.down))))
+        scales.append(code.scale)
+        codeStart.append(UInt32(dimensions.count))
+        codeCount.append(UInt8(code.dimensions.count))
+        dimensions += code.dimensions
+        values += code.values
+        let kept = entry.terms.prefix(Int(UInt16.max))
+        termStart.append(UInt32(terms.count))
+        termCount.append(UInt16(kept.count))
+        terms += kept
+        var previous: UInt32?
+        for term in kept where term != previous {
+            documentFrequency[term, default: 0] += 1
+            previous = term
+        }
+        totalLength += kept.count
+        slots[entry.postID] = slot
+        byAuthor[entry.authorID, default: []].append(slot)
+        return true
+    }
+
+    /// Removes a post if the index holds it.
+    mutating func remove(_ postID: Int64) {
+        guard let slot = slots.removeValue(forKey: postID).map(Int.init) else { return }
+        let author = authors[slot]
+        byAuthor[author]?.removeAll { $0 == Int32(slot) }
+        if byAuthor[author]?.isEmpty == true { byAuthor[author] = nil }
+        var previous: UInt32?
+        for term in terms[Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])] where term != previous {
+            documentFrequency[term]! -= 1
+            if documentFrequency[term] == 0 { documentFrequency[term] = nil }
+            previous = term
+        }
+        totalLength -= Int(termCount[slot])
+        deadSlots += 1
+        if deadSlots > 1_024 && deadSlots > slots.count / 4 { compact() }
+    }
+
+    /// Rebuilds the arrays without dead slots.
+    private mutating func compact() {
+        var fresh = PostIndex()
+        for slot in slots.values.sorted() {
+            let slot = Int(slot)
+            let code = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
+            let kept = Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])
+            let new = Int32(fresh.postIDs.count)
+            fresh.postIDs.append(postIDs[slot])
+            fresh.authors.append(authors[slot])
+            fresh.minutes.append(minutes[slot])
+            fresh.scales.append(scales[slot])
+            fresh.codeStart.append(UInt32(fresh.dimensions.count))
+            fresh.codeCount.append(codeCount[slot])
+            fresh.dimensions += dimensions[code]
+            fresh.values += values[code]
+            fresh.termStart.append(UInt32(fresh.terms.count))
+            fresh.termCount.append(termCount[slot])
+            fresh.terms += terms[kept]
+            fresh.slots[postIDs[slot]] = new
+            fresh.byAuthor[authors[slot], default: []].append(new)
+        }
+        fresh.documentFrequency = documentFrequency
+        fresh.totalLength = totalLength
+        self = fresh
+    }
+
+    /// Every post of `authors` published in `window`, scored against `query`: the cosine of
+    /// the codes and BM25 over the whole index's statistics. Posts with neither a positive
+    /// cosine nor a matching term are left out unless `keepUnmatched`.
+    ///
+    /// - Complexity: O(components + terms) per post looked at; no allocation per post.
+    func score(_ query: Query, authors: some Sequence<Int64>, window: ClosedRange<Date>, keepUnmatched: Bool = false) -> [Hit] {
+        let from = Int32(clamping: Int((window.lowerBound.timeIntervalSince1970 / 60).rounded(.down)))
+        let to = Int32(clamping: Int((window.upperBound.timeIntervalSince1970 / 60).rounded(.up)))
+        let queryTerms = Array(Set(query.terms)).sorted()
+        let documents = Double(max(count, 1))
+        let averageLength = max(1, Double(totalLength) / documents)
+        let weights = queryTerms.map { term -> Double in
+            let frequency = Double(documentFrequency[term] ?? 0)
+            return log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+        }
+        var hits: [Hit] = []
+        query.vector.withUnsafeBufferPointer { vector in
+            for author in authors {
+                for slot in byAuthor[author] ?? [] {
+                    let slot = Int(slot)
+                    guard (from...to).contains(minutes[slot]) else { continue }
+                    var dot: Float = 0
+                    let codeRange = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
+                    for index in codeRange { dot += Float(values[index]) * vector[Int(dimensions[index])] }
+                    let semantic = Double(dot * scales[slot])
+                    let lexical = queryTerms.isEmpty ? 0 : bm25(slot: slot, queryTerms: queryTerms, weights: weights, averageLength: averageLength)
+                    guard keepUnmatched || semantic > 0 || lexical > 0 else { continue }
+                    hits.append(
+                        Hit(
+                            postID: postIDs[slot], authorID: author, publishedAt: Date(timeIntervalSince1970: Double(minutes[slot]) * 60),
+                            semantic: semantic, lexical: lexical))
+                }
+            }
+        }
+        return hits
+    }
+
+    /// BM25 of the sorted, distinct `queryTerms` in the post at `slot` (its terms are sorted).
+    private func bm25(slot: Int, queryTerms: [UInt32], weights: [Double], averageLength: Double) -> Double {
+        let start = Int(termStart[slot]), end = start + Int(termCount[slot])
+        let norm = Self.k1 * (1 - Self.b + Self.b * Double(end - start) / averageLength)
+        var score = 0.0
+        var position = start
+        for (index, term) in queryTerms.enumerated() {
+            while position < end && terms[position] < term { position += 1 }
+            var frequency = 0.0
+            while position < end && terms[position] == term {
+                frequency += 1
+                position += 1
+            }
+            if frequency > 0 { score += weights[index] * frequency * (Self.k1 + 1) / (frequency + norm) }
+        }
+        return score
+    }
+}

@@ -1,0 +1,47 @@
+public import struct Foundation.Date
+
+/// One post's compact embedding, as written to and read from `post_embeddings`.
+public struct PostEmbeddingRow: Sendable, Equatable {
+    /// The post.
+    public var postID: Int64
+    /// The code of its vector (`SparseCode`'s bytes).
+    public var code: [UInt8]
+    /// Its lexical term ids, sorted (`LexicalTerms.ofPost`).
+    public var terms: [UInt32]
+    /// A hash of what was embedded and the model, to skip unchanged posts.
+    public var contentHash: [UInt8]
+
+    /// A row to write.
+    public init(postID: Int64, code: [UInt8], terms: [UInt32], contentHash: [UInt8]) {
+        self.postID = postID
+        self.code = code
+        self.terms = terms
+        self.contentHash = contentHash
+    }
+}
+
+/// Post embeddings read from the store (with each post's author and date), and where to
+/// resume their change feed.
+public struct PostEmbeddingChanges: Sendable {
+    /// One written or changed post embedding.
+    public struct Entry: Sendable {
+        public var postID: Int64
+        public var authorID: Int64
+        public var publishedAt: Date
+        public var code: [UInt8]
+        public var terms: [UInt32]
+    }
+
+    /// Post embeddings of the model asked for, written since the watermark (all, from `.beginning`).
+    public var entries: [Entry]
+    /// Posts whose embedding was deleted since the watermark (empty from `.beginning`).
+    public var deletedPostIDs: [Int64]
+    /// Pass this to the next `postEmbeddings(model:changedSince:)` call.
+    public var watermark: ChangeWatermark
+}
+
+/// A post to embed, with the content hash stored with its embedding (nil when it has none).
+public struct PostToEmbed: Sendable {
+    public var post: PostRecord
+    public var storedContentHash: [UInt8]?
+}

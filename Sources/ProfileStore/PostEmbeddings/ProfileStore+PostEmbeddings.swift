@@ -1,0 +1,132 @@
+public import struct Foundation.Date
+
+extension ProfileStore {
+    /// Up to `limit` posts after `afterPostID` in id order, each with the content hash stored
+    /// with its embedding under `model` (nil when it has none or one of another model).
+    public func postsToEmbed(afterPostID: Int64, limit: Int, model: String) async throws(ProfileStoreError) -> [PostToEmbed] {
+        try await withTables { connection throws(ProfileStoreError) in
+            let rows = try connection.query(
+                """
+                SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts,
+                       CASE WHEN e.model = $3 THEN e.content_hash END
+                FROM posts p LEFT JOIN post_embeddings e ON e.post_id = p.id
+                WHERE p.id > $1 ORDER BY p.id LIMIT $2
+                """, [.int64(afterPostID), .int64(Int64(limit)), .text(model)])
+            let posts = try Self.decodePosts(rows)
+            return try posts.enumerated().map { (row, post) throws(ProfileStoreError) in
+                PostToEmbed(post: post, storedContentHash: rows.isNull(row, 10) ? nil : try rows.byteArray(row, 10))
+            }
+        }
+    }
+
+    /// Writes post embeddings in one transaction (insert or replace); rows of posts deleted
+    /// meanwhile are skipped. Throws `.invalidInput` for an empty model or a repeated post.
+    /// - Returns: the rows written.
+    @discardableResult
+    public func writePostEmbeddings(_ rows: [PostEmbeddingRow], model: String) async throws(ProfileStoreError) -> Int {
+        guard !model.isEmpty else { throw ProfileStoreError(.invalidInput, "post embeddings need a model id") }
+        var seen = Set<Int64>(minimumCapacity: rows.count)
+        for row in rows where !seen.insert(row.postID).inserted {
+            throw ProfileStoreError(.invalidInput, "post \(row.postID) appears twice in one batch of embeddings")
+        }
+        guard !rows.isEmpty else { return 0 }
+        return try await withTables { connection throws(ProfileStoreError) in
+            try connection.transaction { () throws(ProfileStoreError) in
+                try connection.execute(
+                    """
+                    CREATE TEMP TABLE IF NOT EXISTS post_embedding_staging (
+                        post_id bigint NOT NULL, content_hash bytea NOT NULL, code bytea NOT NULL, terms bytea NOT NULL
+                    ) ON COMMIT DELETE ROWS
+                    """)
+                try connection.copyIn("COPY post_embedding_staging (post_id, content_hash, code, terms) FROM STDIN (FORMAT binary)") {
+                    (writer) throws(ProfileStoreError) in
+                    for row in rows {
+                        try writer.beginRow(fields: 4)
+                        try writer.append(.int64(row.postID))
+                        try writer.append(.bytea(row.contentHash))
+                        try writer.append(.bytea(row.code))
+                        try writer.append(.bytea(Self.termBytes(row.terms)))
+                    }
+                }
+                return try connection.query(
+                    """
+                    INSERT INTO post_embeddings (post_id, model, content_hash, code, terms)
+                    SELECT s.post_id, $1, s.content_hash, s.code, s.terms FROM post_embedding_staging s JOIN posts p ON p.id = s.post_id
+                    ON CONFLICT (post_id) DO UPDATE SET
+                        model = excluded.model, content_hash = excluded.content_hash, code = excluded.code, terms = excluded.terms,
+                        embedded_at = now()
+                    """, [.text(model)]
+                ).affectedRows
+            }
+        }
+    }
+
+    /// Reads the post embeddings of `model` with each post's author and date: all of them
+    /// from `.beginning`, else those written since `watermark` along with the posts whose
+    /// embeddings were deleted (apply the deletions first). One binary `COPY` in a
+    /// repeatable-read transaction.
+    public func postEmbeddings(model: String, changedSince watermark: ChangeWatermark = .beginning) async throws(ProfileStoreError) -> PostEmbeddingChanges {
+        try await withTables { connection throws(ProfileStoreError) in
+            try connection.transaction(.repeatableRead, readOnly: true) { () throws(ProfileStoreError) in
+                let next = ChangeWatermark(transactionID: try connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").uint64(0, 0))
+                var entries: [PostEmbeddingChanges.Entry] = []
+                // COPY takes no parameters: the watermark is our own integer and the model is quoted here.
+                let quotedModel = "'" + model.replacingOccurrences(of: "'", with: "''") + "'"
+                let since = watermark == .beginning ? "" : " AND e.changed_xid >= '\(watermark.transactionID)'::xid8"
+                try connection.copyOut(
+                    """
+                    COPY (SELECT e.post_id, p.user_id, p.published_at, e.code, e.terms FROM post_embeddings e JOIN posts p ON p.id = e.post_id
+                          WHERE e.model = \(quotedModel)\(since)) TO STDOUT (FORMAT binary)
+                    """
+                ) { (fields) throws(ProfileStoreError) in
+                    guard fields.count == 5, let code = fields[3], let terms = fields[4] else {
+                        throw ProfileStoreError(.decoding, "a post embeddings row without its code")
+                    }
+                    // A binary timestamptz is microseconds since 2000-01-01 UTC.
+                    let published = Date(timeIntervalSince1970: 946_684_800 + Double(try fields.int64(2)) / 1e6)
+                    entries.append(
+                        .init(
+                            postID: try fields.int64(0), authorID: try fields.int64(1), publishedAt: published, code: Array(code),
+                            terms: Self.terms(fromBytes: terms)))
+                }
+                var deleted: [Int64] = []
+                if watermark != .beginning {
+                    let rows = try connection.query(
+                        "SELECT post_id FROM post_embedding_deletions WHERE changed_xid >= $1", [.xid8(watermark.transactionID)])
+                    for row in 0..<rows.rowCount { deleted.append(try rows.int64(row, 0)) }
+                }
+                return PostEmbeddingChanges(entries: entries, deletedPostIDs: deleted, watermark: next)
+            }
+        }
+    }
+
+    /// The posts with these ids (unknown ids are left out), in no particular order.
+    public func posts(ids: [Int64]) async throws(ProfileStoreError) -> [PostRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await withTables { connection throws(ProfileStoreError) in
+            try Self.decodePosts(
+                connection.query(
+                    """
+                    SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts
+                    FROM posts WHERE id = ANY($1)
+                    """, [.int64Array(ids)]))
+        }
+    }
+
+    /// The number of posts, and of those with an embedding of `model`.
+    public func postEmbeddingCounts(model: String) async throws(ProfileStoreError) -> (posts: Int, embedded: Int) {
+        try await withTables { connection throws(ProfileStoreError) in
+            let rows = try connection.query(
+                "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_embeddings WHERE model = $1)", [.text(model)])
+            return (Int(try rows.int64(0, 0)), Int(try rows.int64(0, 1)))
+        }
+    }
+
+    static func termBytes(_ terms: [UInt32]) -> [UInt8] {
+        terms.flatMap { term in (0..<4).map { UInt8(truncatingIfNeeded: term >> (8 * $0)) } }
+    }
+
+    static func terms(fromBytes bytes: UnsafeRawBufferPointer) -> [UInt32] {
+        (0..<bytes.count / 4).map { bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Personalization
+import ProfileStore
+import SampleData
+import Testing
+import _TestSupport
+
+@Suite("Brief-aware contexts and post search, against the database")
+struct BriefContextTests {
+    /// A fixture whose posts are embedded, with a cohort run.
+    static func withPosts(creators: Int, cohorts: Int, _ body: (EngineFixture, PersonalizationEngine) async throws -> Void) async throws {
+        try await EngineFixture.with(creators: creators) { fixture in
+            try await PostEmbeddingBackfill(store: fixture.store, embedder: fixture.embedder).run()
+            _ = try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(cohorts))).run()
+            try await body(fixture, try await fixture.engine())
+        }
+    }
+
+    @Test("the exemplars answer the brief: most are on its topic, several times more than without it")
+    func exemplarsAnswerTheBrief() async throws {
+        try await Self.withPosts(creators: 600, cohorts: 6) { fixture, engine in
+            let check = BriefQualityCheck(creators: fixture.creators, count: 60, seed: 7) {
+                engine.cohort(of: $0)?.cohort.traits.trendingTopics.first?.topic
+            }
+            func share(answeringTheBrief: Bool) async throws -> Double {
+                try await check.share { item in
+                    var options = PersonalizationEngine.ContextOptions()
+                    options.brief = item.brief
+                    options.answersBrief = answeringTheBrief
+                    let context = try await engine.context(for: item.userID, options: options)
+                    if answeringTheBrief {
+                        #expect(context.brief?.text == item.brief && context.brief?.source == "request")
+                        #expect(context.exemplars.allSatisfy { $0.breakdown.brief != nil && $0.breakdown.lexical != nil })
+                        #expect(context.exemplars.count { $0.own } <= 3)
+                    }
+                    return context.exemplars.map(\.topics)
+                }.share
+            }
+            let before = try await share(answeringTheBrief: false)
+            let after = try await share(answeringTheBrief: true)
+            #expect(after >= 0.6, "brief-aware share \(after)")
+            #expect(after >= 3 * before, "brief-aware \(after) against \(before) without the brief")
+        }
+    }
+
+    @Test("post embeddings: a rerun skips current posts, an edited post is embedded again, the change feed carries writes and deletions")
+    func postEmbeddingsFollowTheStore() async throws {
+        try await Self.withPosts(creators: 40, cohorts: 2) { fixture, engine in
+            let total = fixture.creators.reduce(0) { $0 + $1.posts.count }
+            #expect(engine.postCount == total)
+            let rerun = try await PostEmbeddingBackfill(store: fixture.store, embedder: fixture.embedder).run()
+            #expect(rerun.embedded == 0 && rerun.current == total)
+
+            let edited = fixture.creators[3].posts[0].id
+            try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                _ = try connection.query(
+                    "UPDATE \(fixture.store.configuration.schema).posts SET content = 'Kombucha scoby hotel, week two' WHERE id = $1", [.int64(edited)]
+                ).affectedRows
+            }
+            let again = try await PostEmbeddingBackfill(store: fixture.store, embedder: fixture.embedder).run()
+            #expect(again.embedded == 1)
+            #expect(try await engine.synchronize().posts == 1)
+            let found = try await engine.searchPosts(text: "kombucha scoby", options: .init(k: 3, nprobe: nil))
+            #expect(found.first?.postID == edited)
+            #expect(found.first.map { $0.lexical == 1 } == true)
+
+            try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                _ = try connection.query("DELETE FROM \(fixture.store.configuration.schema).posts WHERE id = $1", [.int64(edited)]).affectedRows
+            }
+            _ = try await engine.synchronize()
+            #expect(engine.postCount == total - 1)
+            #expect(try await engine.searchPosts(text: "kombucha scoby", options: .init(k: 3, nprobe: nil)).allSatisfy { $0.postID != edited })
+        }
+    }
+
+    @Test("briefs and post searches: blank, too long, unseen scripts, creators without posts, bad options")
+    func badInput() async throws {
+        try await Self.withPosts(creators: 60, cohorts: 3) { fixture, engine in
+            var options = PersonalizationEngine.ContextOptions()
+            options.brief = String(repeating: "x", count: PersonalizationEngine.maximumBriefLength + 1)
+            await #expect { try await engine.context(for: 1, options: options) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+
+            // Blank is none: the cohort's trending topic stands in when there is one.
+            options.brief = " \n\t "
+            let blank = try await engine.context(for: 1, options: options)
+            let trending = engine.cohort(of: 1)?.cohort.traits.trendingTopics.first?.topic
+            #expect(blank.brief?.text == trending && blank.brief?.source == (trending == nil ? nil : "trendingTopic"))
+
+            // A script no post uses: the lexical part finds nothing, the context is still built.
+            options.brief = "ブリーフ 日本語 テスト"
+            let unseen = try await engine.context(for: 1, options: options)
+            #expect(unseen.exemplars.count <= options.exemplars)
+
+            // A creator with no posts gets exemplars from the others.
+            _ = try await fixture.store.importUsers([
+                Numbered(line: 1, record: UserRecord(id: 9_001, handle: "quiet_one", name: "Quiet", bio: "marathon running and recovery"))
+            ])
+            options.brief = "marathon recovery weeks"
+            let quiet = try await engine.context(for: 9_001, options: options)
+            #expect(quiet.exemplars.allSatisfy { !$0.own })
+
+            typealias Search = PersonalizationEngine.PostSearchOptions
+            for bad in [Search(k: 0), Search(k: 101), Search(since: Date(), until: Date(timeIntervalSinceNow: -86_400)), Search(nprobe: 0)] {
+                await #expect { try await engine.searchPosts(text: "running", options: bad) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            }
+            await #expect { try await engine.searchPosts(text: "running", options: .init(cohort: 99)) } throws: {
+                ($0 as? PersonalizationError)?.code == .unknownCohort
+            }
+            await #expect { try await engine.searchPosts() } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            await #expect { try await engine.searchPosts(text: "a", vector: [1]) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            await #expect { try await engine.searchPosts(text: "   ") } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            await #expect { try await engine.searchPosts(vector: [1, 2]) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
+            let own = try await engine.searchPosts(text: "running", options: .init(k: 100, userID: 2))
+            #expect(own.allSatisfy { $0.authorID == 2 })
+        }
+    }
+}
