@@ -102,6 +102,11 @@ extension PersonalizationEngine {
             refresh = ProfileRefresh(profile: stored, embedded: false)
         }
         let profile = refresh.profile
+        // The creator's own recent posts that have no post embedding yet (written since the last
+        // backfill): embedded now, so a brief finds them, when the caller may write.
+        if options.embedsOnDemand, options.answersBrief, postCount > 0 {
+            try await embedPosts(profile.posts.filter { !containsPost($0.id) })
+        }
         let available = status.creators - 1
         let neighbors =
             available > 0

@@ -50,6 +50,9 @@ struct PostIndex: Sendable {
     /// Live posts.
     var count: Int { slots.count }
 
+    /// Whether the index holds the post.
+    func contains(_ postID: Int64) -> Bool { slots[postID] != nil }
+
     /// Bytes held per live post: the slot arrays, codes, terms and lookups (dictionary entries
     /// counted at their key and value size over a 0.75 load factor).
     var bytesPerPost: (code: Double, terms: Double, total: Double) {

@@ -30,6 +30,15 @@ public struct PostEmbeddingChanges: Sendable {
         public var publishedAt: Date
         public var code: [UInt8]
         public var terms: [UInt32]
+
+        /// An entry as the store reads it (or as a caller that wrote it knows it).
+        public init(postID: Int64, authorID: Int64, publishedAt: Date, code: [UInt8], terms: [UInt32]) {
+            self.postID = postID
+            self.authorID = authorID
+            self.publishedAt = publishedAt
+            self.code = code
+            self.terms = terms
+        }
     }
 
     /// Post embeddings of the model asked for, written since the watermark (all, from `.beginning`).
@@ -38,6 +47,13 @@ public struct PostEmbeddingChanges: Sendable {
     public var deletedPostIDs: [Int64]
     /// Pass this to the next `postEmbeddings(model:changedSince:)` call.
     public var watermark: ChangeWatermark
+
+    /// Changes as the store reads them (or as a caller that wrote them knows them).
+    public init(entries: [Entry], deletedPostIDs: [Int64], watermark: ChangeWatermark) {
+        self.entries = entries
+        self.deletedPostIDs = deletedPostIDs
+        self.watermark = watermark
+    }
 }
 
 /// A post to embed, with the content hash stored with its embedding (nil when it has none).

@@ -91,6 +91,13 @@ extension OneRingService {
             }
             try await self.requireUser(userID)
             let counts = try await self.store.importPosts(records, source: "posts")
+            // The creator's new or edited posts are embedded now, so the next brief-aware context finds
+            // them. They are stored either way: if the embedder fails, the next backfill embeds them.
+            do {
+                try await self.engine.embedPosts(records.map(\.record))
+            } catch {
+                self.configuration.logger.warning("posts of creator \(userID) stored but not embedded yet: \(error)")
+            }
             return try Self.json(WriteCounts(counts), status: .created)
         }
 
