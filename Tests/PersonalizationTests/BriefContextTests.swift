@@ -43,7 +43,7 @@ struct BriefContextTests {
         }
     }
 
-    @Test("post embeddings: a rerun skips current posts, an edited post is embedded again, a creator's new post by their next context, the change feed carries writes and deletions")
+    @Test("post embeddings: reruns skip current posts, edited and new posts are embedded, the change feed carries writes and deletions")
     func postEmbeddingsFollowTheStore() async throws {
         try await Self.withPosts(creators: 40, cohorts: 2) { fixture, engine in
             let total = fixture.creators.reduce(0) { $0 + $1.posts.count }

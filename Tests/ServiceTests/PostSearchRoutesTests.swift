@@ -11,7 +11,9 @@ struct PostSearchRoutesTests {
             try await fixture.withApplication { client in
                 let user = fixture.firstUser
                 let token = try await fixture.token(user)
-                let post = #"{"posts": [{"id": 990001, "text": "Kombucha scoby hotel: week two #fermentation", "platform": "x", "published_at": "2026-10-01T07:00:00Z"}]}"#
+                let post =
+                    #"{"posts": [{"id": 990001, "text": "Kombucha scoby hotel: week two #fermentation", "platform": "x", "#
+                    + #""published_at": "2026-10-01T07:00:00Z"}]}"#
                 #expect(try await client.send(.post, "/v1/users/\(user)/posts", token: token, json: post).status == .created)
                 let found = try await client.send(
                     .post, "/v1/search/posts", token: token, json: #"{"text": "kombucha scoby", "k": 3, "user_id": \#(user)}"#)
