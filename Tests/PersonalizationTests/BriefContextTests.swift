@@ -64,6 +64,18 @@ struct BriefContextTests {
             #expect(found.first?.postID == edited)
             #expect(found.first.map { $0.lexical == 1 } == true)
 
+            // New engagement puts the post back on the feed (the engine ranks by it); the same counts do not.
+            let counted = fixture.creators[5].posts[0].id
+            for _ in 0..<2 {
+                try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                    _ = try connection.query(
+                        "UPDATE \(fixture.store.configuration.schema).posts SET likes = 4242 WHERE id = $1", [.int64(counted)]
+                    ).affectedRows
+                }
+            }
+            #expect(try await engine.synchronize().posts == 1)
+            #expect(try await engine.synchronize().posts == 0)
+
             // A creator's own new post, written without its embedding, is embedded by their next context.
             let fresh = PostRecord(
                 id: 880_001, userID: 4, text: "Sauerkraut jars on the windowsill", topics: [], hashtags: [], platform: "x",

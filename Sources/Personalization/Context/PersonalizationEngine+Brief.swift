@@ -15,6 +15,8 @@ extension PersonalizationEngine {
         var matches: [Int64: BriefMatch]
         /// Each candidate author's similarity to the creator (1 for the creator).
         var authorScores: [Int64: Double]
+        /// The handles of the posts' authors.
+        var handles: [Int64: String] = [:]
     }
 
     /// A brief as a query: its embedding (by the engine's embedder) and its lexical terms;
@@ -33,34 +35,41 @@ extension PersonalizationEngine {
 
     /// The posts that best answer `brief` among those of the similar creators, the creator's
     /// cohort (its ``maximumCohortAuthors`` members nearest the creator) and the creator (at most
-    /// three of their own), published in `window`: scored in memory by brief match × author
-    /// similarity × recency, the best `shortlist` read from the store.
+    /// three of their own), published in the 90 days to `clock`: scored in memory by brief match ×
+    /// author similarity × engagement × recency (docs/CONTEXT.md), the best eight per exemplar
+    /// (at least 40) read from the store for MMR.
     func briefCandidates(
-        _ brief: String, userID: Int64, neighbors: [Neighbor], cohort: Cohort?, window: ClosedRange<Date>, shortlist: Int,
-        halfLifeDays: Double
+        _ brief: String, userID: Int64, neighbors: [Neighbor], cohort: Cohort?, clock: Date, exemplars: Int, halfLifeDays: Double
     ) async throws(PersonalizationError) -> BriefCandidates {
         let query = try await briefQuery(brief)
         var authorScores: [Int64: Double] = [userID: 1]
         for neighbor in neighbors { authorScores[neighbor.id] = Double(neighbor.score) }
         if let cohort, cohort.size > 1 {
-            let members = try await nearestCreators(toUser: userID, k: min(cohort.size, Self.maximumCohortAuthors), cohort: cohort.id)
-            for member in members where authorScores[member.id] == nil { authorScores[member.id] = Double(member.score) }
+            for member in cohortMembers(nearest: userID, cohort: cohort.id, count: Self.maximumCohortAuthors) where authorScores[member.id] == nil {
+                authorScores[member.id] = Double(member.score)
+            }
         }
+        let window = clock.addingTimeInterval(-90 * 86_400)...clock.addingTimeInterval(86_400)
         let hits = posts.read { $0.index.score(query, authors: authorScores.keys, window: window) }
         let bestSemantic = hits.map(\.semantic).max() ?? 0
         let bestLexical = hits.map(\.lexical).max() ?? 0
         let matches = hits.map { BriefMatch(semantic: $0.semantic, lexical: $0.lexical, bestSemantic: bestSemantic, bestLexical: bestLexical) }
         // Only posts that answer the brief about as well as the best do are eligible; the rest
-        // of the score ranks among them (fewer than a shortlist's worth: the best matches).
+        // of the score ranks among them (with fewer than two an exemplar eligible: every match).
         let bar = BriefMatch.eligibleShare * (matches.map(\.combined).max() ?? 0)
-        let eligible = matches.count { $0.combined >= bar } >= shortlist / 4 ? bar : 0
+        let eligible = matches.count { $0.combined >= bar } >= max(10, 2 * exemplars) ? bar : 0
+        var median = cohort?.traits.medianEngagementRate ?? 0
+        if median <= 0 { median = Double(CohortProfiler.median(hits.map { Float($0.engagementRate) })) }
+        median = max(median, 1e-6)
         let scored = zip(hits, matches).compactMap { hit, match -> (hit: PostIndex.Hit, match: BriefMatch, score: Double)? in
             guard match.combined >= eligible else { return nil }
-            let age = max(0, window.upperBound.timeIntervalSince(hit.publishedAt) / 86_400)
-            return (hit, match, match.combined * max(0, authorScores[hit.authorID] ?? 0) * pow(0.5, age / halfLifeDays))
+            let age = max(0, clock.timeIntervalSince(hit.publishedAt) / 86_400)
+            let engagement = hit.engagementRate / (hit.engagementRate + median)
+            return (hit, match, match.combined * max(0, authorScores[hit.authorID] ?? 0) * engagement * pow(0.5, age / halfLifeDays))
         }
         .filter { $0.score > 0 }
         .sorted { ($0.score, $1.hit.postID) > ($1.score, $0.hit.postID) }
+        let shortlist = max(40, 8 * exemplars)
         var kept: [(hit: PostIndex.Hit, match: BriefMatch, score: Double)] = []
         var own = 0
         for candidate in scored where kept.count < shortlist {
@@ -70,9 +79,21 @@ extension PersonalizationEngine {
             }
             kept.append(candidate)
         }
-        let posts: [PostRecord]
-        do { posts = try await store.posts(ids: kept.map(\.hit.postID)) } catch { throw .store(error) }
+        let read: (posts: [PostRecord], handles: [Int64: String])
+        do { read = try await store.postsWithHandles(ids: kept.map(\.hit.postID)) } catch { throw .store(error) }
         return BriefCandidates(
-            posts: posts, matches: Dictionary(uniqueKeysWithValues: kept.map { ($0.hit.postID, $0.match) }), authorScores: authorScores)
+            posts: read.posts, matches: Dictionary(uniqueKeysWithValues: kept.map { ($0.hit.postID, $0.match) }), authorScores: authorScores,
+            handles: read.handles)
+    }
+
+    /// The `count` members of `cohort` nearest to `userID`, by their float16 partition rows (their
+    /// scores are within 1e-3 of the exact ones, plenty to weigh authors by), on the caller's thread.
+    private func cohortMembers(nearest userID: Int64, cohort: Int, count: Int) -> [Neighbor] {
+        state.read { state in
+            guard let run = state.run, let vector = try? state.index.vector(for: userID) else { return [] }
+            return vector.withUnsafeBufferPointer { query in
+                run.partition.search(query: query, k: count, nprobe: 1, cohort: cohort, excluded: [userID], threads: 1, backend: backend)
+            }
+        }
     }
 }

@@ -124,35 +124,39 @@ extension PersonalizationEngine {
         let brief =
             options.trimmedBrief.map { PersonalizationContext.Brief(text: $0, source: "request") }
             ?? membership?.cohort.traits.trendingTopics.first.map { PersonalizationContext.Brief(text: $0.topic, source: "trendingTopic") }
+        // The similar creators' handles come on a connection of their own meanwhile.
+        async let neighborHandles = store.handles(userIDs: neighbors.map(\.id))
         var posts: [PostRecord] = []
         var matches: [Int64: BriefMatch] = [:]
+        var handles: [Int64: String] = [:]
         var authorScores = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
         if options.answersBrief, let brief, postCount > 0, options.exemplars > 0 {
             let found = try await briefCandidates(
-                brief.text, userID: userID, neighbors: neighbors, cohort: membership?.cohort, window: since...clock.addingTimeInterval(86_400),
-                shortlist: max(100, 10 * options.exemplars), halfLifeDays: options.halfLifeDays)
-            (posts, matches) = (found.posts, found.matches)
+                brief.text, userID: userID, neighbors: neighbors, cohort: membership?.cohort, clock: clock, exemplars: options.exemplars,
+                halfLifeDays: options.halfLifeDays)
+            (posts, matches, handles) = (found.posts, found.matches, found.handles)
             authorScores.merge(found.authorScores) { kept, _ in kept }
         }
-        let handles: [Int64: String]
         do {
             // Without a brief (or without post embeddings): the similar creators' most engaging posts.
             if matches.isEmpty, !neighbors.isEmpty {
                 posts = try await store.topPosts(authors: neighbors.map(\.id), since: since, perAuthor: options.postsPerCreator)
             }
-            handles = try await store.handles(userIDs: Array(Set(neighbors.map(\.id) + posts.map(\.userID))))
+            handles.merge(try await neighborHandles) { kept, _ in kept }
         } catch {
-            throw .store(error)
+            // `async let` forgets the error type; only the store throws here.
+            throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }
 
         // Ranking, style and trimming are CPU work: off the cooperative threads.
         let runID = state.read { $0.run?.record.id ?? 0 }
         let candidates = BriefCandidates(posts: posts, matches: matches, authorScores: authorScores)
+        let allHandles = handles
         let answered = matches.isEmpty ? nil : brief
         return await Offload.run {
             self.assemble(
                 profile: profile, refreshed: refresh.embedded, membership: membership, runID: runID, neighbors: neighbors,
-                candidates: candidates, brief: answered, handles: handles, clock: clock, options: options)
+                candidates: candidates, brief: answered, handles: allHandles, clock: clock, options: options)
         }
     }
 

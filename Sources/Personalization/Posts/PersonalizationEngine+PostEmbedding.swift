@@ -14,7 +14,9 @@ extension PersonalizationEngine {
         let written: Int
         do { written = try await store.writePostEmbeddings(rows, model: embedder.modelID) } catch { throw .store(error) }
         let entries = zip(posts, rows).map { post, row in
-            PostEmbeddingChanges.Entry(postID: post.id, authorID: post.userID, publishedAt: post.publishedAt, code: row.code, terms: row.terms)
+            PostEmbeddingChanges.Entry(
+                postID: post.id, authorID: post.userID, publishedAt: post.publishedAt, engagementRate: post.engagementRate, code: row.code,
+                terms: row.terms)
         }
         _ = apply(PostEmbeddingChanges(entries: entries, deletedPostIDs: [], watermark: .beginning))
         return written

@@ -6,7 +6,7 @@ internal import VectorMath
 /// with the corpus statistics BM25 needs. Changed in place by the change feed: a replaced or
 /// deleted post leaves a dead slot, reclaimed when dead slots outnumber a quarter of the live ones.
 ///
-/// Per post: its id, author and date (20 bytes), the code (6 bytes + 3 a component) and the
+/// Per post: its id, author, date and engagement rate (24 bytes), the code (6 bytes + 3 a component) and the
 /// terms (4 bytes each), plus the lookups by id and by author.
 struct PostIndex: Sendable {
     /// One post scored against a query.
@@ -14,6 +14,8 @@ struct PostIndex: Sendable {
         var postID: Int64
         var authorID: Int64
         var publishedAt: Date
+        /// (likes + reposts) / views.
+        var engagementRate: Double
         /// Cosine of the post's vector and the query's.
         var semantic: Double
         /// BM25 of the query's terms in the post.
@@ -33,6 +35,7 @@ struct PostIndex: Sendable {
     private var authors: [Int64] = []
     /// Minutes since 1970.
     private var minutes: [Int32] = []
+    private var rates: [Float] = []
     private var scales: [Float] = []
     private var codeStart: [UInt32] = []
     private var codeCount: [UInt8] = []
@@ -57,7 +60,7 @@ struct PostIndex: Sendable {
     /// counted at their key and value size over a 0.75 load factor).
     var bytesPerPost: (code: Double, terms: Double, total: Double) {
         guard count > 0 else { return (0, 0, 0) }
-        let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 1 + 4 + 2)
+        let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 4 + 1 + 4 + 2)
         let codeBytes = dimensions.count * 3 + scales.count * 4
         let termBytes = terms.count * 4 + documentFrequency.count * 8 * 4 / 3
         let lookupBytes = slots.count * 12 * 4 / 3 + byAuthor.count * 40 + postIDs.count * 4
@@ -77,6 +80,7 @@ struct PostIndex: Sendable {
         postIDs.append(entry.postID)
         authors.append(entry.authorID)
         minutes.append(Int32(clamping: Int((entry.publishedAt.timeIntervalSince1970 / 60).rounded(.down))))
+        rates.append(Float(entry.engagementRate))
         scales.append(code.scale)
         codeStart.append(UInt32(dimensions.count))
         codeCount.append(UInt8(code.dimensions.count))
@@ -125,6 +129,7 @@ struct PostIndex: Sendable {
             fresh.postIDs.append(postIDs[slot])
             fresh.authors.append(authors[slot])
             fresh.minutes.append(minutes[slot])
+            fresh.rates.append(rates[slot])
             fresh.scales.append(scales[slot])
             fresh.codeStart.append(UInt32(fresh.dimensions.count))
             fresh.codeCount.append(codeCount[slot])
@@ -158,20 +163,33 @@ struct PostIndex: Sendable {
         }
         var hits: [Hit] = []
         query.vector.withUnsafeBufferPointer { vector in
-            for author in authors {
-                for slot in byAuthor[author] ?? [] {
-                    let slot = Int(slot)
-                    guard (from...to).contains(minutes[slot]) else { continue }
-                    var dot: Float = 0
-                    let codeRange = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
-                    for index in codeRange { dot += Float(values[index]) * vector[Int(dimensions[index])] }
-                    let semantic = Double(dot * scales[slot])
-                    let lexical = queryTerms.isEmpty ? 0 : bm25(slot: slot, queryTerms: queryTerms, weights: weights, averageLength: averageLength)
-                    guard keepUnmatched || semantic > 0 || lexical > 0 else { continue }
-                    hits.append(
-                        Hit(
-                            postID: postIDs[slot], authorID: author, publishedAt: Date(timeIntervalSince1970: Double(minutes[slot]) * 60),
-                            semantic: semantic, lexical: lexical))
+            minutes.withUnsafeBufferPointer { minutes in
+                codeStart.withUnsafeBufferPointer { codeStart in
+                    codeCount.withUnsafeBufferPointer { codeCount in
+                        dimensions.withUnsafeBufferPointer { dimensions in
+                            values.withUnsafeBufferPointer { values in
+                                for author in authors {
+                                    guard let slots = byAuthor[author] else { continue }
+                                    for slot in slots {
+                                        let slot = Int(slot)
+                                        let minute = minutes[slot]
+                                        guard minute >= from && minute <= to else { continue }
+                                        var dot: Float = 0
+                                        let start = Int(codeStart[slot])
+                                        for index in start..<start + Int(codeCount[slot]) { dot += Float(values[index]) * vector[Int(dimensions[index])] }
+                                        let semantic = Double(dot * scales[slot])
+                                        let lexical =
+                                            queryTerms.isEmpty ? 0 : bm25(slot: slot, queryTerms: queryTerms, weights: weights, averageLength: averageLength)
+                                        guard keepUnmatched || semantic > 0 || lexical > 0 else { continue }
+                                        hits.append(
+                                            Hit(
+                                                postID: postIDs[slot], authorID: author, publishedAt: Date(timeIntervalSince1970: Double(minute) * 60),
+                                                engagementRate: Double(rates[slot]), semantic: semantic, lexical: lexical))
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -182,17 +200,19 @@ struct PostIndex: Sendable {
     private func bm25(slot: Int, queryTerms: [UInt32], weights: [Double], averageLength: Double) -> Double {
         let start = Int(termStart[slot]), end = start + Int(termCount[slot])
         let norm = Self.k1 * (1 - Self.b + Self.b * Double(end - start) / averageLength)
-        var score = 0.0
-        var position = start
-        for (index, term) in queryTerms.enumerated() {
-            while position < end && terms[position] < term { position += 1 }
-            var frequency = 0.0
-            while position < end && terms[position] == term {
-                frequency += 1
-                position += 1
+        return terms.withUnsafeBufferPointer { terms in
+            var score = 0.0
+            var position = start
+            for (index, term) in queryTerms.enumerated() {
+                while position < end && terms[position] < term { position += 1 }
+                var frequency = 0.0
+                while position < end && terms[position] == term {
+                    frequency += 1
+                    position += 1
+                }
+                if frequency > 0 { score += weights[index] * frequency * (Self.k1 + 1) / (frequency + norm) }
             }
-            if frequency > 0 { score += weights[index] * frequency * (Self.k1 + 1) / (frequency + norm) }
+            return score
         }
-        return score
     }
 }

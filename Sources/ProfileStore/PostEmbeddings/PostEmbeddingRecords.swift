@@ -28,14 +28,17 @@ public struct PostEmbeddingChanges: Sendable {
         public var postID: Int64
         public var authorID: Int64
         public var publishedAt: Date
+        /// (likes + reposts) / views, as `PostRecord.engagementRate`.
+        public var engagementRate: Double
         public var code: [UInt8]
         public var terms: [UInt32]
 
         /// An entry as the store reads it (or as a caller that wrote it knows it).
-        public init(postID: Int64, authorID: Int64, publishedAt: Date, code: [UInt8], terms: [UInt32]) {
+        public init(postID: Int64, authorID: Int64, publishedAt: Date, engagementRate: Double, code: [UInt8], terms: [UInt32]) {
             self.postID = postID
             self.authorID = authorID
             self.publishedAt = publishedAt
+            self.engagementRate = engagementRate
             self.code = code
             self.terms = terms
         }

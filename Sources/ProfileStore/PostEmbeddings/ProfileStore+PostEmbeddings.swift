@@ -75,18 +75,21 @@ extension ProfileStore {
                 let since = watermark == .beginning ? "" : " AND e.changed_xid >= '\(watermark.transactionID)'::xid8"
                 try connection.copyOut(
                     """
-                    COPY (SELECT e.post_id, p.user_id, p.published_at, e.code, e.terms FROM post_embeddings e JOIN posts p ON p.id = e.post_id
+                    COPY (SELECT e.post_id, p.user_id, p.published_at, e.code, e.terms, p.views, p.likes, p.reposts
+                          FROM post_embeddings e JOIN posts p ON p.id = e.post_id
                           WHERE e.model = \(quotedModel)\(since)) TO STDOUT (FORMAT binary)
                     """
                 ) { (fields) throws(ProfileStoreError) in
-                    guard fields.count == 5, let code = fields[3], let terms = fields[4] else {
+                    guard fields.count == 8, let code = fields[3], let terms = fields[4] else {
                         throw ProfileStoreError(.decoding, "a post embeddings row without its code")
                     }
                     // A binary timestamptz is microseconds since 2000-01-01 UTC.
                     let published = Date(timeIntervalSince1970: 946_684_800 + Double(try fields.int64(2)) / 1e6)
+                    let views = try fields.int64(5), likes = try fields.int64(6), reposts = try fields.int64(7)
                     entries.append(
                         .init(
-                            postID: try fields.int64(0), authorID: try fields.int64(1), publishedAt: published, code: Array(code),
+                            postID: try fields.int64(0), authorID: try fields.int64(1), publishedAt: published,
+                            engagementRate: (Double(likes) + Double(reposts)) / Double(max(views, 1)), code: Array(code),
                             terms: Self.terms(fromBytes: terms)))
                 }
                 var deleted: [Int64] = []
@@ -110,6 +113,22 @@ extension ProfileStore {
                     SELECT id, user_id, content, topics, hashtags, platform, published_at, views, likes, reposts
                     FROM posts WHERE id = ANY($1)
                     """, [.int64Array(ids)]))
+        }
+    }
+
+    /// The posts with these ids (unknown ids are left out) and their authors' handles, in one query.
+    public func postsWithHandles(ids: [Int64]) async throws(ProfileStoreError) -> (posts: [PostRecord], handles: [Int64: String]) {
+        guard !ids.isEmpty else { return ([], [:]) }
+        return try await withTables { connection throws(ProfileStoreError) in
+            let rows = try connection.query(
+                """
+                SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts, u.handle
+                FROM posts p JOIN users u ON u.id = p.user_id WHERE p.id = ANY($1)
+                """, [.int64Array(ids)])
+            let posts = try Self.decodePosts(rows)
+            var handles: [Int64: String] = [:]
+            for (row, post) in posts.enumerated() { handles[post.userID] = try rows.string(row, 10) }
+            return (posts, handles)
         }
     }
 

@@ -224,6 +224,20 @@ public struct Migration: Sendable {
         CREATE TRIGGER post_embeddings_record_deletions AFTER DELETE ON post_embeddings
             REFERENCING OLD TABLE AS deleted
             FOR EACH STATEMENT EXECUTE FUNCTION post_embeddings_record_deletions();
+
+        -- A post's new date or engagement puts its embedding back on the change feed, so the engines'
+        -- copies (which rank by them) stay exact; new text makes it stale for the next backfill instead.
+        CREATE FUNCTION posts_touch_embeddings() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE post_embeddings e SET changed_xid = pg_current_xact_id()
+            FROM changed c JOIN previous o ON o.id = c.id
+            WHERE e.post_id = c.id
+                AND (c.published_at, c.views, c.likes, c.reposts) IS DISTINCT FROM (o.published_at, o.views, o.likes, o.reposts);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER posts_touch_embeddings AFTER UPDATE ON posts
+            REFERENCING OLD TABLE AS previous NEW TABLE AS changed
+            FOR EACH STATEMENT EXECUTE FUNCTION posts_touch_embeddings();
         """
     }
 }
