@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Personalization
 import ProfileStore
 import SampleData
@@ -135,6 +136,39 @@ struct BriefContextTests {
             await #expect { try await engine.searchPosts(vector: [1, 2]) } throws: { ($0 as? PersonalizationError)?.code == .invalidInput }
             let own = try await engine.searchPosts(text: "running", options: .init(k: 100, userID: 2))
             #expect(own.allSatisfy { $0.authorID == 2 })
+        }
+    }
+
+    @Test("a dense embedder's posts: axes fitted once and stored, codes on them, searches as an exact float32 scan ranks")
+    func denseEmbedder() async throws {
+        try await EngineFixture.with(creators: 40) { fixture in
+            let dense = try DenseEmbedder(dimensions: EngineFixture.dimensions)
+            try await PostEmbeddingBackfill(store: fixture.store, embedder: dense).run()
+            let projection = try #require(try await fixture.store.postProjection(model: dense.modelID))
+            #expect(projection.width == EngineFixture.dimensions)
+            let engine = try await PersonalizationEngine.start(
+                store: fixture.store, embedder: dense, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let posts = fixture.creators.flatMap(\.posts)
+            #expect(engine.postCount == posts.count)
+            #expect(engine.postBytes.code <= Double(4 + 4 + EngineFixture.dimensions))
+
+            // Exact float32 scan of the same vectors against the codes, for 20 posts' vectors as queries.
+            let vectors = try await dense.embed(posts.map(PostEmbeddingBackfill.document))
+            let d = EngineFixture.dimensions
+            var found = 0
+            for query in stride(from: 0, to: posts.count, by: posts.count / 20).prefix(20) {
+                let vector = Array(vectors[query * d..<(query + 1) * d])
+                let exact = posts.indices.map { row in (posts[row].id, (0..<d).reduce(Float(0)) { $0 + vectors[row * d + $1] * vector[$1] }) }
+                    .sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(10).map(\.0)
+                let coded = try await engine.searchPosts(vector: vector, options: .init(k: 10, nprobe: nil))
+                found += Set(coded.map(\.postID)).intersection(exact).count
+            }
+            #expect(Double(found) / 200 >= 0.9, "recall@10 \(Double(found) / 200)")
+
+            // A second backfill keeps the stored axes and finds every post current.
+            let again = try await PostEmbeddingBackfill(store: fixture.store, embedder: dense).run()
+            #expect(again.embedded == 0)
+            #expect(try await fixture.store.postProjection(model: dense.modelID)?.components == projection.components)
         }
     }
 }

@@ -27,3 +27,18 @@ struct SparseCodeTests {
         #expect(throws: VectorMathError.self) { try SparseCode(bytes: [0, 0, 0, 0, 0, 0]) }
     }
 }
+
+@Suite("Projected int8 codes of dense post vectors")
+struct ProjectedCodeTests {
+    @Test("bytes round-trip, values within one int8 step, and a projected code is never read as a sparse one")
+    func roundTrip() throws {
+        let coordinates: [Float] = (0..<300).map { Float(($0 * 37) % 101) / 50 - 1 }
+        let code = coordinates.withUnsafeBufferPointer { ProjectedCode($0) }
+        let decoded = try ProjectedCode(bytes: code.bytes)
+        #expect(decoded == code)
+        #expect(code.bytes.count == 308)
+        for (value, coordinate) in zip(decoded.values, coordinates) { #expect(abs(Float(value) * decoded.scale - coordinate) <= decoded.scale / 2 + 1e-6) }
+        #expect(throws: VectorMathError.self) { try SparseCode(bytes: code.bytes) }
+        #expect(throws: VectorMathError.self) { try ProjectedCode(bytes: Array(code.bytes.dropLast())) }
+    }
+}

@@ -24,13 +24,20 @@ extension PersonalizationEngine {
     func briefQuery(_ text: String) async throws(PersonalizationError) -> PostIndex.Query {
         if let cached = briefQueries.read({ $0[text] }) { return cached }
         let document = ProfileDocument(name: "", bio: "", posts: [.init(text: text, publishedAt: Date())], postLimit: 1)
-        let query: PostIndex.Query
-        do { query = PostIndex.Query(vector: try await embedder.embed([document]), terms: LexicalTerms.ofQuery(text)) } catch { throw .embedding(error) }
+        let vector: [Float]
+        do { vector = try await embedder.embed([document]) } catch { throw .embedding(error) }
+        let query = codedQuery(vector, terms: LexicalTerms.ofQuery(text))
         briefQueries.write { cache in
             if cache.count >= Self.briefCacheSize { cache.removeAll(keepingCapacity: true) }
             cache[text] = query
         }
         return query
+    }
+
+    /// A unit vector and term ids as a query of the post codes.
+    func codedQuery(_ unit: [Float], terms: [UInt32]) -> PostIndex.Query {
+        let coded = postCodec.read { $0 }.query(unit, backend: backend)
+        return PostIndex.Query(vector: coded.vector, offset: coded.offset, terms: terms, unit: unit)
     }
 
     /// The posts that best answer `brief` among those of the similar creators, the creator's

@@ -121,6 +121,8 @@ public final class PersonalizationEngine: Sendable {
     let coalescer: SearchCoalescer?
     /// Every post's compact embedding and terms, and where their change feed resumes.
     let posts: ReadWriteLock<(index: PostIndex, watermark: ChangeWatermark)>
+    /// How the model's post vectors are coded: sparse until a projection is stored for the model.
+    let postCodec: ReadWriteLock<PostCodec>
     /// Briefs embedded lately (the trending topics standing in for a brief recur in every
     /// context of a cohort): at most ``briefCacheSize``, emptied when full.
     let briefQueries = ReadWriteLock<[String: PostIndex.Query]>([:])
@@ -128,7 +130,7 @@ public final class PersonalizationEngine: Sendable {
 
     private init(
         store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State,
-        posts: PostIndex, postWatermark: ChangeWatermark
+        posts: PostIndex, postWatermark: ChangeWatermark, postCodec: PostCodec
     ) {
         self.store = store
         self.embedder = embedder
@@ -138,6 +140,7 @@ public final class PersonalizationEngine: Sendable {
         let locked = ReadWriteLock(state)
         self.state = locked
         self.posts = ReadWriteLock((posts, postWatermark))
+        self.postCodec = ReadWriteLock(postCodec)
         coalescer =
             configuration.maximumSearchBatch > 1
             ? SearchCoalescer(maximumBatch: configuration.maximumSearchBatch) { Self.searchBatch($0, in: locked) }
@@ -164,7 +167,13 @@ public final class PersonalizationEngine: Sendable {
         let started = ContinuousClock.now
         // The active run's rows and the posts' codes come on connections of their own while the embeddings stream in.
         async let activeRun = Self.loadRun(from: store)
-        async let postChanges = store.postEmbeddings(model: embedder.modelID)
+        // The posts' codes are copied straight into the index as they stream in.
+        async let postChanges = store.postEmbeddings(model: embedder.modelID, changedSince: .beginning, into: PostIndex()) { index, row in
+            index.upsert(
+                postID: row.postID, authorID: row.authorID, publishedAt: row.publishedAt, engagementRate: row.engagementRate, code: row.code,
+                terms: row.terms)
+        }
+        async let postProjection = store.postProjection(model: embedder.modelID)
         let read: EmbeddingChanges
         do { read = try await store.embeddings() } catch { throw .store(error) }
         let readTime = ContinuousClock.now - started
@@ -177,18 +186,21 @@ public final class PersonalizationEngine: Sendable {
         } else {
             do { index = try VectorIndex(dims: dimensions, configuration: indexConfiguration) } catch { throw .index(error) }
         }
-        var postIndex = PostIndex()
+        let postIndex: PostIndex
         let postWatermark: ChangeWatermark
+        let postCodec: PostCodec
         do {
             let read = try await postChanges
-            for entry in read.entries { postIndex.upsert(entry) }
+            postIndex = read.accumulated
             postWatermark = read.watermark
+            postCodec = Self.codec(try await postProjection)
         } catch {
             throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }
         let engine = PersonalizationEngine(
             store: store, embedder: embedder, configuration: configuration, logger: logger,
-            backend: backend, state: State(index: index, watermark: watermark), posts: postIndex, postWatermark: postWatermark)
+            backend: backend, state: State(index: index, watermark: watermark), posts: postIndex, postWatermark: postWatermark,
+            postCodec: postCodec)
         if adopted == nil {
             // A row was unusable: read again and take the rows one by one, rejecting the bad ones.
             do { engine.apply(try await store.embeddings()) } catch { throw .store(error) }

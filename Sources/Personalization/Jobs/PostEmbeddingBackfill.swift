@@ -1,6 +1,6 @@
 public import Embedding
 public import ProfileStore
-internal import VectorMath
+public import VectorMath
 
 /// Embeds every post whose embedding is missing or stale and writes its compact code and
 /// lexical terms to the store, one page of posts at a time (one transaction each).
@@ -44,13 +44,15 @@ public struct PostEmbeddingBackfill: Sendable {
             postLimit: 1)
     }
 
-    /// The rows of `posts` embedded as `vectors` (row-major, one per post).
-    public static func rows(_ posts: [PostRecord], vectors: [Float], dimensions: Int, model: String) -> [PostEmbeddingRow] {
+    /// The rows of `posts` embedded as `vectors` (row-major, one per post), coded by `codec`.
+    public static func rows(
+        _ posts: [PostRecord], vectors: [Float], dimensions: Int, model: String, codec: PostCodec, backend: BLASBackend
+    ) -> [PostEmbeddingRow] {
         vectors.withUnsafeBufferPointer { all in
             posts.enumerated().map { row, post in
                 PostEmbeddingRow(
                     postID: post.id,
-                    code: SparseCode(UnsafeBufferPointer(rebasing: all[row * dimensions..<(row + 1) * dimensions])).bytes,
+                    code: codec.code(UnsafeBufferPointer(rebasing: all[row * dimensions..<(row + 1) * dimensions]), backend: backend),
                     terms: LexicalTerms.ofPost(text: post.text, hashtags: post.hashtags, topics: post.topics),
                     contentHash: document(post).contentHash(model: model))
             }
@@ -67,6 +69,10 @@ public struct PostEmbeddingBackfill: Sendable {
         }
         var progress = Progress()
         let model = embedder.modelID
+        let backend: BLASBackend
+        do { backend = try BLASBackend.shared() } catch { throw .embedding(EmbeddingError(.invalidConfiguration, "no BLAS: \(error.message)")) }
+        var codec: PostCodec?
+        do { codec = try await store.postProjection(model: model).map { PersonalizationEngine.codec($0) } } catch { throw .store(error) }
         while true {
             let page: [PostToEmbed]
             do { page = try await store.postsToEmbed(afterPostID: progress.lastPostID, limit: pageSize, model: model) } catch { throw .store(error) }
@@ -75,8 +81,10 @@ public struct PostEmbeddingBackfill: Sendable {
             if !stale.isEmpty {
                 let vectors: [Float]
                 do { vectors = try await embedder.embed(stale.map(Self.document)) } catch { throw .embedding(error) }
+                if codec == nil { codec = try await decideCodec(vectors, backend: backend) }
                 do {
-                    try await store.writePostEmbeddings(Self.rows(stale, vectors: vectors, dimensions: embedder.dimensions, model: model), model: model)
+                    try await store.writePostEmbeddings(
+                        Self.rows(stale, vectors: vectors, dimensions: embedder.dimensions, model: model, codec: codec!, backend: backend), model: model)
                 } catch { throw .store(error) }
             }
             progress.posts += page.count
@@ -84,6 +92,23 @@ public struct PostEmbeddingBackfill: Sendable {
             progress.current += page.count - stale.count
             progress.lastPostID = last.post.id
             report(progress)
+        }
+    }
+
+    /// The codec for the model, decided on its first vectors: sparse, or projected on axes fitted
+    /// to them and stored (another backfill's axes stored first win, and are used).
+    private func decideCodec(_ vectors: [Float], backend: BLASBackend) async throws(EmbeddingBackfill.Failure) -> PostCodec {
+        let fitted: PostCodec
+        do { fitted = try PostCodec.fitted(to: vectors, dimensions: embedder.dimensions, backend: backend) } catch {
+            throw .embedding(EmbeddingError(.invalidConfiguration, "fitting the post projection: \(error.message)"))
+        }
+        guard case .projected(let axes) = fitted else { return .sparse }
+        do {
+            try await store.writePostProjection(
+                model: embedder.modelID, mean: axes.mean, components: axes.components.withUnsafeBufferPointer { Array($0) }, width: axes.components.rows)
+            return PersonalizationEngine.codec(try await store.postProjection(model: embedder.modelID))
+        } catch {
+            throw .store(error)
         }
     }
 }

@@ -1,4 +1,5 @@
 public import ProfileStore
+internal import VectorMath
 
 extension PersonalizationEngine {
     /// Embeds `posts` now (a creator's own new or edited posts), writes their codes to the store
@@ -10,7 +11,14 @@ extension PersonalizationEngine {
         guard !posts.isEmpty else { return 0 }
         let vectors: [Float]
         do { vectors = try await embedder.embed(posts.map(PostEmbeddingBackfill.document)) } catch { throw .embedding(error) }
-        let rows = PostEmbeddingBackfill.rows(posts, vectors: vectors, dimensions: embedder.dimensions, model: embedder.modelID)
+        var codec = postCodec.read { $0 }
+        if case .sparse = codec, PostCodec.isDense(vectors, dimensions: embedder.dimensions) {
+            // Dense vectors need the model's stored axes: without them, the next backfill fits and codes them.
+            do { codec = Self.codec(try await store.postProjection(model: embedder.modelID)) } catch { throw .store(error) }
+            guard case .projected = codec else { return 0 }
+            postCodec.write { $0 = codec }
+        }
+        let rows = PostEmbeddingBackfill.rows(posts, vectors: vectors, dimensions: embedder.dimensions, model: embedder.modelID, codec: codec, backend: backend)
         let written: Int
         do { written = try await store.writePostEmbeddings(rows, model: embedder.modelID) } catch { throw .store(error) }
         let entries = zip(posts, rows).map { post, row in
@@ -20,6 +28,12 @@ extension PersonalizationEngine {
         }
         _ = apply(PostEmbeddingChanges(entries: entries, deletedPostIDs: [], watermark: .beginning))
         return written
+    }
+
+    /// The codec of a stored projection (`ProfileStore.postProjection(model:)`), sparse without one.
+    static func codec(_ stored: (mean: [Float], components: [Float], width: Int)?) -> PostCodec {
+        guard let stored else { return .sparse }
+        return .projected(PCA(mean: stored.mean, components: Matrix(columns: stored.mean.count, values: stored.components)))
     }
 
     /// Whether the post has an embedding in memory.

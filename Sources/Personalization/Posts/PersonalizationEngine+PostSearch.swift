@@ -19,9 +19,13 @@ extension PersonalizationEngine {
         public var since: Date?
         /// Only posts published at or before this.
         public var until: Date?
-        /// Without a creator or cohort: the members of the `nprobe` cohorts nearest the query
-        /// (every creator when there is no run, or with nil). Default 3.
+        /// Without a creator or cohort: the posts of the ``nearestAuthors`` creators whose profiles
+        /// are nearest the query, searched in the `nprobe` cohorts nearest it (exactly when there is
+        /// no run); nil: every post. Default 3.
         public var nprobe: Int?
+
+        /// The creators whose posts a search without a creator or cohort looks at.
+        public static let nearestAuthors = 200
 
         /// Options with the defaults above.
         public init(k: Int = 10, userID: Int64? = nil, cohort: Int? = nil, since: Date? = nil, until: Date? = nil, nprobe: Int? = 3) {
@@ -77,12 +81,13 @@ extension PersonalizationEngine {
             guard unit.count == store.configuration.dimensions else {
                 throw PersonalizationError(.invalidInput, "the query has \(unit.count) dimensions; the posts \(store.configuration.dimensions)")
             }
-            query = PostIndex.Query(vector: unit, terms: [])
+            query = codedQuery(unit, terms: [])
         default:
             throw PersonalizationError(.invalidInput, "give exactly one of a text and a vector")
         }
         guard postCount > 0 else { throw PersonalizationError(.notReady, "no post has an embedding yet: run `onering embed --posts`") }
-        let authors = try postSearchAuthors(query.vector, options: options)
+        var authors = try postSearchAuthors(options: options)
+        if authors == nil, let nprobe = options.nprobe, status.creators > 0 { authors = try nearestAuthors(query.unit, nprobe: nprobe) }
         let window = (options.since ?? .distantPast)...(options.until ?? .distantFuture)
         let hits = posts.read { index in
             authors.map { index.index.score(query, authors: $0, window: window) } ?? index.index.score(query, authors: index.index.allAuthors, window: window)
@@ -103,28 +108,23 @@ extension PersonalizationEngine {
             .map { $0 }
     }
 
-    /// The authors a post search looks at, or nil for every author.
-    private func postSearchAuthors(_ vector: [Float], options: PostSearchOptions) throws(PersonalizationError) -> [Int64]? {
+    /// The authors a post search looks at for a creator or a cohort, or nil for neither.
+    private func postSearchAuthors(options: PostSearchOptions) throws(PersonalizationError) -> [Int64]? {
         if let userID = options.userID { return [userID] }
-        return try state.read { (state) throws(PersonalizationError) -> [Int64]? in
-            guard let run = state.run else {
-                if options.cohort != nil { throw PersonalizationError(.notReady, "there is no cohort run yet: run `onering cohorts rebuild`") }
-                return nil
+        guard let cohort = options.cohort else { return nil }
+        return try state.read { (state) throws(PersonalizationError) -> [Int64] in
+            guard let run = state.run else { throw PersonalizationError(.notReady, "there is no cohort run yet: run `onering cohorts rebuild`") }
+            guard (0..<run.partition.k).contains(cohort) else {
+                throw PersonalizationError(.unknownCohort, "cohort \(cohort) is not in run \(run.record.id) (0..<\(run.partition.k))")
             }
-            let cohorts: [Int]
-            if let cohort = options.cohort {
-                guard (0..<run.partition.k).contains(cohort) else {
-                    throw PersonalizationError(.unknownCohort, "cohort \(cohort) is not in run \(run.record.id) (0..<\(run.partition.k))")
-                }
-                cohorts = [cohort]
-            } else if let nprobe = options.nprobe {
-                cohorts = vector.withUnsafeBufferPointer { query in
-                    run.partition.nearestCohorts(to: query, count: min(nprobe, run.partition.k), backend: backend).map { Int($0.id) }
-                }
-            } else {
-                return nil
-            }
-            return cohorts.flatMap { run.partition.members(of: $0) }
+            return run.partition.members(of: cohort)
         }
+    }
+
+    /// The creators nearest a unit query, by their profiles: the authors a post search without a
+    /// creator or cohort looks at.
+    private func nearestAuthors(_ unit: [Float], nprobe: Int) throws(PersonalizationError) -> [Int64] {
+        let mode: SearchMode = state.read { $0.run == nil } ? .exact : .partitioned(nprobe: nprobe)
+        return try similarCreators(to: unit, k: min(PostSearchOptions.nearestAuthors, max(1, status.creators)), mode: mode).map(\.id)
     }
 }

@@ -2,12 +2,13 @@ internal import Foundation
 internal import ProfileStore
 internal import VectorMath
 
-/// Every post's compact embedding (`SparseCode`) and lexical terms in memory, by author,
-/// with the corpus statistics BM25 needs. Changed in place by the change feed: a replaced or
-/// deleted post leaves a dead slot, reclaimed when dead slots outnumber a quarter of the live ones.
+/// Every post's compact embedding (`PostCodec`) and lexical terms in memory, by author, with the
+/// corpus statistics BM25 needs. Changed in place by the change feed: a replaced or deleted post
+/// leaves a dead slot, reclaimed when dead slots outnumber a quarter of the live ones.
 ///
-/// Per post: its id, author, date and engagement rate (24 bytes), the code (6 bytes + 3 a component) and the
-/// terms (4 bytes each), plus the lookups by id and by author.
+/// Per post: its id, author, date and engagement rate (24 bytes), the code (sparse: 4 bytes + 3 a
+/// component; projected: 4 bytes + 1 a coordinate), the terms (4 bytes each), and the lookups by
+/// id and by author.
 struct PostIndex: Sendable {
     /// One post scored against a query.
     struct Hit: Sendable {
@@ -22,10 +23,15 @@ struct PostIndex: Sendable {
         var lexical: Double
     }
 
-    /// A query: a unit vector of the embedder's dimension and its term ids.
+    /// A query: what codes are scored against (`PostCodec.query`), and its term ids.
     struct Query: Sendable {
+        /// The unit query (sparse codes) or its coordinates along the axes (projected codes).
         var vector: [Float]
+        /// Added to every code's dot product (the axes' mean · the query; 0 for sparse codes).
+        var offset: Float = 0
         var terms: [UInt32]
+        /// The unit query itself (what cohort centroids are compared with).
+        var unit: [Float]
     }
 
     /// BM25's term-frequency saturation and length normalisation (the usual values).
@@ -38,7 +44,10 @@ struct PostIndex: Sendable {
     private var rates: [Float] = []
     private var scales: [Float] = []
     private var codeStart: [UInt32] = []
-    private var codeCount: [UInt8] = []
+    private var codeCount: [UInt16] = []
+    /// Whether the codes are projected (`ProjectedCode`, no dimensions kept) rather than sparse;
+    /// set by the first code, and a code of the other kind is refused.
+    private var projected: Bool?
     private var termStart: [UInt32] = []
     private var termCount: [UInt16] = []
     private var dimensions: [UInt16] = []
@@ -60,8 +69,8 @@ struct PostIndex: Sendable {
     /// counted at their key and value size over a 0.75 load factor).
     var bytesPerPost: (code: Double, terms: Double, total: Double) {
         guard count > 0 else { return (0, 0, 0) }
-        let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 4 + 1 + 4 + 2)
-        let codeBytes = dimensions.count * 3 + scales.count * 4
+        let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 4 + 2 + 4 + 2)
+        let codeBytes = dimensions.count * 2 + values.count + scales.count * 4
         let termBytes = terms.count * 4 + documentFrequency.count * 8 * 4 / 3
         let lookupBytes = slots.count * 12 * 4 / 3 + byAuthor.count * 40 + postIDs.count * 4
         let posts = Double(count)
@@ -74,30 +83,61 @@ struct PostIndex: Sendable {
     /// Adds or replaces a post; returns false (and keeps what it had) for a code that does not decode.
     @discardableResult
     mutating func upsert(_ entry: PostEmbeddingChanges.Entry) -> Bool {
-        guard let code = try? SparseCode(bytes: entry.code) else { return false }
-        remove(entry.postID)
+        entry.code.withUnsafeBytes { code in
+            entry.terms.withUnsafeBytes { terms in
+                upsert(
+                    postID: entry.postID, authorID: entry.authorID, publishedAt: entry.publishedAt, engagementRate: entry.engagementRate,
+                    code: code, terms: terms)
+            }
+        }
+    }
+
+    /// Adds or replaces a post from its stored bytes (`terms`: UInt32 LE ids, sorted), copied
+    /// straight into the index; returns false (and keeps what it had) for a code that does not
+    /// decode or is of the other kind than the index's.
+    @discardableResult
+    mutating func upsert(
+        postID: Int64, authorID: Int64, publishedAt: Date, engagementRate: Double, code: UnsafeRawBufferPointer, terms postTerms: UnsafeRawBufferPointer
+    ) -> Bool {
+        let isProjected = ProjectedCode.isProjected(code)
+        guard projected == nil || projected == isProjected else { return false }
+        let count: Int, scale: Float, valuesAt: Int
+        do throws(VectorMathError) {
+            if isProjected {
+                (count, scale) = try ProjectedCode.header(code)
+                valuesAt = 8
+            } else {
+                (count, scale) = try SparseCode.header(code)
+                valuesAt = 6 + 2 * count
+                for index in 0..<count { dimensions.append(code.loadUnaligned(fromByteOffset: 6 + 2 * index, as: UInt16.self).littleEndian) }
+            }
+        } catch {
+            return false
+        }
+        projected = isProjected
+        remove(postID)
         let slot = Int32(postIDs.count)
-        postIDs.append(entry.postID)
-        authors.append(entry.authorID)
-        minutes.append(Int32(clamping: Int((entry.publishedAt.timeIntervalSince1970 / 60).rounded(.down))))
-        rates.append(Float(entry.engagementRate))
-        scales.append(code.scale)
-        codeStart.append(UInt32(dimensions.count))
-        codeCount.append(UInt8(code.dimensions.count))
-        dimensions += code.dimensions
-        values += code.values
-        let kept = entry.terms.prefix(Int(UInt16.max))
+        postIDs.append(postID)
+        authors.append(authorID)
+        minutes.append(Int32(clamping: Int((publishedAt.timeIntervalSince1970 / 60).rounded(.down))))
+        rates.append(Float(engagementRate))
+        scales.append(scale)
+        codeStart.append(UInt32(values.count))
+        codeCount.append(UInt16(count))
+        for index in 0..<count { values.append(Int8(bitPattern: code[valuesAt + index])) }
+        let termTotal = min(postTerms.count / 4, Int(UInt16.max))
         termStart.append(UInt32(terms.count))
-        termCount.append(UInt16(kept.count))
-        terms += kept
+        termCount.append(UInt16(termTotal))
         var previous: UInt32?
-        for term in kept where term != previous {
-            documentFrequency[term, default: 0] += 1
+        for index in 0..<termTotal {
+            let term = postTerms.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self).littleEndian
+            terms.append(term)
+            if term != previous { documentFrequency[term, default: 0] += 1 }
             previous = term
         }
-        totalLength += kept.count
-        slots[entry.postID] = slot
-        byAuthor[entry.authorID, default: []].append(slot)
+        totalLength += termTotal
+        slots[postID] = slot
+        byAuthor[authorID, default: []].append(slot)
         return true
     }
 
@@ -131,9 +171,9 @@ struct PostIndex: Sendable {
             fresh.minutes.append(minutes[slot])
             fresh.rates.append(rates[slot])
             fresh.scales.append(scales[slot])
-            fresh.codeStart.append(UInt32(fresh.dimensions.count))
+            fresh.codeStart.append(UInt32(fresh.values.count))
             fresh.codeCount.append(codeCount[slot])
-            fresh.dimensions += dimensions[code]
+            if projected != true { fresh.dimensions += dimensions[code] }
             fresh.values += values[code]
             fresh.termStart.append(UInt32(fresh.terms.count))
             fresh.termCount.append(termCount[slot])
@@ -143,6 +183,7 @@ struct PostIndex: Sendable {
         }
         fresh.documentFrequency = documentFrequency
         fresh.totalLength = totalLength
+        fresh.projected = projected
         self = fresh
     }
 
@@ -162,6 +203,7 @@ struct PostIndex: Sendable {
             return log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
         }
         var hits: [Hit] = []
+        let isProjected = projected == true
         query.vector.withUnsafeBufferPointer { vector in
             minutes.withUnsafeBufferPointer { minutes in
                 codeStart.withUnsafeBufferPointer { codeStart in
@@ -176,8 +218,12 @@ struct PostIndex: Sendable {
                                         guard minute >= from && minute <= to else { continue }
                                         var dot: Float = 0
                                         let start = Int(codeStart[slot])
-                                        for index in start..<start + Int(codeCount[slot]) { dot += Float(values[index]) * vector[Int(dimensions[index])] }
-                                        let semantic = Double(dot * scales[slot])
+                                        if isProjected {
+                                            for index in 0..<Int(codeCount[slot]) { dot += Float(values[start + index]) * vector[index] }
+                                        } else {
+                                            for index in start..<start + Int(codeCount[slot]) { dot += Float(values[index]) * vector[Int(dimensions[index])] }
+                                        }
+                                        let semantic = Double(dot * scales[slot] + query.offset)
                                         let lexical =
                                             queryTerms.isEmpty ? 0 : bm25(slot: slot, queryTerms: queryTerms, weights: weights, averageLength: averageLength)
                                         guard keepUnmatched || semantic > 0 || lexical > 0 else { continue }

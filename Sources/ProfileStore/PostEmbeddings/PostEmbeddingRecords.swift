@@ -64,3 +64,16 @@ public struct PostToEmbed: Sendable {
     public var post: PostRecord
     public var storedContentHash: [UInt8]?
 }
+
+/// One stored post embedding as it streams in: the bytes are valid only inside the callback.
+public struct PostEmbeddingView {
+    public let postID: Int64
+    public let authorID: Int64
+    public let publishedAt: Date
+    /// (likes + reposts) / views, as `PostRecord.engagementRate`.
+    public let engagementRate: Double
+    /// The code's stored bytes.
+    public let code: UnsafeRawBufferPointer
+    /// The term ids, UInt32 LE each.
+    public let terms: UnsafeRawBufferPointer
+}

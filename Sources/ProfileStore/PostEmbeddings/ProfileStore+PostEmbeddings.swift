@@ -61,15 +61,30 @@ extension ProfileStore {
         }
     }
 
-    /// Reads the post embeddings of `model` with each post's author and date: all of them
-    /// from `.beginning`, else those written since `watermark` along with the posts whose
-    /// embeddings were deleted (apply the deletions first). One binary `COPY` in a
-    /// repeatable-read transaction.
+    /// Reads the post embeddings of `model` with each post's author, date and engagement: all of
+    /// them from `.beginning`, else those written since `watermark` along with the posts whose
+    /// embeddings were deleted (apply the deletions first).
     public func postEmbeddings(model: String, changedSince watermark: ChangeWatermark = .beginning) async throws(ProfileStoreError) -> PostEmbeddingChanges {
+        let read = try await postEmbeddings(model: model, changedSince: watermark, into: [PostEmbeddingChanges.Entry]()) { entries, row in
+            entries.append(
+                .init(
+                    postID: row.postID, authorID: row.authorID, publishedAt: row.publishedAt, engagementRate: row.engagementRate,
+                    code: Array(row.code), terms: Self.terms(fromBytes: row.terms)))
+        }
+        return PostEmbeddingChanges(entries: read.accumulated, deletedPostIDs: read.deletedPostIDs, watermark: read.watermark)
+    }
+
+    /// As ``postEmbeddings(model:changedSince:)``, handing each row's bytes to `add` as they
+    /// stream in (one binary `COPY` in a repeatable-read transaction), so a caller builds what
+    /// it keeps with no copy per row.
+    public func postEmbeddings<Accumulator: Sendable>(
+        model: String, changedSince watermark: ChangeWatermark, into initial: Accumulator,
+        _ add: @escaping @Sendable (inout Accumulator, PostEmbeddingView) -> Void
+    ) async throws(ProfileStoreError) -> (accumulated: Accumulator, deletedPostIDs: [Int64], watermark: ChangeWatermark) {
         try await withTables { connection throws(ProfileStoreError) in
             try connection.transaction(.repeatableRead, readOnly: true) { () throws(ProfileStoreError) in
                 let next = ChangeWatermark(transactionID: try connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").uint64(0, 0))
-                var entries: [PostEmbeddingChanges.Entry] = []
+                var accumulated = initial
                 // COPY takes no parameters: the watermark is our own integer and the model is quoted here.
                 let quotedModel = "'" + model.replacingOccurrences(of: "'", with: "''") + "'"
                 let since = watermark == .beginning ? "" : " AND e.changed_xid >= '\(watermark.transactionID)'::xid8"
@@ -86,11 +101,11 @@ extension ProfileStore {
                     // A binary timestamptz is microseconds since 2000-01-01 UTC.
                     let published = Date(timeIntervalSince1970: 946_684_800 + Double(try fields.int64(2)) / 1e6)
                     let views = try fields.int64(5), likes = try fields.int64(6), reposts = try fields.int64(7)
-                    entries.append(
-                        .init(
+                    add(
+                        &accumulated,
+                        PostEmbeddingView(
                             postID: try fields.int64(0), authorID: try fields.int64(1), publishedAt: published,
-                            engagementRate: (Double(likes) + Double(reposts)) / Double(max(views, 1)), code: Array(code),
-                            terms: Self.terms(fromBytes: terms)))
+                            engagementRate: (Double(likes) + Double(reposts)) / Double(max(views, 1)), code: code, terms: terms))
                 }
                 var deleted: [Int64] = []
                 if watermark != .beginning {
@@ -98,7 +113,7 @@ extension ProfileStore {
                         "SELECT post_id FROM post_embedding_deletions WHERE changed_xid >= $1", [.xid8(watermark.transactionID)])
                     for row in 0..<rows.rowCount { deleted.append(try rows.int64(row, 0)) }
                 }
-                return PostEmbeddingChanges(entries: entries, deletedPostIDs: deleted, watermark: next)
+                return (accumulated, deleted, next)
             }
         }
     }
@@ -129,6 +144,45 @@ extension ProfileStore {
             var handles: [Int64: String] = [:]
             for (row, post) in posts.enumerated() { handles[post.userID] = try rows.string(row, 10) }
             return (posts, handles)
+        }
+    }
+
+    /// The axes `model`'s post vectors are projected on: `mean` (d floats) and `components`
+    /// (`width` × d floats, row-major), or nil when the model has none (its codes are sparse).
+    public func postProjection(model: String) async throws(ProfileStoreError) -> (mean: [Float], components: [Float], width: Int)? {
+        try await withTables { connection throws(ProfileStoreError) in
+            let rows = try connection.query("SELECT mean, components, width FROM post_projections WHERE model = $1", [.text(model)])
+            guard rows.rowCount == 1 else { return nil }
+            let mean = Self.floats(try rows.byteArray(0, 0)), components = Self.floats(try rows.byteArray(0, 1))
+            let width = Int(try rows.int64(0, 2))
+            guard width > 0, components.count == width * mean.count else {
+                throw ProfileStoreError(.decoding, "the projection of \(model) holds \(components.count) floats for \(width) axes of \(mean.count)")
+            }
+            return (mean, components, width)
+        }
+    }
+
+    /// Stores `model`'s projection unless one is stored already (the first writer's stays:
+    /// read it back with ``postProjection(model:)``).
+    public func writePostProjection(model: String, mean: [Float], components: [Float], width: Int) async throws(ProfileStoreError) {
+        guard width > 0, components.count == width * mean.count else {
+            throw ProfileStoreError(.invalidInput, "\(components.count) floats for \(width) axes of \(mean.count)")
+        }
+        try await withTables { connection throws(ProfileStoreError) in
+            _ = try connection.query(
+                "INSERT INTO post_projections (model, mean, components, width) VALUES ($1, $2, $3, $4) ON CONFLICT (model) DO NOTHING",
+                [.text(model), .bytea(Self.floatBytes(mean)), .bytea(Self.floatBytes(components)), .int64(Int64(width))]
+            ).affectedRows
+        }
+    }
+
+    static func floatBytes(_ values: [Float]) -> [UInt8] {
+        values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) } }
+    }
+
+    static func floats(_ bytes: [UInt8]) -> [Float] {
+        (0..<bytes.count / 4).map { index in
+            Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[4 * index + $1]) << (8 * $1) })
         }
     }
 

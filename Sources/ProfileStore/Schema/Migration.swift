@@ -207,6 +207,15 @@ public struct Migration: Sendable {
             changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
         );
         CREATE INDEX post_embeddings_by_change ON post_embeddings (changed_xid);
+
+        -- The axes a dense model's post vectors are projected on (`PostCodec`), fitted once per model.
+        CREATE TABLE post_projections (
+            model text PRIMARY KEY,
+            mean bytea NOT NULL,
+            components bytea NOT NULL,
+            width integer NOT NULL CHECK (width > 0),
+            fitted_at timestamptz NOT NULL DEFAULT now()
+        );
         CREATE TRIGGER post_embeddings_touch BEFORE UPDATE ON post_embeddings
             FOR EACH ROW EXECUTE FUNCTION profile_embeddings_touch();
 

@@ -108,3 +108,11 @@ public struct PCA: Sendable {
         return output
     }
 }
+
+extension PCA {
+    /// Axes fitted before (stored): `components` is k × d, unit rows; `mean` has d values.
+    public init(mean: [Float], components: Matrix<Float>) {
+        precondition(components.columns == mean.count, "axes of dimension \(components.columns), a mean of \(mean.count)")
+        self.init(mean: mean, components: components, explainedVariance: [], explainedVarianceRatio: [])
+    }
+}

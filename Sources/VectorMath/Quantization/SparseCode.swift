@@ -34,15 +34,24 @@ public struct SparseCode: Sendable, Equatable {
 
     /// Decodes ``bytes``; throws `.invalidArgument` for bytes no code writes.
     public init(bytes: [UInt8]) throws(VectorMathError) {
-        guard bytes.count >= 6 else { throw VectorMathError(.invalidArgument, "a sparse code of \(bytes.count) bytes") }
-        let count = Int(UInt16(bytes[0]) | UInt16(bytes[1]) << 8)
-        guard count <= Self.maximumComponents, bytes.count == 6 + 3 * count else {
-            throw VectorMathError(.invalidArgument, "a sparse code of \(bytes.count) bytes claims \(count) components")
-        }
-        scale = Float(bitPattern: (2..<6).reduce(UInt32(0)) { $0 | UInt32(bytes[$1]) << (8 * ($1 - 2)) })
+        let header = try bytes.withUnsafeBytes { raw in Result { () throws(VectorMathError) in try Self.header(raw) } }.get()
+        let count = header.count
+        scale = header.scale
         dimensions = (0..<count).map { UInt16(bytes[6 + 2 * $0]) | UInt16(bytes[7 + 2 * $0]) << 8 }
         values = (0..<count).map { Int8(bitPattern: bytes[6 + 2 * count + $0]) }
+    }
+
+    /// The component count and scale of a stored code, checked: the dimensions start at byte 6
+    /// (UInt16 LE each), the values after them. Throws `.invalidArgument` for bytes no code writes.
+    public static func header(_ bytes: UnsafeRawBufferPointer) throws(VectorMathError) -> (count: Int, scale: Float) {
+        guard bytes.count >= 6 else { throw VectorMathError(.invalidArgument, "a sparse code of \(bytes.count) bytes") }
+        let count = Int(bytes.loadUnaligned(as: UInt16.self).littleEndian)
+        guard count <= maximumComponents, bytes.count == 6 + 3 * count else {
+            throw VectorMathError(.invalidArgument, "a sparse code of \(bytes.count) bytes claims \(count) components")
+        }
+        let scale = Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 2, as: UInt32.self).littleEndian)
         guard scale.isFinite, scale > 0 else { throw VectorMathError(.invalidArgument, "a sparse code with scale \(scale)") }
+        return (count, scale)
     }
 
     /// The code as stored.

@@ -42,9 +42,20 @@ struct EngineBench: AsyncParsableCommand {
         )
 
         started = now()
+        let postBackfill = try await PostEmbeddingBackfill(store: profileStore, embedder: embedder).run()
+        let postSeconds = now() - started
+        print(
+            "embed --posts: \(postBackfill.posts) posts, \(postBackfill.embedded) embedded (\(postBackfill.current) already current) in \(postSeconds.fixed(1)) s, \((Double(postBackfill.embedded) / postSeconds).fixed(0)) posts/s (hashing embedder, read + embed + write)"
+        )
+
+        started = now()
         let engine = try await PersonalizationEngine.start(store: profileStore, embedder: embedder, logger: logger)
         print(
-            "engine start: \(engine.status.creators) creators and run \(engine.status.cohortRunID ?? 0) (\(engine.status.cohorts) cohorts) in \((now() - started).fixed(2)) s (target ≤ 3 s)"
+            "engine start: \(engine.status.creators) creators, \(engine.postCount) posts and run \(engine.status.cohortRunID ?? 0) (\(engine.status.cohorts) cohorts) in \((now() - started).fixed(2)) s (target ≤ 3 s)"
+        )
+        let postBytes = engine.postBytes
+        print(
+            "posts in memory: code \(postBytes.code.fixed(0)) B, terms \(postBytes.terms.fixed(0)) B, \(postBytes.total.fixed(0)) B a post in all (budget ≤ 320); \(ResidentMemory.bytes / 1_048_576) MiB resident"
         )
 
         var random = SplitMix64(seed: seed)
@@ -85,6 +96,33 @@ struct EngineBench: AsyncParsableCommand {
             "context partitioned: nprobe \(chosen), recall@10 \((Double(found) / Double(10 * users.count)).fixed(3)), p50 \(ms(contextPartitioned, 50)) ms, p99 \(ms(contextPartitioned, 99)) ms (target p50 ≤ 4 ms)"
         )
 
+        // Briefs from a topic of each creator's niche that is not their cohort's trending topic.
+        let generator = CreatorGenerator(configuration: .init(creators: creators, seed: seed))
+        let check = BriefQualityCheck(creators: users.map { generator.creator(Int($0) - 1) }, count: users.count, seed: seed) {
+            engine.cohort(of: $0)?.cohort.traits.trendingTopics.first?.topic
+        }
+        for (name, mode) in [("exact", PersonalizationEngine.SearchMode.exact), ("partitioned nprobe \(chosen)", .partitioned(nprobe: chosen))] {
+            var latencies: [Double] = []
+            let quality = try await check.share { item in
+                var options = PersonalizationEngine.ContextOptions(mode: mode)
+                options.brief = item.brief
+                let begun = now()
+                let context = try await engine.context(for: item.userID, options: options)
+                latencies.append(now() - begun)
+                return context.exemplars.map(\.topics)
+            }
+            print(
+                "context with a brief, \(name): p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms (targets 6 / 15 ms); exemplars on the brief's topic \(quality.share.fixed(3)) of \(quality.exemplars)"
+            )
+        }
+        var searchLatencies: [Double] = []
+        for item in check.cases {
+            let begun = now()
+            _ = try await engine.searchPosts(text: item.brief)
+            searchLatencies.append(now() - begun)
+        }
+        print("post search by text (3 nearest cohorts): p50 \(ms(searchLatencies, 50)) ms, p99 \(ms(searchLatencies, 99)) ms (target p50 ≤ 3 ms)")
+
         // The costliest context a caller may ask for: every cap at once, with the largest and the smallest budget.
         let capped = Array(users.prefix(100))
         typealias Options = PersonalizationEngine.ContextOptions
@@ -117,6 +155,7 @@ struct EngineBench: AsyncParsableCommand {
         if reuse {
             let existing = try await store.connect(schemaInsteadOfPublic: "onering_bench_engine")
             if try await existing.schemaVersion() > 0 {
+                try await existing.migrate()
                 let count = try await existing.embeddings().userIDs.count
                 if count == creators {
                     print("set-up: reusing \(count) embedded creators in onering_bench_engine")
