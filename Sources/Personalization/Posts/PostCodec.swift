@@ -42,7 +42,7 @@ public enum PostCodec: Sendable {
     /// What a code is scored against for a unit `query`: the query itself (sparse), or its
     /// coordinates along the axes plus the mean's dot with it, so that code · coordinates +
     /// offset approximates the cosine (projected).
-    func query(_ query: [Float], backend: BLASBackend) -> (vector: [Float], offset: Float) {
+    public func query(_ query: [Float], backend: BLASBackend) -> (vector: [Float], offset: Float) {
         switch self {
         case .sparse: return (query, 0)
         case .projected(let axes):

@@ -6,7 +6,7 @@ struct Bench: ParsableCommand {
         abstract: "Benchmark the engine against the limits measured on this machine.",
         subcommands: [
             SimilarityBench.self, PartitionedBench.self, KMeansBench.self, StoreBench.self, EmbedBench.self, EngineBench.self, StrategyBench.self,
-            BriefBench.self,
+            BriefBench.self, PostCodeBench.self,
         ]
     )
 }
