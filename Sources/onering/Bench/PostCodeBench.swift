@@ -24,7 +24,8 @@ struct PostCodeBench: AsyncParsableCommand {
         let values = posts.withUnsafeBufferPointer { Array($0) }
         var started = Date()
         let fitted = try PostCodec.fitted(to: values, dimensions: d, backend: backend)
-        print("fitted: \(fitted.name) codec on \(posts.rows) posts × \(d) in \(Date().timeIntervalSince(started).formatted(.number.precision(.fractionLength(2)))) s")
+        let fitSeconds = Date().timeIntervalSince(started)
+        print("fitted: \(fitted.name) codec on \(posts.rows) posts × \(d) in \(fitSeconds.formatted(.number.precision(.fractionLength(2)))) s")
         for codec in [fitted, .sparse] {
             started = Date()
             let codes = values.withUnsafeBufferPointer { all in
