@@ -7,7 +7,7 @@ extension PersonalizationEngine {
     /// The longest brief a context or a post search takes, in characters.
     public static let maximumBriefLength = 2_000
     /// The most members of the creator's cohort (nearest first) whose posts a brief's candidates come from.
-    static let maximumCohortAuthors = 1_000
+    static let maximumCohortAuthors = 300
 
     /// Candidate posts for a brief, read from memory and then from the store.
     struct BriefCandidates {
