@@ -19,8 +19,8 @@ struct BriefContextTests {
 
     @Test("the exemplars answer the brief: most are on its topic, several times more than without it")
     func exemplarsAnswerTheBrief() async throws {
-        try await Self.withPosts(creators: 600, cohorts: 6) { fixture, engine in
-            let check = BriefQualityCheck(creators: fixture.creators, count: 60, seed: 7) {
+        try await Self.withPosts(creators: 400, cohorts: 4) { fixture, engine in
+            let check = BriefQualityCheck(creators: fixture.creators, count: 40, seed: 7) {
                 engine.cohort(of: $0)?.cohort.traits.trendingTopics.first?.topic
             }
             func share(answeringTheBrief: Bool) async throws -> Double {

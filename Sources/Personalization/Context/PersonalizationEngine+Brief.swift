@@ -57,7 +57,8 @@ extension PersonalizationEngine {
             }
         }
         let window = clock.addingTimeInterval(-90 * 86_400)...clock.addingTimeInterval(86_400)
-        let hits = posts.read { $0.index.score(query, authors: authorScores.keys, window: window) }
+        let scoring = authorScores
+        let hits = await Offload.run { self.posts.read { $0.index.score(query, authors: scoring.keys, window: window) } }
         let bestSemantic = hits.map(\.semantic).max() ?? 0
         let bestLexical = hits.map(\.lexical).max() ?? 0
         let matches = hits.map { BriefMatch(semantic: $0.semantic, lexical: $0.lexical, bestSemantic: bestSemantic, bestLexical: bestLexical) }

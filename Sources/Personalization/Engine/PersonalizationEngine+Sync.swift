@@ -114,7 +114,8 @@ extension PersonalizationEngine {
     }
 
     /// Applies post embeddings read from the store, deletions first, in slices per hold of the
-    /// lock; returns the posts written (a code that does not decode is logged and skipped).
+    /// lock; returns the posts written (a row the index holds as it is is left alone; a code that
+    /// does not decode is logged and skipped).
     func apply(_ changes: PostEmbeddingChanges) -> Int {
         posts.write { posts in
             for postID in changes.deletedPostIDs { posts.index.remove(postID) }
@@ -122,7 +123,7 @@ extension PersonalizationEngine {
         var written = 0
         for start in stride(from: 0, to: changes.entries.count, by: Self.applySlice) {
             posts.write { posts in
-                for entry in changes.entries[start..<min(start + Self.applySlice, changes.entries.count)] {
+                for entry in changes.entries[start..<min(start + Self.applySlice, changes.entries.count)] where !posts.index.holds(entry) {
                     if posts.index.upsert(entry) {
                         written += 1
                     } else {

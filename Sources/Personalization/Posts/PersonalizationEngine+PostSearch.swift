@@ -89,8 +89,11 @@ extension PersonalizationEngine {
         var authors = try postSearchAuthors(options: options)
         if authors == nil, let nprobe = options.nprobe, status.creators > 0 { authors = try nearestAuthors(query.unit, nprobe: nprobe) }
         let window = (options.since ?? .distantPast)...(options.until ?? .distantFuture)
-        let hits = posts.read { index in
-            authors.map { index.index.score(query, authors: $0, window: window) } ?? index.index.score(query, authors: index.index.allAuthors, window: window)
+        let scope = authors
+        let hits = await Offload.run {
+            self.posts.read { index in
+                scope.map { index.index.score(query, authors: $0, window: window) } ?? index.index.score(query, authors: index.index.allAuthors, window: window)
+            }
         }
         let bestSemantic = hits.map(\.semantic).max() ?? 0
         let bestLexical = hits.map(\.lexical).max() ?? 0
@@ -122,9 +125,18 @@ extension PersonalizationEngine {
     }
 
     /// The creators nearest a unit query, by their profiles: the authors a post search without a
-    /// creator or cohort looks at.
+    /// creator or cohort looks at. Their float16 partition scores pick them (no float32 re-rank:
+    /// they only choose whose posts are scored); exactly when there is no run.
     private func nearestAuthors(_ unit: [Float], nprobe: Int) throws(PersonalizationError) -> [Int64] {
-        let mode: SearchMode = state.read { $0.run == nil } ? .exact : .partitioned(nprobe: nprobe)
-        return try similarCreators(to: unit, k: min(PostSearchOptions.nearestAuthors, max(1, status.creators)), mode: mode).map(\.id)
+        let count = PostSearchOptions.nearestAuthors
+        let found = state.read { state in
+            state.run.map { run in
+                unit.withUnsafeBufferPointer { query in
+                    run.partition.search(query: query, k: count, nprobe: nprobe, cohort: nil, excluded: [], threads: 1, backend: backend).map(\.id)
+                }
+            }
+        }
+        if let found { return found }
+        return try similarCreators(to: unit, k: min(count, max(1, status.creators))).map(\.id)
     }
 }

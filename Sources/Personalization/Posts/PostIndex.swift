@@ -80,6 +80,27 @@ struct PostIndex: Sendable {
     /// The authors whose posts the index holds.
     var allAuthors: Dictionary<Int64, [Int32]>.Keys { byAuthor.keys }
 
+    /// Whether the index holds `entry` as it is: the same date, engagement, code and terms (the
+    /// change feed repeats rows while an older transaction runs).
+    func holds(_ entry: PostEmbeddingChanges.Entry) -> Bool {
+        guard let slot = slots[entry.postID].map(Int.init), authors[slot] == entry.authorID,
+            minutes[slot] == Int32(clamping: Int((entry.publishedAt.timeIntervalSince1970 / 60).rounded(.down))),
+            rates[slot] == Float(entry.engagementRate)
+        else { return false }
+        let stored = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
+        let code: (scale: Float, dimensions: [UInt16], values: [Int8])
+        if let projected = try? ProjectedCode(bytes: entry.code) {
+            code = (projected.scale, [], projected.values)
+        } else if let sparse = try? SparseCode(bytes: entry.code) {
+            code = (sparse.scale, sparse.dimensions, sparse.values)
+        } else {
+            return false
+        }
+        let storedTerms = Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])
+        return scales[slot] == code.scale && values[stored].elementsEqual(code.values)
+            && (projected == true || dimensions[stored].elementsEqual(code.dimensions)) && terms[storedTerms].elementsEqual(entry.terms)
+    }
+
     /// Adds or replaces a post; returns false (and keeps what it had) for a code that does not decode.
     @discardableResult
     mutating func upsert(_ entry: PostEmbeddingChanges.Entry) -> Bool {
