@@ -16,7 +16,7 @@ struct OpenAPIConformanceTests {
 
     @Test("every documented route answers only documented statuses, with bodies that match their schemas")
     func walk() async throws {
-        try await ServiceFixture.with { fixture in
+        try await ServiceFixture.with(embedPosts: true) { fixture in
             try await fixture.withApplication { client in
                 let document = try #require(
                     try JSONSerialization.jsonObject(with: Data(try await client.send(.get, "/openapi.json").text.utf8)) as? [String: Any])

@@ -7,7 +7,7 @@ import Testing
 struct PostSearchRoutesTests {
     @Test("a post written through the API is found at once; the context answers a percent-encoded brief; bad input is 400, no token 401")
     func postSearch() async throws {
-        try await ServiceFixture.with(creators: 60, cohorts: 3) { fixture in
+        try await ServiceFixture.with(creators: 60, cohorts: 3, embedPosts: true) { fixture in
             try await fixture.withApplication { client in
                 let user = fixture.firstUser
                 let token = try await fixture.token(user)

@@ -28,14 +28,14 @@ struct ServiceFixture: Sendable {
 
     var keySetPath: String { folder + "/jwks.json" }
 
-    static func make(creators count: Int, cohorts: Int?) async throws -> ServiceFixture {
+    static func make(creators count: Int, cohorts: Int?, embedPosts: Bool = false) async throws -> ServiceFixture {
         let store = try await TestDatabase.store(dimensions: dimensions)
         let creators = CreatorGenerator(configuration: .init(creators: count, postsPerCreator: 6...10)).generate()
         _ = try await store.importUsers(creators.map { Numbered(line: Int($0.user.id), record: $0.user) })
         _ = try await store.importPosts(creators.flatMap(\.posts).map { Numbered(line: 1, record: $0) })
         let embedder = try HashingEmbedder(configuration: .init(dimensions: dimensions))
         try await EmbeddingBackfill(store: store, embedder: embedder).run()
-        try await PostEmbeddingBackfill(store: store, embedder: embedder).run()
+        if embedPosts { try await PostEmbeddingBackfill(store: store, embedder: embedder).run() }
         if let cohorts { _ = try await CohortRebuild(store: store, parameters: .init(k: .fixed(cohorts))).run() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onering-service-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -46,9 +46,12 @@ struct ServiceFixture: Sendable {
             readerKey: ServiceKey.generate(name: "analytics", scopes: [.read]))
     }
 
-    /// Runs `body` with a fixture, and drops its schema and folder afterwards whether `body` threw or not.
-    static func with(creators count: Int = 40, cohorts: Int? = 4, _ body: (ServiceFixture) async throws -> Void) async throws {
-        let fixture = try await make(creators: count, cohorts: cohorts)
+    /// Runs `body` with a fixture (its posts embedded too with `embedPosts`), and drops its schema
+    /// and folder afterwards whether `body` threw or not.
+    static func with(
+        creators count: Int = 40, cohorts: Int? = 4, embedPosts: Bool = false, _ body: (ServiceFixture) async throws -> Void
+    ) async throws {
+        let fixture = try await make(creators: count, cohorts: cohorts, embedPosts: embedPosts)
         defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
         try await TestDatabase.dropping(fixture.store) { try await body(fixture) }
     }

@@ -173,7 +173,6 @@ public final class PersonalizationEngine: Sendable {
                 postID: row.postID, authorID: row.authorID, publishedAt: row.publishedAt, engagementRate: row.engagementRate, code: row.code,
                 terms: row.terms)
         }
-        async let postProjection = store.postProjection(model: embedder.modelID)
         let read: EmbeddingChanges
         do { read = try await store.embeddings() } catch { throw .store(error) }
         let readTime = ContinuousClock.now - started
@@ -193,7 +192,7 @@ public final class PersonalizationEngine: Sendable {
             let read = try await postChanges
             postIndex = read.accumulated
             postWatermark = read.watermark
-            postCodec = Self.codec(try await postProjection)
+            postCodec = Self.codec(try await store.postProjection(model: embedder.modelID))
         } catch {
             throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }

@@ -82,10 +82,10 @@ public struct PostEmbeddingBackfill: Sendable {
                 let vectors: [Float]
                 do { vectors = try await embedder.embed(stale.map(Self.document)) } catch { throw .embedding(error) }
                 if codec == nil { codec = try await decideCodec(vectors, backend: backend) }
-                do {
-                    try await store.writePostEmbeddings(
-                        Self.rows(stale, vectors: vectors, dimensions: embedder.dimensions, model: model, codec: codec!, backend: backend), model: model)
-                } catch { throw .store(error) }
+                // Coding is CPU work: off the cooperative threads.
+                let (dimensions, chosen) = (embedder.dimensions, codec!)
+                let rows = await Offload.run { Self.rows(stale, vectors: vectors, dimensions: dimensions, model: model, codec: chosen, backend: backend) }
+                do { try await store.writePostEmbeddings(rows, model: model) } catch { throw .store(error) }
             }
             progress.posts += page.count
             progress.embedded += stale.count
