@@ -70,12 +70,14 @@ extension PersonalizationEngine {
         if median <= 0 { median = Double(CohortProfiler.median(hits.map { Float($0.engagementRate) })) }
         median = max(median, 1e-6)
         let scored = zip(hits, matches).compactMap { hit, match -> (hit: PostIndex.Hit, match: BriefMatch, score: Double)? in
-            guard match.combined >= eligible else { return nil }
+            // When some posts share a word with the brief, one that shares none must be close in
+            // meaning outright (cosine ≥ 0.5): hashing puts unrelated short texts in shared buckets.
+            guard match.combined >= eligible, bestLexical == 0 || hit.lexical > 0 || hit.semantic >= 0.5 else { return nil }
             let age = max(0, clock.timeIntervalSince(hit.publishedAt) / 86_400)
             let engagement = hit.engagementRate / (hit.engagementRate + median)
             return (hit, match, match.combined * max(0, authorScores[hit.authorID] ?? 0) * engagement * pow(0.5, age / halfLifeDays))
         }
-        .filter { $0.score > 0 }
+        .filter { $0.match.combined > 0 }
         .sorted { ($0.score, $1.hit.postID) > ($1.score, $0.hit.postID) }
         let shortlist = max(40, 8 * exemplars)
         var kept: [(hit: PostIndex.Hit, match: BriefMatch, score: Double)] = []
