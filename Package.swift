@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // MARK: C modules
@@ -85,6 +86,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Generation",
+            dependencies: [
+                "Personalization", "Writer", "ProfileStore", "Embedding",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Service
 
         .target(
@@ -92,6 +104,7 @@ let package = Package(
             dependencies: [
                 "Personalization",
                 "Writer",
+                "Generation",
                 "ProfileStore",
                 "Embedding",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -124,6 +137,7 @@ let package = Package(
                 "SampleData",
                 "Personalization",
                 "Writer",
+                "Generation",
                 "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,9 +193,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GenerationTests",
+            dependencies: ["Generation", "Writer", "Personalization", "ProfileStore", "Embedding"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Personalization", "ProfileStore", "SampleData", "Embedding", "Writer", "_TestSupport",
+                "Service", "Generation", "Personalization", "ProfileStore", "SampleData", "Embedding", "Writer", "_TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

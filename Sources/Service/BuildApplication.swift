@@ -52,10 +52,12 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
     service.addPostSearchRoutes(to: authenticated)
     service.addCohortRoutes(to: authenticated)
     service.addGenerateRoutes(to: authenticated)
+    service.addGenerationRoutes(to: authenticated)
 
     var services: [any ServiceLifecycle.Service] = [EngineFollower(engine: engine)]
     if configuration.runsJobs {
         services.append(JobRunnerService(runner: JobRunner(store: store, embedder: configuration.embedder, configuration: configuration.jobs, logger: logger)))
+        services.append(GenerationRunnerService(runner: service.generationRunner))
     }
     let maximumConnections = configuration.effectiveMaximumConnections
     logger.info("serving at most \(maximumConnections) connections; idle ones close after \(configuration.idleTimeout)")

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Generation
 internal import Hummingbird
 internal import Logging
 internal import Personalization
@@ -16,8 +17,10 @@ final class OneRingService: Sendable {
     let startedAt = Date()
     /// The dashboard's cohort map, drawn once per cohort run.
     let mapCache = Mutex<(runID: Int64, svg: String)?>(nil)
-    /// The provider of every generation when it is not the offline drafter.
-    private let sharedProvider: (any LLMProvider)?
+    /// The generation pipeline, streamed or run as a job.
+    let pipeline: GenerationPipeline
+    /// Runs the generation jobs (started as a service when the configuration runs jobs).
+    let generationRunner: GenerationRunner
     /// Every route registered, for 405 answers.
     let routes = RouteTable()
     /// Signed-in dashboard browsers.
@@ -38,19 +41,24 @@ final class OneRingService: Sendable {
         self.metrics = metrics
         generationSlots = GenerationSlots(overall: configuration.concurrentGenerations.overall, perCreator: configuration.concurrentGenerations.perCreator)
         embedderLimiter = PrincipalRateLimiter(limit: configuration.embedderLimit)
+        let providers: ProviderFactory
         switch configuration.writer {
         case .offline:
-            sharedProvider = nil
+            providers = GenerationPipeline.offlineProviders
         case .openAICompatible(let settings):
-            do { sharedProvider = try OpenAICompatibleProvider(configuration: settings, logger: configuration.logger) } catch {
+            let shared: OpenAICompatibleProvider
+            do { shared = try OpenAICompatibleProvider(configuration: settings, logger: configuration.logger) } catch {
                 throw ServiceError(.internalError, .internalServerError, "the LLM provider: \(error.message)")
             }
+            providers = { _, _, _, _ in shared }
         }
-    }
-
-    /// The provider that writes a post for `context`.
-    func provider(context: PersonalizationContext, brief: String?, platform: Platform) -> any LLMProvider {
-        sharedProvider ?? OfflineProvider(context: context, brief: brief, platform: platform)
+        do {
+            pipeline = try GenerationPipeline(
+                engine: engine, makeProvider: providers, retry: configuration.generations.retry, logger: configuration.logger)
+        } catch {
+            throw ServiceError(.internalError, .internalServerError, "the generation pipeline: \(error.message)")
+        }
+        generationRunner = GenerationRunner(pipeline: pipeline, configuration: configuration.generations.runner, logger: configuration.logger)
     }
 
     // MARK: Requests

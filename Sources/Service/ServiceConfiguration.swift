@@ -1,5 +1,6 @@
 public import Embedding
 internal import Foundation
+public import Generation
 internal import Glibc
 public import Logging
 public import Personalization
@@ -71,6 +72,20 @@ public struct ServiceConfiguration: Sendable {
     public var runsJobs: Bool
     /// How the job runner polls and beats. Default: `JobRunner.Configuration()`.
     public var jobs: JobRunner.Configuration
+    /// How generation jobs run (their runner runs when ``runsJobs`` is on) and how a failed
+    /// provider call is retried, streamed or not.
+    public var generations: Generations = .init()
+
+    /// How generations run.
+    public struct Generations: Sendable {
+        public var runner: GenerationRunner.Configuration
+        public var retry: RetryPolicy
+
+        public init(runner: GenerationRunner.Configuration = .init(), retry: RetryPolicy = GenerationPipeline.defaultRetry) {
+            self.runner = runner
+            self.retry = retry
+        }
+    }
     /// The service's logger.
     public var logger: Logger
     /// Called once the server listens, with its port (the one picked when `port` is 0).

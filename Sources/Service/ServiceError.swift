@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Generation
 public import Hummingbird
 internal import NIOHTTP1
 internal import Personalization
@@ -28,6 +29,8 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
         public static let unknownUser = Code("unknownUser")
         public static let unknownCohort = Code("unknownCohort")
         public static let unknownJob = Code("unknownJob")
+        /// No such generation or trace, or another creator's.
+        public static let unknownGeneration = Code("unknownGeneration")
         /// The route exists but not with this method.
         public static let methodNotAllowed = Code("methodNotAllowed")
         /// Too many generations in the window; see `Retry-After`.
@@ -154,12 +157,24 @@ public struct ServiceError: HTTPResponseError, Sendable, CustomStringConvertible
     }
 
     /// Any error as the service answers it.
+    static func from(_ error: GenerationError) -> ServiceError {
+        if let cause = error.cause { return from(cause) }
+        return switch error.code {
+        case .invalidInput: ServiceError(.invalidInput, .badRequest, error.message)
+        case .unknownUser: ServiceError(.unknownUser, .notFound, error.message)
+        case .store: ServiceError(.unavailable, .serviceUnavailable, error.message, retryAfterSeconds: 5)
+        case .cancelled: ServiceError(.clientClosedRequest, .badRequest, error.message)
+        default: ServiceError(.upstream, .badGateway, error.description)
+        }
+    }
+
     static func from(_ error: any Error) -> ServiceError {
         switch error {
         case let error as ServiceError: error
         case let error as PersonalizationError: from(error)
         case let error as ProfileStoreError: from(error)
         case let error as WriterError: from(error)
+        case let error as GenerationError: from(error)
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             ServiceError(.bodyTooLarge, .contentTooLarge, "the request body is larger than the service accepts")
         case let error as HTTPParserError: ServiceError(.clientClosedRequest, .badRequest, "the request ended before it was whole: \(error)")

@@ -13,13 +13,33 @@ public struct WriterAgent: Sendable {
         public var maximumTokens: Int
         /// The prompt's token budget. Default 1,500.
         public var promptTokenBudget: Int
+        /// Lines added to the writer's request (an angle, a format, the hashtags to use).
+        public var directions: [String]
+        /// A draft to rewrite and what is wrong with it: the provider sees its draft and is asked for another.
+        public var revision: Revision?
+
+        /// A draft sent back for a rewrite.
+        public struct Revision: Sendable, Equatable {
+            public var draft: String
+            public var problems: [String]
+
+            public init(draft: String, problems: [String]) {
+                self.draft = draft
+                self.problems = problems
+            }
+        }
 
         /// A request with the defaults above.
-        public init(brief: String? = nil, platform: Platform, maximumTokens: Int? = nil, promptTokenBudget: Int = 1_500) {
+        public init(
+            brief: String? = nil, platform: Platform, maximumTokens: Int? = nil, promptTokenBudget: Int = 1_500, directions: [String] = [],
+            revision: Revision? = nil
+        ) {
             self.brief = brief
             self.platform = platform
             self.maximumTokens = maximumTokens ?? platform.defaultMaximumTokens
             self.promptTokenBudget = promptTokenBudget
+            self.directions = directions
+            self.revision = revision
         }
     }
 
@@ -66,15 +86,31 @@ public struct WriterAgent: Sendable {
         prompts = try PromptBuilder.packaged()
     }
 
+    /// An agent writing with `provider` and `prompts`.
+    public init(provider: any LLMProvider, prompts: PromptBuilder) {
+        self.provider = provider
+        self.prompts = prompts
+    }
+
     /// Streams the post for `context` and `request`: tokens, then one `.done`. A provider failure
     /// ends the stream with its ``WriterError`` (`.incomplete` when text had already arrived).
     ///
     /// - Throws: `.invalidInput` when there is neither a brief nor a trending topic to write about.
     public func generate(context: PersonalizationContext, request: Request) throws(WriterError) -> AsyncThrowingStream<Event, any Error> {
         let started = ContinuousClock.now
-        let (messages, items) = try prompts.messages(
+        let (prompt, items) = try prompts.messages(
             context: context, brief: request.brief, platform: request.platform,
             tokenBudget: request.promptTokenBudget)
+        var messages = prompt
+        if !request.directions.isEmpty { messages[messages.count - 1].content += "\n\n" + request.directions.joined(separator: "\n") }
+        if let revision = request.revision {
+            messages.append(ChatMessage(role: .assistant, content: revision.draft))
+            messages.append(
+                ChatMessage(
+                    role: .user,
+                    content: "Rewrite the post above. Problems: \(revision.problems.joined(separator: "; ")). Write it in your own words, "
+                        + "repeat no sentence, quote none of the examples and name no other creator. Answer with the post only."))
+        }
         let upstream = provider.stream(messages, maximumTokens: request.maximumTokens)
         let provider = provider
         return AsyncThrowingStream { continuation in

@@ -157,3 +157,24 @@ public final class LocalHTTPServer: @unchecked Sendable {
         )
     }
 }
+
+extension LocalHTTPServer.Response {
+    /// An OpenAI-compatible chat completion streamed as server-sent events: `text` in one chunk,
+    /// then a chunk with `finishReason` and usage, then `[DONE]` (the provider's real wire format).
+    public static func chatCompletion(_ text: String, finishReason: String = "stop") -> Self {
+        let content = String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+        let body =
+            #"data: {"choices":[{"index":0,"delta":{"content":\#(content)}}]}"# + "\n\n"
+            + #"data: {"choices":[{"index":0,"delta":{},"finish_reason":"\#(finishReason)"}],"usage":{"prompt_tokens":40,"completion_tokens":20}}"#
+            + "\n\n" + "data: [DONE]\n\n"
+        return Self(status: 200, headers: ["Content-Type": "text/event-stream"], chunks: [(0, Data(body.utf8))])
+    }
+}
+
+extension LocalHTTPServer.Request {
+    /// The messages of a chat completion request, as (role, content) pairs.
+    public var chatMessages: [(role: String, content: String)] {
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        return (object?["messages"] as? [[String: Any]] ?? []).map { ($0["role"] as? String ?? "", $0["content"] as? String ?? "") }
+    }
+}

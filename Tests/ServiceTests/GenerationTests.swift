@@ -35,10 +35,11 @@ struct GenerationTests {
                 #expect(response.headers[.contentType]?.hasPrefix("text/event-stream") == true)
                 let events = serverSentEvents(response.text)
                 #expect(events.count > 2)
-                #expect(events.dropLast().allSatisfy { $0.name == "token" })
+                #expect(events.dropLast().allSatisfy { $0.name == "token" || $0.name == "step" })
+                #expect(events.filter { $0.name == "step" }.map { $0.data["key"] as? String } == ["research", "strategy", "write.1", "review.1", "schedule"])
                 let done = try #require(events.last)
                 #expect(done.name == "done")
-                let text = events.dropLast().compactMap { $0.data["text"] as? String }.joined()
+                let text = events.dropLast().filter { $0.name == "token" }.compactMap { $0.data["text"] as? String }.joined()
                 #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == done.data["text"] as? String)
                 #expect((done.data["post"] as? [String: Any])?["platform"] as? String == "instagram")
                 #expect((done.data["contextItems"] as? [String])?.first == "creator:\(fixture.firstUser)")
@@ -67,10 +68,13 @@ struct GenerationTests {
                 let response = try await client.send(
                     .post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser),
                     json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#)
-                let events = serverSentEvents(response.text)
+                let events = serverSentEvents(response.text).filter { $0.name != "step" }
                 #expect(events.first?.name == "token")
+                // The broken stream is written again twice (the pipeline's retries), then the step fails.
+                #expect(events.filter { $0.name == "retry" }.count == 2)
                 #expect(events.last?.name == "error")
                 #expect((events.last?.data["message"] as? String)?.contains("model overloaded") == true)
+                #expect(events.last?.data["step"] as? String == "write.1")
                 #expect(!events.contains { $0.name == "done" })
             }
         }

@@ -82,6 +82,21 @@ struct OpenAPIConformanceTests {
                         method: .post, template: "/v1/generate/content", uri: "/v1/generate/content", token: creator,
                         body: #"{"user_id": \#(user), "platform": "fax"}"#),
                     Call(method: .get, template: "/v1/traces", uri: "/v1/traces", token: admin),
+                    Call(method: .get, template: "/v1/traces/{id}", uri: "/v1/traces/1", token: creator),
+                    Call(method: .get, template: "/v1/traces/{id}", uri: "/v1/traces/4242", token: creator),
+                    Call(
+                        method: .post, template: "/v1/generations", uri: "/v1/generations", token: creator,
+                        body: #"{"user_id": \#(user), "platform": "x", "brief": "tempo runs", "variants": 2}"#),
+                    Call(
+                        method: .post, template: "/v1/generations", uri: "/v1/generations", token: creator,
+                        body: #"{"user_id": \#(user), "platform": "x", "variants": 9}"#),
+                    Call(
+                        method: .post, template: "/v1/generations", uri: "/v1/generations", token: creator,
+                        body: #"{"user_id": \#(fixture.secondUser), "platform": "x"}"#),
+                    Call(method: .get, template: "/v1/generations/{id}", uri: "/v1/generations/1", token: creator),
+                    Call(method: .get, template: "/v1/generations/{id}", uri: "/v1/generations/4242", token: creator),
+                    Call(method: .post, template: "/v1/generations/{id}/retry", uri: "/v1/generations/4242/retry", token: creator),
+                    Call(method: .post, template: "/v1/generations/{id}/retry", uri: "/v1/generations/1/retry", token: creator),
                     Call(method: .get, template: "/v1/jobs", uri: "/v1/jobs?limit=1&before=2", token: admin),
                     Call(method: .post, template: "/v1/jobs/{id}/cancel", uri: "/v1/jobs/1/cancel", token: admin),
                     Call(method: .post, template: "/v1/jobs/{id}/cancel", uri: "/v1/jobs/4242/cancel", token: admin),
@@ -137,7 +152,8 @@ struct OpenAPIConformanceTests {
                             else { continue }
                             schemaOfEvent[event] = reference.split(separator: "/").last.flatMap { schemas[String($0)] }
                         }
-                        #expect(Set(schemaOfEvent.keys) == ["token", "done", "error"], "\(name): documented events \(schemaOfEvent.keys.sorted())")
+                        #expect(
+                            Set(schemaOfEvent.keys) == ["step", "token", "retry", "done", "error"], "\(name): documented events \(schemaOfEvent.keys.sorted())")
                         for event in serverSentEvents(response.text) {
                             let problems = schemaOfEvent[event.name].map { checker.problems(event.data, against: $0) } ?? ["undocumented event \(event.name)"]
                             #expect(problems.isEmpty, "\(name) event \(event.name): \(problems.prefix(5))")

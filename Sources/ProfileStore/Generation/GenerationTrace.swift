@@ -25,11 +25,18 @@ public struct GenerationTrace: Codable, Sendable, Equatable {
     public var contextItems: [String]
     /// Why it failed, when it did.
     public var error: String?
+    /// The generation job it ran for (nil for a streamed generation).
+    public var generationID: Int64?
+    /// The variants asked for.
+    public var variants: Int
+    /// A span per step, in the order they started.
+    public var spans: [GenerationSpan]
 
     /// A trace.
     public init(
         id: Int64 = 0, userID: Int64, platform: String, provider: String, model: String, status: Status, startedAt: Date,
-        durationMilliseconds: Double, firstTokenMilliseconds: Double? = nil, contextItems: [String] = [], error: String? = nil
+        durationMilliseconds: Double, firstTokenMilliseconds: Double? = nil, contextItems: [String] = [], error: String? = nil,
+        generationID: Int64? = nil, variants: Int = 1, spans: [GenerationSpan] = []
     ) {
         self.id = id
         self.userID = userID
@@ -42,5 +49,8 @@ public struct GenerationTrace: Codable, Sendable, Equatable {
         self.firstTokenMilliseconds = firstTokenMilliseconds
         self.contextItems = contextItems
         self.error = error
+        self.generationID = generationID
+        self.variants = variants
+        self.spans = spans
     }
 }

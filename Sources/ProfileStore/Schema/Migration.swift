@@ -9,7 +9,10 @@ public struct Migration: Sendable {
     let sql: @Sendable (_ dimensions: Int) -> String
 
     /// Every migration this build knows, oldest first.
-    public static let all: [Migration] = [initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs, postEmbeddings]
+    public static let all: [Migration] = [
+        initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs, postEmbeddings,
+        generationPipeline,
+    ]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
     ///
@@ -247,6 +250,56 @@ public struct Migration: Sendable {
         CREATE TRIGGER posts_touch_embeddings AFTER UPDATE ON posts
             REFERENCING OLD TABLE AS previous NEW TABLE AS changed
             FOR EACH STATEMENT EXECUTE FUNCTION posts_touch_embeddings();
+        """
+    }
+
+    /// The generation pipeline: durable generations (a job's request, and each completed step's
+    /// output and span, so that a retried job resumes after the last one) and a span per step
+    /// of every generation's trace.
+    static let generationPipeline = Migration(version: 6, name: "generation pipeline") { _ in
+        """
+        CREATE TABLE generations (
+            id bigserial PRIMARY KEY,
+            user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            request jsonb NOT NULL,
+            status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+            attempts integer NOT NULL DEFAULT 0,
+            result jsonb,
+            error text,
+            failed_step text,
+            trace_id bigint,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            started_at timestamptz,
+            finished_at timestamptz,
+            heartbeat_at timestamptz
+        );
+        CREATE INDEX generations_claimable ON generations (created_at, id) WHERE status IN ('queued', 'running');
+        CREATE TABLE generation_steps (
+            generation_id bigint NOT NULL REFERENCES generations (id) ON DELETE CASCADE,
+            key text NOT NULL,
+            output jsonb NOT NULL,
+            span jsonb NOT NULL,
+            completed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (generation_id, key)
+        );
+
+        ALTER TABLE generation_traces ADD COLUMN generation_id bigint;
+        ALTER TABLE generation_traces ADD COLUMN variants integer NOT NULL DEFAULT 1;
+        CREATE TABLE generation_spans (
+            trace_id bigint NOT NULL REFERENCES generation_traces (id) ON DELETE CASCADE,
+            ordinal integer NOT NULL,
+            name text NOT NULL,
+            variant integer,
+            attempt integer NOT NULL DEFAULT 1,
+            status text NOT NULL CHECK (status IN ('ok', 'error')),
+            started_at timestamptz NOT NULL,
+            duration_ms double precision NOT NULL CHECK (duration_ms >= 0),
+            input text NOT NULL DEFAULT '',
+            output text NOT NULL DEFAULT '',
+            error text,
+            PRIMARY KEY (trace_id, ordinal)
+        );
+        CREATE INDEX generation_spans_recent ON generation_spans (started_at DESC);
         """
     }
 }

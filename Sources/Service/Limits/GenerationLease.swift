@@ -26,12 +26,14 @@ final class GenerationLease: Sendable {
 
     /// Gives the slot back and records `finished`; awaited, so a graceful shutdown waits for the
     /// trace. The write runs in a task of its own, which a disconnect does not cancel.
-    func end(with finished: GenerationTrace) async {
-        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    /// - Returns: the trace's id, nil when it was not recorded (or the lease had ended).
+    @discardableResult
+    func end(with finished: GenerationTrace) async -> Int64? {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         slots.release(userID: userID)
         metrics.recordGeneration(status: finished.status.rawValue)
         let store = store, logger = logger
-        await Task { await Self.record(finished, in: store, logger: logger) }.value
+        return await Task { await Self.record(finished, in: store, logger: logger) }.value
     }
 
     deinit {
@@ -45,9 +47,11 @@ final class GenerationLease: Sendable {
         Task { await Self.record(abandoned, in: store, logger: logger) }
     }
 
-    private static func record(_ trace: GenerationTrace, in store: ProfileStore, logger: Logger) async {
-        do throws(ProfileStoreError) { try await store.recordGenerationTrace(trace) } catch {
+    @discardableResult
+    private static func record(_ trace: GenerationTrace, in store: ProfileStore, logger: Logger) async -> Int64? {
+        do throws(ProfileStoreError) { return try await store.recordGenerationTrace(trace) } catch {
             logger.warning("generation trace not recorded: \(error.message)")
+            return nil
         }
     }
 }

@@ -9,9 +9,10 @@ public struct OfflineProvider: LLMProvider {
     public let model = "onering-offline-drafter-v1"
     let draft: String
 
-    /// A drafter for `context`, `brief` and `platform`.
-    public init(context: PersonalizationContext, brief: String?, platform: Platform) {
-        draft = Self.compose(context: context, brief: brief, platform: platform)
+    /// A drafter for `context`, `brief` and `platform`; an `angle` (`how-to`, `story`,
+    /// `question`, `contrarian`, `lessons`, or any other name for another wording) shapes the draft.
+    public init(context: PersonalizationContext, brief: String?, platform: Platform, angle: String? = nil) {
+        draft = Self.compose(context: context, brief: brief, platform: platform, angle: angle)
     }
 
     /// Streams the draft a word at a time; `messages` are not needed (the draft comes from the context).
@@ -25,7 +26,7 @@ public struct OfflineProvider: LLMProvider {
         }
     }
 
-    static func compose(context: PersonalizationContext, brief: String?, platform: Platform) -> String {
+    static func compose(context: PersonalizationContext, brief: String?, platform: Platform, angle: String? = nil) -> String {
         let topic =
             brief?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             ?? context.trendingTopics.first?.topic
@@ -43,18 +44,30 @@ public struct OfflineProvider: LLMProvider {
         ]
         var hash = UInt64(14_695_981_039_346_656_037)
         for byte in "\(context.creator.id)|\(topic)".utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
-        var sentences = [openings[Int(hash % UInt64(openings.count))]]
+        // Each angle starts from another opening, so variants differ from their first words.
+        let shift =
+            angle.map { name in
+                (["how-to": 0, "story": 1, "question": 2, "contrarian": 3, "lessons": 1][String(name.prefix { $0 != " " })] ?? 0)
+                    + (name.hasSuffix("rewritten") ? 2 : 0)
+            } ?? 0
+        var sentences = [openings[Int((hash % UInt64(openings.count) + UInt64(shift)) % UInt64(openings.count))]]
         if let cohort = context.cohort {
             sentences.append("Everyone in \(cohort.terms.prefix(2).joined(separator: " and ")) keeps asking me about it.")
         }
         if let exemplar = context.exemplars.first, let theme = exemplar.topics.first ?? exemplar.hashtags.first {
             sentences.append("The best advice I have seen lately was about \(theme): start small and be consistent.")
         }
-        sentences.append(
-            context.style.threadShare > 0.2 || platform == .youtube
-                ? "Start with one habit. Measure it for a week. Then decide what to keep."
-                : "Start with one habit and measure it for a week.")
-        sentences.append("What would you add?")
+        switch angle?.split(separator: " ").first {
+        case "story": sentences.append("Last month I tried it myself, and the lesson surprised me: small and steady beats big and rare.")
+        case "contrarian": sentences.append("Unpopular opinion: most advice about \(topic) is far too complicated.")
+        case "lessons": sentences.append("Three lessons so far: 1. Start small. 2. Measure honestly. 3. Keep only what works.")
+        default:
+            sentences.append(
+                context.style.threadShare > 0.2 || platform == .youtube
+                    ? "Start with one habit. Measure it for a week. Then decide what to keep."
+                    : "Start with one habit and measure it for a week.")
+        }
+        sentences.append(angle?.hasPrefix("question") == true ? "Where do you stand, and why?" : "What would you add?")
         let hashtags = tags.prefix(platform == .x ? 2 : 5).map { "#" + $0 }.joined(separator: " ")
         return sentences.joined(separator: " ") + (hashtags.isEmpty ? "" : " " + hashtags)
     }
