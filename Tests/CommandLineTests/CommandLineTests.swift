@@ -79,4 +79,73 @@ struct CommandLineTests {
         #expect(run.output.contains("line 81: field \"user_id\" names user 999"))
         #expect(stored == 0, "the whole import rolled back")
     }
+
+    @Test("a generation job killed mid-pipeline (kill -9) resumes after its last completed step, with no provider call repeated")
+    func killedJobResumes() async throws {
+        // The second draft's request is never answered before the process is killed.
+        let server = try LocalHTTPServer { _, number in
+            number == 2
+                ? .init(status: 200, body: Data(), delay: 30)
+                : .chatCompletion("Tempo runs taught me patience, draft \(number). Start slower than you think. What is your easy pace?")
+        }
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("onering-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let topics = ["tempo runs and easy pace", "marathon recovery weeks", "strength training for runners", "trail running in the rain"]
+        let users = (1...12).map { #"{"id": \#($0), "handle": "runner\#($0)", "name": "Runner \#($0)", "bio": "I write about \#(topics[$0 % 4])"}"# }
+        let posts = (1...60).map {
+            #"{"id": \#($0), "user_id": \#($0 % 12 + 1), "text": "Notes on \#(topics[$0 % 4]), week \#($0): what worked and what did not.", "platform": "x", "published_at": "2026-11-0\#($0 % 9 + 1)T07:00:00Z", "likes": \#($0 * 3), "views": 500}"#
+        }
+        try users.joined(separator: "\n").write(to: directory.appendingPathComponent("users.jsonl"), atomically: true, encoding: .utf8)
+        try posts.joined(separator: "\n").write(to: directory.appendingPathComponent("posts.jsonl"), atomically: true, encoding: .utf8)
+        let schema = "test_cli_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let environment = ["DATABASE_URL": try TestDatabase.connectionString(), "OPENAI_API_KEY": "test-key"]
+        let store = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString(), schema: schema, dimensions: 1536))
+        try await TestDatabase.dropping(store) {
+            let imported = try Self.onering(
+                [
+                    "import", "--schema", schema, "--users", directory.appendingPathComponent("users.jsonl").path,
+                    "--posts", directory.appendingPathComponent("posts.jsonl").path,
+                ], environment: environment)
+            #expect(imported.status == 0, "\(imported.output)")
+            #expect(try Self.onering(["embed", "--schema", schema], environment: environment).status == 0)
+            let llm = ["--llm", "openai", "--llm-base-url", "http://127.0.0.1:\(server.port)", "--llm-model", "local-model", "--schema", schema]
+
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("onering")
+            child.arguments = ["generate", "1", "--job", "--variants", "2", "--brief", "tempo runs"] + llm
+            child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            child.standardOutput = FileHandle.nullDevice
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            func storedSteps() async throws -> [String: Int] {
+                try await store.pool.withConnection { connection throws(ProfileStoreError) in
+                    let rows = try connection.query("SELECT key, (span->>'attempt')::int FROM \"\(schema)\".generation_steps")
+                    var steps: [String: Int] = [:]
+                    for row in 0..<rows.rowCount { steps[try rows.string(row, 0)] = Int(try rows.int64(row, 1)) }
+                    return steps
+                }
+            }
+            var before: [String: Int] = [:]
+            for _ in 0..<600 where before.count < 4 || server.requests.count < 2 {
+                try await Task.sleep(for: .milliseconds(50))
+                before = (try? await storedSteps()) ?? [:]
+            }
+            #expect(Set(before.keys) == ["research", "strategy", "write.1", "review.1"], "the first draft is stored, the second is being written")
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal)
+
+            // Its heartbeat stops with it: after --stale-after the job is claimed again.
+            try await Task.sleep(for: .milliseconds(1_500))
+            let resumed = try Self.onering(["generate", "--resume", "1", "--stale-after", "1"] + llm, environment: environment)
+            #expect(resumed.status == 0, "\(resumed.output)")
+            #expect(resumed.output.components(separatedBy: "(stored)").count - 1 == 4, "\(resumed.output)")
+            #expect(resumed.output.contains("ranked variants"))
+            #expect(server.requests.count == 3, "only the second draft is written again")
+            let after = try await storedSteps()
+            #expect(after == ["research": 1, "strategy": 1, "write.1": 1, "review.1": 1, "write.2": 2, "review.2": 2, "schedule": 2])
+        }
+    }
 }
