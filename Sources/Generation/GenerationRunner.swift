@@ -37,21 +37,19 @@ public struct GenerationRunner: Sendable {
     public let pipeline: GenerationPipeline
     public let configuration: Configuration
     let logger: Logger
-    private let wakeUps: AsyncStream<Void>
-    private let waker: AsyncStream<Void>.Continuation
+    private let wakeUps = WakeSignal()
 
     /// A runner of the store's generation jobs with `pipeline`.
     public init(pipeline: GenerationPipeline, configuration: Configuration = Configuration(), logger: Logger) {
         self.pipeline = pipeline
         self.configuration = configuration
         self.logger = logger
-        (wakeUps, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     var store: ProfileStore { pipeline.engine.store }
 
     /// Tells the runner a job was queued, so it does not wait for its next poll.
-    public func wake() { waker.yield() }
+    public func wake() { wakeUps.signal() }
 
     /// Queues `request` (validated first) as a job and wakes the runner.
     ///
@@ -76,23 +74,10 @@ public struct GenerationRunner: Sendable {
             for _ in 0..<configuration.concurrency {
                 group.addTask {
                     while !Task.isCancelled {
-                        if await runNext() == nil { await waitForWork() }
+                        if await runNext() == nil { await wakeUps.wait(upTo: configuration.pollInterval) }
                     }
                 }
             }
-        }
-    }
-
-    /// Waits for a wake-up or the poll interval, whichever comes first.
-    private func waitForWork() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var iterator = wakeUps.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            group.addTask { try? await Task.sleep(for: configuration.pollInterval) }
-            await group.next()
-            group.cancelAll()
         }
     }
 

@@ -28,6 +28,14 @@ struct CommandLineTests {
         return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
     }
 
+    /// ``onering(_:environment:)`` on a thread of its own: waiting for a child process must not
+    /// hold one of the two cooperative threads that every other test's async work runs on.
+    static func oneringInBackground(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try onering(arguments, environment: environment) }) }.start()
+        }
+    }
+
     @Test("--version prints the release")
     func version() throws {
         let run = try Self.onering(["--version"])
@@ -49,6 +57,16 @@ struct CommandLineTests {
         #expect(run.output.contains(message), "\(run.output)")
     }
 
+    @Test(
+        "cohorts map --png without rsvg-convert says only what to install, before any work",
+        .enabled(if: !FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert")))
+    func mapWithoutConverter() throws {
+        let run = try Self.onering(["cohorts", "map", "--svg", "/tmp/onering-map-test.svg", "--png", "/tmp/onering-map-test.png"])
+        #expect(run.status != 0)
+        #expect(run.output.contains("apt-get install librsvg2-bin"), "\(run.output)")
+        #expect(!run.output.contains("Usage:"), "\(run.output)")
+    }
+
     @Test("progress reaches a pipe as it happens: before the error that ends an import")
     func progressIsFlushed() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("onering-cli-\(UUID().uuidString)")
@@ -60,7 +78,7 @@ struct CommandLineTests {
         try users.joined(separator: "\n").write(to: directory.appendingPathComponent("users.jsonl"), atomically: true, encoding: .utf8)
         try posts.joined(separator: "\n").write(to: directory.appendingPathComponent("posts.jsonl"), atomically: true, encoding: .utf8)
         let schema = "test_cli_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let run = try Self.onering(
+        let run = try await Self.oneringInBackground(
             [
                 "import", "--schema", schema, "--batch-size", "10",
                 "--users", directory.appendingPathComponent("users.jsonl").path, "--posts", directory.appendingPathComponent("posts.jsonl").path,
@@ -103,13 +121,13 @@ struct CommandLineTests {
         let environment = ["DATABASE_URL": try TestDatabase.connectionString(), "OPENAI_API_KEY": "test-key"]
         let store = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString(), schema: schema, dimensions: 1536))
         try await TestDatabase.dropping(store) {
-            let imported = try Self.onering(
+            let imported = try await Self.oneringInBackground(
                 [
                     "import", "--schema", schema, "--users", directory.appendingPathComponent("users.jsonl").path,
                     "--posts", directory.appendingPathComponent("posts.jsonl").path,
                 ], environment: environment)
             #expect(imported.status == 0, "\(imported.output)")
-            #expect(try Self.onering(["embed", "--schema", schema], environment: environment).status == 0)
+            #expect(try await Self.oneringInBackground(["embed", "--schema", schema], environment: environment).status == 0)
             let llm = ["--llm", "openai", "--llm-base-url", "http://127.0.0.1:\(server.port)", "--llm-model", "local-model", "--schema", schema]
 
             let child = Process()
@@ -134,12 +152,12 @@ struct CommandLineTests {
             }
             #expect(Set(before.keys) == ["research", "strategy", "write.1", "review.1"], "the first draft is stored, the second is being written")
             kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
+            while child.isRunning { try await Task.sleep(for: .milliseconds(10)) }
             #expect(child.terminationReason == .uncaughtSignal)
 
             // Its heartbeat stops with it: after --stale-after the job is claimed again.
             try await Task.sleep(for: .milliseconds(1_500))
-            let resumed = try Self.onering(["generate", "--resume", "1", "--stale-after", "1"] + llm, environment: environment)
+            let resumed = try await Self.oneringInBackground(["generate", "--resume", "1", "--stale-after", "1"] + llm, environment: environment)
             #expect(resumed.status == 0, "\(resumed.output)")
             #expect(resumed.output.components(separatedBy: "(stored)").count - 1 == 4, "\(resumed.output)")
             #expect(resumed.output.contains("ranked variants"))

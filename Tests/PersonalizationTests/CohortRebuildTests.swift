@@ -146,6 +146,16 @@ struct CohortRebuildTests {
             for cohort in report.cohorts {
                 #expect(svg.contains("\(cohort.id) · \(cohort.label.replacingOccurrences(of: "&", with: "&amp;"))"))
             }
+            // No two labels overlap (14 px bold: about 8.7 px a character, 19 px a line).
+            let labels = svg.matches(of: /<text x="(\d+)" y="(\d+)" text-anchor="middle"[^>]*>([^<]*)<\/text>/).map {
+                (x: Double($0.1)!, y: Double($0.2)!, width: Double($0.3.count) * 14 * 0.62 + 10)
+            }
+            #expect(labels.count == 5)
+            for (i, a) in labels.enumerated() {
+                for b in labels[(i + 1)...] {
+                    #expect(abs(a.y - b.y) >= 14 * 1.35 || abs(a.x - b.x) >= (a.width + b.width) / 2, "\(a) overlaps \(b)")
+                }
+            }
         }
     }
 

@@ -149,8 +149,10 @@ public struct CohortMap: Sendable {
         return values.sorted()[values.count / 2]
     }
 
-    /// A distinct colour per cohort: the first twenty from a palette chosen to be told apart
-    /// (Sasha Trubetskoy's "20 simple, distinct colors", strongest first), then golden-angle hues.
+    /// A distinct colour per cohort: the first 64 chosen greedily to be as far apart as possible
+    /// in CIELAB (each new colour the farthest from all before it, among saturated sRGB colours
+    /// of lightness 30–78, visible on white), so any two of the first 16 differ by ΔE ≥ 41 (the
+    /// earlier palette had pairs at 28–30, near-identical on the map); past 64, golden-angle hues.
     static func color(_ cohort: Int) -> String {
         if cohort >= 0, cohort < palette.count { return palette[cohort] }
         let hue = (Double(cohort) * 137.508).truncatingRemainder(dividingBy: 360)
@@ -158,13 +160,24 @@ public struct CohortMap: Sendable {
     }
 
     private static let palette = [
-        "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#800000",
-        "#808000", "#000075", "#bfef45", "#ffe119", "#a9a9a9", "#fabed4", "#dcbeff", "#aaffc3", "#ffd8b1", "#000000",
+        "#e6194b", "#00dd00", "#0000ff", "#00ccff", "#555500", "#663388", "#ff9900", "#ff11ee", "#00bb88", "#eeaacc",
+        "#aabb00", "#773333", "#0066ff", "#ddbb88", "#dd3399", "#118800", "#ff4400", "#8899ee", "#7700bb", "#006655",
+        "#ff8866", "#ee88ff", "#005588", "#992200", "#88aa55", "#aa7711", "#aa5588", "#ff7799", "#22dd66", "#005511",
+        "#11bbbb", "#0055bb", "#bb00ff", "#990044", "#bb7766", "#aa66ff", "#aa22aa", "#77cc22", "#ddbb44", "#774411",
+        "#4444ff", "#0088aa", "#888800", "#dd6611", "#776699", "#88ccaa", "#bb4444", "#ddaaff", "#ff55dd", "#998844",
+        "#ffaa55", "#8877ee", "#448855", "#00aaff", "#4433aa", "#ff5544", "#ff88cc", "#ee2277", "#881166", "#aa66bb",
+        "#77cc66", "#88bbee", "#bb6633", "#0088ff",
     ]
+
+    /// The labels' size in pixels, and the room a label takes: bold Helvetica averages about
+    /// 0.6 em a character, so labels placed by this estimate do not run into each other.
+    static let labelFontSize = 14.0
+    static let labelCharacterWidth = labelFontSize * 0.62
+    static let labelHeight = labelFontSize * 1.35
 
     /// The map as an SVG document.
     public func svg() -> String {
-        let legendWidth = 400.0, margin = 40.0, top = 80.0
+        let legendWidth = 440.0, margin = 40.0, top = 80.0
         let width = Double(parameters.width), height = Double(parameters.height)
         let plotWidth = width - legendWidth - 2 * margin, plotHeight = height - top - margin
         let xs = points.map(\.x), ys = points.map(\.y)
@@ -196,16 +209,16 @@ public struct CohortMap: Sendable {
             let mine = points.filter { $0.cohort == cohort.cohort }
             guard !mine.isEmpty else { continue }
             let text = "\(cohort.cohort) · \(cohort.label)"
-            let w = Double(text.count) * 6.6 + 8
+            let w = Double(text.count) * Self.labelCharacterWidth + 10
             let anchorX = px(mine.map(\.x).sorted()[mine.count / 2])
             let anchorY = py(mine.map(\.y).sorted()[mine.count / 2])
             var spot: (x: Double, y: Double)?
             search: for shift in [0.0, -0.6, 0.6] {
                 let x = min(max(anchorX + shift * w, margin + w / 2), margin + plotWidth - w / 2)
                 for step in 0..<24 {
-                    let offset = Double((step + 1) / 2) * 15 * (step.isMultiple(of: 2) ? 1 : -1)
-                    let y = min(max(anchorY + offset, top + 14), top + plotHeight - 4)
-                    if !placed.contains(where: { abs($0.y - y) < 14 && abs($0.x - x) < ($0.w + w) / 2 }) {
+                    let offset = Double((step + 1) / 2) * Self.labelHeight * (step.isMultiple(of: 2) ? 1 : -1)
+                    let y = min(max(anchorY + offset, top + Self.labelHeight), top + plotHeight - 4)
+                    if !placed.contains(where: { abs($0.y - y) < Self.labelHeight && abs($0.x - x) < ($0.w + w) / 2 + 4 }) {
                         spot = (x, y)
                         break search
                     }
@@ -218,17 +231,17 @@ public struct CohortMap: Sendable {
                     "<line x1=\"\(Int(anchorX))\" y1=\"\(Int(anchorY))\" x2=\"\(Int(spot.x))\" y2=\"\(Int(spot.y) - 4)\" stroke=\"#555\" stroke-width=\"0.7\"/>\n"
             }
             svg +=
-                "<text x=\"\(Int(spot.x))\" y=\"\(Int(spot.y))\" text-anchor=\"middle\" font-size=\"11.5\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
+                "<text x=\"\(Int(spot.x))\" y=\"\(Int(spot.y))\" text-anchor=\"middle\" font-size=\"\(Self.labelFontSize)\" font-weight=\"bold\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3.5\" paint-order=\"stroke\">\(escape(text))</text>\n"
         }
         // Legend: every cohort, its size and colour.
         let legendX = width - legendWidth + 10
-        let rowHeight = min(22.0, (height - top - margin) / Double(max(cohorts.count, 1)))
+        let rowHeight = min(24.0, (height - top - margin) / Double(max(cohorts.count, 1)))
         svg += "<text x=\"\(Int(legendX))\" y=\"\(Int(top) - 6)\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">cohort · label (creators)</text>\n"
         for (row, cohort) in cohorts.enumerated() {
             let y = top + Double(row) * rowHeight + rowHeight * 0.7
             svg += "<circle cx=\"\(Int(legendX) + 6)\" cy=\"\(String(format: "%.1f", y - 4))\" r=\"5\" fill=\"\(Self.color(cohort.cohort))\"/>\n"
             svg +=
-                "<text x=\"\(Int(legendX) + 18)\" y=\"\(String(format: "%.1f", y))\" font-size=\"\(String(format: "%.1f", min(12, rowHeight * 0.8)))\" fill=\"#222\">\(cohort.cohort) · \(escape(cohort.label)) (\(cohort.size))</text>\n"
+                "<text x=\"\(Int(legendX) + 18)\" y=\"\(String(format: "%.1f", y))\" font-size=\"\(String(format: "%.1f", min(14, rowHeight * 0.8)))\" fill=\"#222\">\(cohort.cohort) · \(escape(cohort.label)) (\(cohort.size))</text>\n"
         }
         svg += "</svg>\n"
         return svg

@@ -18,6 +18,7 @@ struct DashboardPage {
     var mapSVG: String?
     var jobs: [JobRecord]
     var traces: [GenerationTrace]
+    var stats: ProfileStore.GenerationStats?
     var rates: [(route: String, perSecond: Double)]
 
     func html() -> String {
@@ -34,9 +35,16 @@ struct DashboardPage {
         table { border-collapse: collapse; background: #fff; border: 1px solid #dde1ea; width: 100%; }
         th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #eef0f5; vertical-align: top; }
         th { background: #eef0f5; font-weight: 600; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-        .map svg { width: 100%; max-width: 1500px; height: auto; background: #fff; border: 1px solid #dde1ea; border-radius: 8px; }
+        .map { overflow-x: auto; }
+        .map svg { width: 100%; min-width: 1300px; max-width: 1800px; height: auto; background: #fff; border: 1px solid #dde1ea; border-radius: 8px; }
         .succeeded { color: #137333; } .failed { color: #b3261e; } .cancelled, .queued, .running { color: #8a5a00; }
         .muted { color: #6b7280; }
+        .waterfall { position: relative; height: 16px; min-width: 260px; background: #eef0f5; border-radius: 3px; }
+        .waterfall span { position: absolute; top: 2px; height: 12px; border-radius: 2px; min-width: 2px; }
+        .waterfall span.error { outline: 2px solid #b3261e; }
+        .legend span { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 12px; }
+        .research { background: #4363d8; } .strategy { background: #911eb4; } .write { background: #f58231; }
+        .review { background: #3cb44b; } .schedule { background: #42d4f4; }
         </style></head><body>
         <h1>OneRing personalization engine</h1>
         <div class="figures">
@@ -46,11 +54,16 @@ struct DashboardPage {
         \(figure("change-feed lag", figures.lagSeconds.map { String(format: "%.2f s", $0) } ?? "–"))
         \(figure("coalesced searches", "\(figures.coalesced.searches) in \(figures.coalesced.batches) batches"))
         \(figure("uptime", String(format: "%.0f s", figures.uptimeSeconds)))
+        \(figure("generations, last hour", rate(stats?.lastHour)))
+        \(figure("generations, last day", rate(stats?.lastDay)))
         </div>
         <h2>Cohorts</h2>\(cohortTable())
         <div class="map"><h2>Cohort map</h2>\(mapSVG ?? "<p class=\"muted\">No cohort run yet.</p>")</div>
         <h2>Requests per second (last minute)</h2>\(rateTable())
-        <h2>Recent generations</h2>\(traceTable())
+        <h2 id="generations">Recent generations</h2>
+        <p class="legend muted">A bar per step, on the generation's own time line:\(Self.stepNames.map { "<span class=\"\($0)\"></span>\($0)" }.joined())</p>
+        \(traceTable())
+        <h2>Step durations (last day)</h2>\(stepTable())
         <h2>Jobs</h2>\(jobTable())
         <form method="post" action="/dashboard/signout"><button type="submit">Sign out</button></form>
         </body></html>
@@ -86,17 +99,54 @@ struct DashboardPage {
         return "<table><tr><th>route</th><th>requests/s</th></tr>\(rows.joined())</table>"
     }
 
+    private func rate(_ counts: (ended: Int, succeeded: Int)?) -> String {
+        guard let counts, counts.ended > 0 else { return "none" }
+        return "\(counts.succeeded)/\(counts.ended) succeeded (\(Int((100 * Double(counts.succeeded) / Double(counts.ended)).rounded())) %)"
+    }
+
+    static let stepNames = ["research", "strategy", "write", "review", "schedule"]
+
     private func traceTable() -> String {
         guard !traces.isEmpty else { return "<p class=\"muted\">No generation yet.</p>" }
         let rows = traces.map { trace in
-            "<tr><td>\(Self.time(trace.startedAt))</td><td class=\"n\">\(trace.userID)</td><td>\(Self.escape(trace.platform))</td>"
-                + "<td class=\"\(trace.status.rawValue)\">\(trace.status.rawValue)</td>"
+            "<tr><td>\(Self.time(trace.startedAt))</td><td class=\"n\">\(trace.id)</td><td class=\"n\">\(trace.userID)</td><td>\(Self.escape(trace.platform))</td>"
+                + "<td class=\"\(trace.status.rawValue)\">\(trace.status.rawValue)</td><td class=\"n\">\(trace.variants)</td>"
                 + "<td class=\"n\">\(String(format: "%.0f ms", trace.durationMilliseconds))</td>"
                 + "<td class=\"n\">\(trace.firstTokenMilliseconds.map { String(format: "%.0f ms", $0) } ?? "–")</td>"
+                + "<td>\(waterfall(trace))</td>"
                 + "<td>\(Self.escape(trace.provider)) · \(Self.escape(trace.model))</td><td>\(Self.escape(trace.error ?? ""))</td></tr>"
         }
         return
-            "<table><tr><th>started</th><th>creator</th><th>platform</th><th>status</th><th>duration</th><th>first token</th><th>provider</th><th>error</th></tr>\(rows.joined())</table>"
+            "<table><tr><th>started</th><th>trace</th><th>creator</th><th>platform</th><th>status</th><th>variants</th><th>duration</th><th>first token</th><th>steps</th><th>provider</th><th>error</th></tr>\(rows.joined())</table>"
+    }
+
+    /// The trace's spans as bars on its time line (from its first start to its last end), each
+    /// titled with the step, its duration and its output or error.
+    private func waterfall(_ trace: GenerationTrace) -> String {
+        guard !trace.spans.isEmpty else { return "<span class=\"muted\">–</span>" }
+        let start = min(trace.startedAt, trace.spans.map(\.startedAt).min()!)
+        let end = max(
+            trace.startedAt.addingTimeInterval(trace.durationMilliseconds / 1_000),
+            trace.spans.map { $0.startedAt.addingTimeInterval($0.durationMilliseconds / 1_000) }.max()!)
+        let total = max(end.timeIntervalSince(start), 1e-6)
+        let bars = trace.spans.map { span in
+            let left = 100 * span.startedAt.timeIntervalSince(start) / total
+            let width = 100 * span.durationMilliseconds / 1_000 / total
+            let name = span.name + (span.variant.map { " \($0)" } ?? "") + (span.attempt > 1 ? ", attempt \(span.attempt)" : "")
+            let title = "\(name): \(String(format: "%.1f ms", span.durationMilliseconds)) · \(span.error ?? span.output)"
+            return
+                "<span class=\"\(Self.escape(span.name))\(span.status == .error ? " error" : "")\" style=\"left: \(String(format: "%.2f", left))%; width: \(String(format: "%.2f", width))%\" title=\"\(Self.escape(title))\"></span>"
+        }
+        return "<div class=\"waterfall\">\(bars.joined())</div>"
+    }
+
+    private func stepTable() -> String {
+        guard let steps = stats?.steps, !steps.isEmpty else { return "<p class=\"muted\">No step in the last day.</p>" }
+        let rows = steps.map { step in
+            "<tr><td><span class=\"legend\"><span class=\"\(Self.escape(step.name))\"></span></span>\(Self.escape(step.name))</td><td class=\"n\">\(step.spans)</td>"
+                + "<td class=\"n\">\(String(format: "%.1f ms", step.p50))</td><td class=\"n\">\(String(format: "%.1f ms", step.p95))</td></tr>"
+        }
+        return "<table><tr><th>step</th><th>spans</th><th>p50</th><th>p95</th></tr>\(rows.joined())</table>"
     }
 
     private func jobTable() -> String {

@@ -37,13 +37,15 @@ extension OneRingService {
             let run = self.engine.activeRun
             async let jobs = self.store.jobs(limit: 10)
             async let traces = self.store.generationTraces(limit: 15)
+            async let stats = self.store.generationStats()
             let page = DashboardPage(
                 figures: .init(
                     creators: status.creators, runID: status.cohortRunID,
                     lagSeconds: status.lastSync.map { max(0, Date().timeIntervalSince($0)) },
                     uptimeSeconds: Date().timeIntervalSince(self.startedAt), coalesced: self.engine.coalescedSearches),
                 cohorts: run?.cohorts ?? [], mapSVG: await self.cohortMapSVG(runID: run?.record.id),
-                jobs: (try? await jobs) ?? [], traces: (try? await traces) ?? [], rates: self.metrics.requestRates()
+                jobs: (try? await jobs) ?? [], traces: (try? await traces) ?? [], stats: try? await stats,
+                rates: self.metrics.requestRates()
             )
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

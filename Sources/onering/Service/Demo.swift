@@ -141,9 +141,15 @@ struct Demo: AsyncParsableCommand {
             curl -s\(header) -H 'Content-Type: application/json' \\
                  -d '{"text": "marathon training and recovery", "k": 5, "mode": "partitioned", "nprobe": 3}' '\(base)/v1/search'
 
-            # a post for X, streamed as server-sent events (token events, then done)
+            # three variants for X, streamed as server-sent events (step and token events, then done: ranked)
             curl -sN\(header) -H 'Content-Type: application/json' \\
-                 -d '{"user_id": \(user), "platform": "x", "brief": "my recovery weeks between marathon blocks"}' '\(base)/v1/generate/content'
+                 -d '{"user_id": \(user), "platform": "x", "brief": "my recovery weeks between marathon blocks", "variants": 3}' '\(base)/v1/generate/content'
+
+            # the same as a durable job: 202 with its Location; then that job (here 1: its steps, ranked variants, trace_id) and a trace
+            curl -s\(header) -H 'Content-Type: application/json' \\
+                 -d '{"user_id": \(user), "platform": "instagram", "variants": 3, "time_zone": "Europe/Berlin"}' '\(base)/v1/generations'
+            curl -s\(header) '\(base)/v1/generations/1'
+            curl -s\(header) '\(base)/v1/traces/1'
 
             # cohorts, and a rebuild as a job (admin)
             curl -s\(header) '\(base)/v1/cohorts'
