@@ -47,7 +47,6 @@ public struct GenerationPipeline: Sendable {
     /// - Parameters:
     ///   - started: when the request arrived (the first-token time counts from it).
     ///   - attempt: the job's attempt, recorded on the spans.
-    ///   - embedsOnDemand: whether the context may embed a creator who has no embedding yet.
     ///   - beforeWriting: runs once the plan is made, before the first provider call (a rate
     ///     limit, say): what it throws ends the generation.
     ///   - events: steps as they end, `.writing`, tokens, retries; `.done` last.
@@ -55,7 +54,7 @@ public struct GenerationPipeline: Sendable {
     ///   the step; `.store` when a step could not be stored; `.cancelled`.
     public func run(
         _ request: GenerationRequest, journal: GenerationJournal = GenerationJournal(), started: ContinuousClock.Instant = .now, attempt: Int = 1,
-        embedsOnDemand: Bool = true, beforeWriting: @Sendable () async throws(GenerationError) -> Void = {},
+        beforeWriting: @Sendable () async throws(GenerationError) -> Void = {},
         events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
     ) async throws(GenerationError) -> GenerationResult {
         let request = try request.validated()
@@ -66,7 +65,7 @@ public struct GenerationPipeline: Sendable {
             ResearchStep.name, input: "creator \(request.userID), brief \(request.brief.map { "\"\($0.prefix(80))\"" } ?? "none")", summary: \.summary
         ) {
             () async throws(GenerationError) in
-            try await ResearchStep(engine: engine, embedsOnDemand: embedsOnDemand).run(request)
+            try await ResearchStep(engine: engine, embedsOnDemand: request.embedsOnDemand ?? true).run(request)
         }
         let plan = try await run.step(StrategyStep.name, input: "\(request.platform.rawValue), \(request.variants) variant(s)", summary: \.summary) {
             () async throws(GenerationError) in
@@ -76,6 +75,9 @@ public struct GenerationPipeline: Sendable {
         events(.writing)
         let write = WriteStep(makeProvider: makeProvider, prompts: prompts, retry: retry, logger: logger)
         let review = ReviewStep(engine: engine)
+        // Embedded once for every variant's review, unless every review was stored by an earlier attempt.
+        let allReviewed = plan.angles.indices.allSatisfy { run.journal.completed("\(ReviewStep.name).\($0 + 1)") != nil }
+        let sources = allReviewed ? ReviewStep.Sources(posts: [], vectors: nil) : await review.sources(for: research)
         let firstToken = Mutex<ContinuousClock.Instant?>(nil)
         var reviews: [Review] = []
         var providerMilliseconds = 0.0
@@ -97,7 +99,8 @@ public struct GenerationPipeline: Sendable {
                 "\(ReviewStep.name).\(variant)", name: ReviewStep.name, variant: variant, input: draft.summary, summary: \.summary
             ) {
                 () async throws(GenerationError) in
-                try await review.run(draft, request: request, research: research, plan: plan) { (rewrite) async throws(GenerationError) in
+                try await review.run(draft, request: request, research: research, plan: plan, sources: sources) {
+                    (rewrite) async throws(GenerationError) in
                     try await write.run(
                         variant: variant, angle: angle, request: request, research: research, plan: plan, revision: rewrite, onToken: { _ in },
                         onRetry: { attempt, reason in events(.retry(variant: variant, attempt: attempt, reason: reason)) })

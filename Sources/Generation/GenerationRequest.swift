@@ -24,6 +24,9 @@ public struct GenerationRequest: Codable, Sendable, Equatable {
     /// The creator's IANA time zone (`Europe/Berlin`), when known: the schedule says the local time
     /// and keeps the post out of the creator's night when an almost as good slot allows.
     public var timeZone: String?
+    /// Whether the context may embed a creator who has no embedding yet (a write: off for a
+    /// caller who may not write the creator's data). Nil: yes.
+    public var embedsOnDemand: Bool?
 
     /// A request; `maximumTokens` defaults to the platform's.
     public init(
@@ -74,5 +77,6 @@ public struct GenerationRequest: Codable, Sendable, Equatable {
         case nprobe
         case maximumTokens = "max_tokens"
         case timeZone = "time_zone"
+        case embedsOnDemand = "embeds_on_demand"
     }
 }

@@ -128,7 +128,7 @@ public struct GenerationRunner: Sendable {
             userID: job.userID, platform: request.platform.rawValue, provider: "", model: "", status: .failed, startedAt: startedAt,
             durationMilliseconds: 0, generationID: id, variants: request.variants)
         do throws(GenerationError) {
-            var result = try await pipeline.run(request, journal: journal, started: started, attempt: attempt, embedsOnDemand: true, events: events)
+            var result = try await pipeline.run(request, journal: journal, started: started, attempt: attempt, events: events)
             trace.status = .succeeded
             trace.provider = result.provider
             trace.model = result.model

@@ -8,14 +8,15 @@ import Synchronization
 import Testing
 import _TestSupport
 
-@Suite("The generation pipeline on the live service: steps, variants, review, jobs, traces")
+/// One test at a time: each runs a service with its fixture, and the suite shares two cores
+/// with every other suite.
+@Suite("The generation pipeline on the live service: steps, variants, review, jobs, traces", .serialized)
 struct GenerationPipelineTests {
     /// The service writing with a local OpenAI-compatible server, retrying a failed draft quickly.
     static func configuration(_ fixture: ServiceFixture, server: LocalHTTPServer) throws -> ServiceConfiguration {
         try fixture.configuration {
             $0.writer = GenerationTests.localProvider(server)
             $0.generations.retry = .init(maximumRetries: 2, initialBackoff: 0.01, maximumBackoff: 0.05)
-            $0.generations.runner = .init(pollInterval: .milliseconds(50))
         }
     }
 
@@ -32,7 +33,7 @@ struct GenerationPipelineTests {
 
     /// Polls generation `id` until it is no longer queued or running.
     static func finished(_ id: Int, client: any TestClientProtocol, token: String) async throws -> [String: Any] {
-        for _ in 0..<400 {
+        for _ in 0..<2_400 {
             let job = try await client.send(.get, "/v1/generations/\(id)", token: token).object
             if let status = job["status"] as? String, status != "queued", status != "running" { return job }
             try await Task.sleep(for: .milliseconds(25))
@@ -267,6 +268,66 @@ struct GenerationPipelineTests {
                 let other = #"{"user_id": \#(fixture.secondUser), "platform": "x", "brief": "a"}"#
                 #expect(try await client.send(.post, "/v1/generations", token: token, json: other).status == .forbidden)
                 #expect(try await client.send(.post, "/v1/generate/content", token: token, json: other).status == .forbidden)
+            }
+        }
+    }
+
+    @Test("the database lost between steps: the job stops, is claimed again once its heartbeat is stale, and resumes after its stored steps")
+    func databaseLostBetweenSteps() async throws {
+        let (first, second) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let server = try LocalHTTPServer { _, number in
+            // The first draft is answered once the store refuses steps; the second once it takes them again.
+            (number == 1 ? first : second).wait()
+            return .chatCompletion("Tempo runs taught me patience, draft \(number). Start slower than you think.")
+        }
+        defer { server.stop() }
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            let configuration = try fixture.configuration {
+                $0.writer = GenerationTests.localProvider(server)
+                $0.generations.runner = .init(staleAfter: 1, heartbeatInterval: .milliseconds(200), pollInterval: .milliseconds(200))
+            }
+            let schema = fixture.store.configuration.schema
+            // The store refusing every step write stands for a database lost between steps (a lost
+            // connection, a failover): the write throws, as it would then.
+            @Sendable func refuseSteps(_ refuse: Bool) async throws {
+                try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                    try connection.execute(
+                        refuse
+                            ? "ALTER TABLE \"\(schema)\".generation_steps ADD CONSTRAINT lost CHECK (false) NOT VALID"
+                            : "ALTER TABLE \"\(schema)\".generation_steps DROP CONSTRAINT lost")
+                }
+            }
+            @Sendable func attempts(_ id: Int) async throws -> Int64 {
+                try await fixture.store.pool.withConnection { connection throws(ProfileStoreError) in
+                    try connection.query("SELECT attempts FROM \"\(schema)\".generations WHERE id = $1", [.int64(Int64(id))]).int64(0, 0)
+                }
+            }
+            try await fixture.withApplication(configuration) { client in
+                let token = try await fixture.token(fixture.firstUser)
+                let submitted = try await client.send(
+                    .post, "/v1/generations", token: token, json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "tempo runs"}"#)
+                let id = try #require(submitted.object["id"] as? Int)
+                for _ in 0..<6_000 where server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                try #require(server.requests.count == 1, "the first draft was asked for")
+                try await refuseSteps(true)
+                first.signal()
+                // The draft cannot be stored: the run stops, its heartbeat with it, and a second claim follows.
+                var waited = 0
+                while try await attempts(id) < 2, waited < 6_000 {
+                    try await Task.sleep(for: .milliseconds(10))
+                    waited += 1
+                }
+                try await refuseSteps(false)
+                second.signal()
+                let done = try await Self.finished(id, client: client, token: token)
+                #expect(done["status"] as? String == "succeeded", "\(done)")
+                #expect(done["attempts"] as? Int == 2)
+                var steps: [String: Int] = [:]
+                for step in done["steps"] as? [[String: Any]] ?? [] {
+                    steps[step["key"] as? String ?? ""] = (step["span"] as? [String: Any])?["attempt"] as? Int
+                }
+                #expect(steps == ["research": 1, "strategy": 1, "write.1": 2, "review.1": 2, "schedule": 2])
+                #expect(server.requests.count == 2, "the draft whose storing failed is written again, nothing else")
             }
         }
     }

@@ -165,10 +165,11 @@ struct GenerationTests {
         try await ServiceFixture.with(cohorts: nil) { fixture in
             try await Self.streaming(fixture, from: server, keepAlive: .milliseconds(100)) { connection, _ in
                 #expect(await connection.read(until: "event: done"))
-                // A comment line (leading colon) that SSE clients skip, between two events.
+                // A comment line (leading colon) that SSE clients skip, in the silence between two events.
                 let text = connection.text
-                let comment = try #require(text.range(of: "\n: keep-alive\n\n"))
-                #expect(text[..<comment.lowerBound].contains("first") && text[comment.upperBound...].contains("second"))
+                let first = try #require(text.range(of: #""text":"first ""#)), second = try #require(text.range(of: #""text":"second ""#))
+                try #require(first.upperBound <= second.lowerBound)
+                #expect(text[first.upperBound..<second.lowerBound].contains("\n: keep-alive\n\n"))
             }
         }
     }

@@ -62,21 +62,31 @@ struct ReviewStep: Sendable {
 
     let engine: PersonalizationEngine
 
-    /// Reviews `draft`; a draft with a problem a rewrite can fix (repetition, copying) is
-    /// rewritten once through `rewrite`, then flagged if the problem stays.
+    /// What drafts are compared with: the exemplars and the creator's recent posts, their 8-word
+    /// windows and their embeddings (nil when the embedder failed: the cosine check is skipped).
+    /// Made once per generation, for all its variants.
+    struct Sources: Sendable {
+        var posts: [(id: Int64, text: String, runs: SharedRuns)]
+        var vectors: [Float]?
+    }
+
+    func sources(for research: Research) async -> Sources {
+        let posts = research.context.exemplars.map { ($0.postID, $0.text) } + research.ownRecentPosts.map { ($0.postID, $0.text) }
+        return Sources(posts: posts.map { (id: $0.0, text: $0.1, runs: SharedRuns($0.1)) }, vectors: await embed(posts.map(\.1)))
+    }
+
+    /// Reviews `draft` against `sources`; a draft with a problem a rewrite can fix (repetition,
+    /// copying) is rewritten once through `rewrite`, then flagged if the problem stays.
     func run(
-        _ draft: Draft, request: GenerationRequest, research: Research, plan: ContentPlan,
+        _ draft: Draft, request: GenerationRequest, research: Research, plan: ContentPlan, sources: Sources,
         rewrite: (WriterAgent.Request.Revision) async throws(GenerationError) -> Draft
     ) async throws(GenerationError) -> Review {
-        let sources = research.context.exemplars.map { ($0.postID, $0.text) } + research.ownRecentPosts.map { ($0.postID, $0.text) }
-        let runs = sources.map { (id: $0.0, runs: SharedRuns($0.1)) }
-        let sourceVectors = await embed(sources.map(\.1))
         var current = draft
         var notes: [String] = []
         var rewritten = false
         while true {
             let (text, removed) = Self.withoutForeignHandles(current.text, context: research.context)
-            let originality = await originality(of: text, runs: runs, sources: sources, vectors: sourceVectors)
+            let originality = await originality(of: text, sources: sources)
             var problems: [String] = []
             if let repetition = RepetitionCheck.measure(text).problem { problems.append(repetition) }
             if originality.sharedWords >= SharedRuns.minimumWords, let post = originality.sharedPostID {
@@ -167,21 +177,19 @@ struct ReviewStep: Sendable {
         return try? await engine.embedder.embed(documents)
     }
 
-    private func originality(of text: String, runs: [(id: Int64, runs: SharedRuns)], sources: [(Int64, String)], vectors: [Float]?) async
-        -> Review.Originality
-    {
+    private func originality(of text: String, sources: Sources) async -> Review.Originality {
         var result = Review.Originality(cosine: 0, closestPostID: nil, sharedWords: 0, sharedPostID: nil)
         let words = SharedRuns.words(text)
-        for source in runs {
+        for source in sources.posts {
             let run = source.runs.longestRun(in: words)
             if run > result.sharedWords { (result.sharedWords, result.sharedPostID) = (run, source.id) }
         }
         let dimensions = engine.embedder.dimensions
-        guard let vectors, !text.isEmpty, let draft = await embed([text]) else { return result }
-        for (index, source) in sources.enumerated() {
+        guard let vectors = sources.vectors, !text.isEmpty, let draft = await embed([text]) else { return result }
+        for (index, source) in sources.posts.enumerated() {
             var dot: Float = 0
             for dimension in 0..<dimensions { dot += draft[dimension] * vectors[index * dimensions + dimension] }
-            if Double(dot) > result.cosine { (result.cosine, result.closestPostID) = ((Double(dot) * 1_000).rounded() / 1_000, source.0) }
+            if Double(dot) > result.cosine { (result.cosine, result.closestPostID) = ((Double(dot) * 1_000).rounded() / 1_000, source.id) }
         }
         return result
     }

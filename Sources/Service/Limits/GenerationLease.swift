@@ -4,8 +4,9 @@ internal import Synchronization
 
 /// One admitted generation's slot and trace. The stream ends it with ``end()``; if the
 /// response is dropped before its body ever runs (the client left first), the lease's deinit
-/// gives the slot back and records the generation as cancelled, so every admitted generation
-/// ends in exactly one trace and one count.
+/// stops the generation (`onAbandon`), gives the slot back and records the generation as
+/// cancelled, so every admitted generation ends in exactly one trace and one count, and no
+/// provider call runs for a client that left.
 final class GenerationLease: Sendable {
     let userID: Int64
     let trace: GenerationTrace
@@ -14,8 +15,13 @@ final class GenerationLease: Sendable {
     private let metrics: ServiceMetrics
     private let logger: Logger
     private let ended = Atomic<Bool>(false)
+    private let onAbandon: @Sendable () -> Void
 
-    init(userID: Int64, trace: GenerationTrace, slots: GenerationSlots, store: ProfileStore, metrics: ServiceMetrics, logger: Logger) {
+    init(
+        userID: Int64, trace: GenerationTrace, slots: GenerationSlots, store: ProfileStore, metrics: ServiceMetrics, logger: Logger,
+        onAbandon: @escaping @Sendable () -> Void
+    ) {
+        self.onAbandon = onAbandon
         self.userID = userID
         self.trace = trace
         self.slots = slots
@@ -38,6 +44,7 @@ final class GenerationLease: Sendable {
 
     deinit {
         guard !ended.load(ordering: .acquiring) else { return }
+        onAbandon()
         slots.release(userID: userID)
         var abandoned = trace
         abandoned.status = .cancelled

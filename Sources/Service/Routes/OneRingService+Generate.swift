@@ -69,8 +69,10 @@ extension OneRingService {
     /// found before the first draft starts are ordinary JSON errors.
     func addGenerateRoutes(to router: some RouterMethods<OneRingRequestContext>) {
         router.on("/v1/generate/content", .post, in: self.routes) { request, context in
-            let generation = try await self.decode(GenerateBody.self, from: request).request()
-            let principal = try context.authorize(.generate, userID: generation.userID)
+            var body = try await self.decode(GenerateBody.self, from: request).request()
+            let principal = try context.authorize(.generate, userID: body.userID)
+            body.embedsOnDemand = principal.may(.write, userID: body.userID)
+            let generation = body
             // A slot first (bounded work at once), then research and strategy, and only then the
             // rate-limit slot: a generation that cannot start spends none of the creator's limit.
             try self.generationSlots.acquire(userID: generation.userID)
@@ -81,7 +83,7 @@ extension OneRingService {
             let run = Task {
                 do throws(GenerationError) {
                     _ = try await pipeline.run(
-                        generation, journal: journal, started: started, embedsOnDemand: principal.may(.write, userID: generation.userID),
+                        generation, journal: journal, started: started,
                         beforeWriting: { () async throws(GenerationError) in
                             do throws(ServiceError) { try await self.admitGeneration(userID: generation.userID) } catch {
                                 throw GenerationError(.invalidInput, error.message, cause: error)
@@ -114,7 +116,7 @@ extension OneRingService {
                 durationMilliseconds: 0, variants: generation.variants)
             let lease = GenerationLease(
                 userID: generation.userID, trace: trace, slots: self.generationSlots, store: self.store, metrics: self.metrics,
-                logger: self.configuration.logger)
+                logger: self.configuration.logger, onAbandon: { run.cancel() })
             let earlier = before, keepAlive = self.configuration.streamKeepAlive
             return Response(
                 status: .ok,

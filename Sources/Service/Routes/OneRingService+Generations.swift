@@ -61,8 +61,9 @@ extension OneRingService {
     /// creator's id is answered 404, like an id that does not exist.
     func addGenerationRoutes(to router: some RouterMethods<OneRingRequestContext>) {
         router.on("/v1/generations", .post, in: self.routes) { request, context in
-            let generation = try await self.decode(GenerateBody.self, from: request).request()
-            try context.authorize(.generate, userID: generation.userID)
+            var generation = try await self.decode(GenerateBody.self, from: request).request()
+            let principal = try context.authorize(.generate, userID: generation.userID)
+            generation.embedsOnDemand = principal.may(.write, userID: generation.userID)
             try await self.admitGeneration(userID: generation.userID)
             let record: GenerationRecord
             do { record = try await self.generationRunner.submit(generation) } catch { throw ServiceError.from(error) }
