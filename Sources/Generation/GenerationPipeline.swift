@@ -99,7 +99,9 @@ public struct GenerationPipeline: Sendable {
                 "\(ReviewStep.name).\(variant)", name: ReviewStep.name, variant: variant, input: draft.summary, summary: \.summary
             ) {
                 () async throws(GenerationError) in
-                try await review.run(draft, request: request, research: research, plan: plan, sources: sources) {
+                try await review.run(
+                    draft, request: request, research: research, plan: plan, sources: sources, earlier: reviews.map { ($0.variant, $0.text) }
+                ) {
                     (rewrite) async throws(GenerationError) in
                     try await write.run(
                         variant: variant, angle: angle, request: request, research: research, plan: plan, revision: rewrite, onToken: { _ in },

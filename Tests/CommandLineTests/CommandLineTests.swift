@@ -104,7 +104,10 @@ struct CommandLineTests {
         let server = try LocalHTTPServer { _, number in
             number == 2
                 ? .init(status: 200, body: Data(), delay: 30)
-                : .chatCompletion("Tempo runs taught me patience, draft \(number). Start slower than you think. What is your easy pace?")
+                : .chatCompletion(
+                    number == 1
+                        ? "Tempo runs taught me patience. Start slower than you think. What is your easy pace?"
+                        : "My long runs got easier the week I stopped racing them. Slow is a skill too.")
         }
         defer { server.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("onering-cli-\(UUID().uuidString)")

@@ -26,6 +26,9 @@ struct ReviewChecksTests {
         #expect(source.longestRun(in: copied) == 9)
         let seven = SharedRuns.words("quick tip for strength training start with something else entirely")
         #expect(source.longestRun(in: seven) == 0)
+        // The plan's hashtags are every variant's: they are no shared words.
+        let tagged = SharedRuns("What would you add? #fitness #gym #running #strengthtraining #workout")
+        #expect(tagged.longestRun(in: SharedRuns.words("Which one would you add? #fitness #gym #running #strengthtraining #workout")) == 0)
     }
 
     @Test("the next slot is the first one at or after the moment, a week ahead at most")

@@ -63,6 +63,7 @@ struct GenerationPipelineTests {
                 #expect(Set(variants.compactMap { ($0["angle"] as? [String: Any])?["name"] as? String }).count == 3)
                 #expect(Set(variants.compactMap { $0["text"] as? String }).count == 3, "each angle writes its own draft")
                 #expect(variants.allSatisfy { ($0["reasons"] as? [String])?.isEmpty == false })
+                #expect(variants.allSatisfy { $0["verdict"] as? String == "ready" }, "the angles' drafts repeat neither each other nor the exemplars")
                 #expect(done.data["text"] as? String == variants[0]["text"] as? String, "the top-level post is the best variant's")
                 let schedule = try #require(done.data["schedule"] as? [String: Any])
                 #expect((schedule["localTime"] as? String)?.hasSuffix("Europe/Berlin") == true)
@@ -116,10 +117,14 @@ struct GenerationPipelineTests {
     @Test("a provider that keeps failing fails the job in its step; retried, it resumes with no finished step written again")
     func failedJobResumes() async throws {
         let healthy = Atomic<Bool>(false)
+        let drafts = [
+            "Tempo runs taught me patience. Start slower than you think. What is your easy pace?",
+            "My long runs got easier the week I stopped racing them. Slow is a skill too.",
+        ]
         let server = try LocalHTTPServer { _, number in
             // The first draft is written; then the provider fails until it recovers.
             number == 1 || healthy.load(ordering: .acquiring)
-                ? .chatCompletion("Tempo runs taught me patience. Start slower than you think. What is your easy pace?")
+                ? .chatCompletion(drafts[number == 1 ? 0 : 1])
                 : .init(status: 500, body: Data(#"{"error": {"message": "upstream overloaded"}}"#.utf8))
         }
         defer { server.stop() }
@@ -190,6 +195,32 @@ struct GenerationPipelineTests {
                 #expect((cut["text"] as? String) == "Recovery weeks matter more than mileage.")
                 #expect((first["rank"] as? Int ?? 9) < (cut["rank"] as? Int ?? 0), "an unfinished post ranks below a finished one")
                 #expect(server.requests.count == 4)
+            }
+        }
+    }
+
+    @Test("a variant that repeats an earlier one is rewritten once, then flagged; five offline angles all differ")
+    func repeatedVariant() async throws {
+        let server = try LocalHTTPServer { _, _ in
+            .chatCompletion("Recovery weeks are where the mileage turns into fitness. I cut volume by a third and keep one short tempo.")
+        }
+        defer { server.stop() }
+        try await ServiceFixture.with { fixture in
+            let body = #"{"user_id": \#(fixture.firstUser), "platform": "instagram", "brief": "recovery weeks", "variants": 2}"#
+            try await fixture.withApplication(try Self.configuration(fixture, server: server)) { client in
+                let response = try await client.send(.post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser), json: body)
+                let variants = try #require(serverSentEvents(response.text).last?.data["variants"] as? [[String: Any]])
+                let second = try #require(variants.first { $0["variant"] as? Int == 2 })
+                #expect(second["verdict"] as? String == "flagged" && second["rewritten"] as? Bool == true)
+                #expect((second["flags"] as? [String])?.contains { $0.hasPrefix("repeats variant 1") } == true, "\(second)")
+                #expect(server.requests.count == 3, "two drafts and one rewrite")
+            }
+            try await fixture.withApplication { client in
+                let five = body.replacingOccurrences(of: #""variants": 2"#, with: #""variants": 5"#)
+                let response = try await client.send(.post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser), json: five)
+                let variants = try #require(serverSentEvents(response.text).last?.data["variants"] as? [[String: Any]])
+                #expect(variants.count == 5)
+                #expect(variants.allSatisfy { $0["verdict"] as? String == "ready" && $0["rewritten"] as? Bool == false }, "\(variants)")
             }
         }
     }

@@ -68,6 +68,10 @@ struct ServiceFixture: Sendable {
             auth: AuthConfiguration(sessionTokens: sessionTokens, serviceKeys: [writerKey.key, readerKey.key]),
             jobs: .init(pollInterval: .milliseconds(100)), logger: logger
         )
+        // The test client keeps one connection between its requests; on two cores busy with the
+        // whole suite a test has paused for longer than the 15 s a real client gets (the tests of
+        // the idle timeout set their own).
+        configuration.idleTimeout = .seconds(120)
         change(&configuration)
         return configuration
     }

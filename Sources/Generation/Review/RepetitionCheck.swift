@@ -56,21 +56,22 @@ struct RepetitionCheck: Sendable {
     }
 
     /// Lower-cased words (letters and digits) and sentence ends (`.`, `!`, `?`, a line break).
+    /// Hashtags are left out: the plan gives every variant the same ones.
     static func tokens(_ text: String) -> [Token] {
         var tokens: [Token] = []
         var word = ""
+        var hashtag = false
         for character in text.lowercased() {
             if character.isLetter || character.isNumber {
                 word.append(character)
                 continue
             }
-            if !word.isEmpty {
-                tokens.append(.word(word))
-                word = ""
-            }
+            if !word.isEmpty, !hashtag { tokens.append(.word(word)) }
+            word = ""
+            hashtag = character == "#"
             if ".!?…".contains(character) || character.isNewline { tokens.append(.end) }
         }
-        if !word.isEmpty { tokens.append(.word(word)) }
+        if !word.isEmpty, !hashtag { tokens.append(.word(word)) }
         return tokens
     }
 }

@@ -77,9 +77,12 @@ struct ReviewStep: Sendable {
 
     /// Reviews `draft` against `sources`; a draft with a problem a rewrite can fix (repetition,
     /// copying) is rewritten once through `rewrite`, then flagged if the problem stays.
+    ///
+    /// `earlier` are the variants reviewed before this one: a draft that repeats one of them (a
+    /// shared 8-word run, or a cosine at or above ``maximumCosine``) adds nothing to the choice.
     func run(
         _ draft: Draft, request: GenerationRequest, research: Research, plan: ContentPlan, sources: Sources,
-        rewrite: (WriterAgent.Request.Revision) async throws(GenerationError) -> Draft
+        earlier: [(variant: Int, text: String)] = [], rewrite: (WriterAgent.Request.Revision) async throws(GenerationError) -> Draft
     ) async throws(GenerationError) -> Review {
         var current = draft
         var notes: [String] = []
@@ -95,6 +98,7 @@ struct ReviewStep: Sendable {
             if originality.cosine >= Self.maximumCosine, let post = originality.closestPostID {
                 problems.append(String(format: "too close to post %lld (cosine %.2f)", post, originality.cosine))
             }
+            if let repeated = await repeatedVariant(text, earlier: earlier) { problems.append(repeated) }
             if !problems.isEmpty, !rewritten {
                 notes.append("rewritten once: " + problems.joined(separator: "; "))
                 current = try await rewrite(.init(draft: current.text, problems: problems))
@@ -192,6 +196,25 @@ struct ReviewStep: Sendable {
             if Double(dot) > result.cosine { (result.cosine, result.closestPostID) = ((Double(dot) * 1_000).rounded() / 1_000, source.id) }
         }
         return result
+    }
+
+    /// How `text` repeats an earlier variant (a shared run of 8 words or more, or a cosine at or
+    /// above ``maximumCosine``), or nil when it does not.
+    private func repeatedVariant(_ text: String, earlier: [(variant: Int, text: String)]) async -> String? {
+        guard !earlier.isEmpty, !text.isEmpty else { return nil }
+        let words = SharedRuns.words(text)
+        for sibling in earlier {
+            let run = SharedRuns(sibling.text).longestRun(in: words)
+            if run >= SharedRuns.minimumWords { return "repeats variant \(sibling.variant) (a run of \(run) shared words)" }
+        }
+        let dimensions = engine.embedder.dimensions
+        guard let vectors = await embed([text] + earlier.map(\.text)) else { return nil }
+        for (index, sibling) in earlier.enumerated() {
+            var dot: Float = 0
+            for dimension in 0..<dimensions { dot += vectors[dimension] * vectors[(index + 1) * dimensions + dimension] }
+            if Double(dot) >= Self.maximumCosine { return String(format: "repeats variant %d (cosine %.2f)", sibling.variant, dot) }
+        }
+        return nil
     }
 
     /// The predicted engagement at the planned time; nil (with a note) when the cohort has no model.

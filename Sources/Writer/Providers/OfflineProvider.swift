@@ -41,33 +41,42 @@ public struct OfflineProvider: LLMProvider {
             "I have been thinking about \(topic) all week.",
             "Quick lessons on \(topic), from someone still learning.",
             "\(topic.prefix(1).uppercased() + topic.dropFirst()) is changing how I work, and here is why.",
+            "A few honest notes on \(topic) after a long month.",
         ]
         var hash = UInt64(14_695_981_039_346_656_037)
         for byte in "\(context.creator.id)|\(topic)".utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
-        // Each angle starts from another opening, so variants differ from their first words.
-        let shift =
-            angle.map { name in
-                (["how-to": 0, "story": 1, "question": 2, "contrarian": 3, "lessons": 1][String(name.prefix { $0 != " " })] ?? 0)
-                    + (name.hasSuffix("rewritten") ? 2 : 0)
-            } ?? 0
-        var sentences = [openings[Int((hash % UInt64(openings.count) + UInt64(shift)) % UInt64(openings.count))]]
-        if let cohort = context.cohort {
-            sentences.append("Everyone in \(cohort.terms.prefix(2).joined(separator: " and ")) keeps asking me about it.")
-        }
-        if let exemplar = context.exemplars.first, let theme = exemplar.topics.first ?? exemplar.hashtags.first {
-            sentences.append("The best advice I have seen lately was about \(theme): start small and be consistent.")
-        }
-        switch angle?.split(separator: " ").first {
-        case "story": sentences.append("Last month I tried it myself, and the lesson surprised me: small and steady beats big and rare.")
-        case "contrarian": sentences.append("Unpopular opinion: most advice about \(topic) is far too complicated.")
-        case "lessons": sentences.append("Three lessons so far: 1. Start small. 2. Measure honestly. 3. Keep only what works.")
+        let name = angle.map { String($0.prefix { $0 != " " }) }
+        // Each angle opens differently and says something of its own, so no two variants share a
+        // sentence (the review flags a variant that repeats another); a rewrite opens differently again.
+        let angles = ["how-to", "story", "question", "contrarian", "lessons"]
+        let shift = (name.flatMap { angles.firstIndex(of: $0) } ?? 0) + (angle?.hasSuffix("rewritten") == true ? 2 : 0)
+        let opening = openings[Int((hash % UInt64(openings.count) + UInt64(shift)) % UInt64(openings.count))]
+        let cohortWords = context.cohort.map { $0.terms.prefix(2).joined(separator: " and ") }
+        let theme = context.exemplars.first.flatMap { $0.topics.first ?? $0.hashtags.first }
+        var sentences = [opening]
+        switch name {
+        case "story":
+            sentences.append("Last month I tried it myself, and the lesson surprised me: small and steady beats big and rare.")
+            if let cohortWords { sentences.append("People who follow \(cohortWords) ask me about that month all the time.") }
+            sentences.append("What was your turning point?")
+        case "question":
+            sentences.append("I keep going back and forth on it, and I would rather hear from people who have tried it.")
+            sentences.append("Where do you stand, and why?")
+        case "contrarian":
+            sentences.append("Unpopular opinion: most advice about it is far too complicated.")
+            sentences.append("Do less, do it every week, and ignore the rest. Change my mind?")
+        case "lessons":
+            sentences.append("Three lessons so far: 1. Start small. 2. Measure honestly. 3. Keep only what works.")
+            sentences.append("Which one would you add?")
         default:
+            if let cohortWords { sentences.append("Everyone in \(cohortWords) keeps asking me about it.") }
+            if let theme { sentences.append("The best advice I have seen lately was about \(theme): start small and be consistent.") }
             sentences.append(
                 context.style.threadShare > 0.2 || platform == .youtube
                     ? "Start with one habit. Measure it for a week. Then decide what to keep."
                     : "Start with one habit and measure it for a week.")
+            sentences.append("What would you add?")
         }
-        sentences.append(angle?.hasPrefix("question") == true ? "Where do you stand, and why?" : "What would you add?")
         let hashtags = tags.prefix(platform == .x ? 2 : 5).map { "#" + $0 }.joined(separator: " ")
         return sentences.joined(separator: " ") + (hashtags.isEmpty ? "" : " " + hashtags)
     }
