@@ -42,6 +42,7 @@ struct DashboardPage {
         .waterfall { position: relative; height: 16px; min-width: 260px; background: #eef0f5; border-radius: 3px; }
         .waterfall span { position: absolute; top: 2px; height: 12px; border-radius: 2px; min-width: 2px; }
         .waterfall span.error { outline: 2px solid #b3261e; }
+        .waterfall i { position: absolute; top: 0; height: 16px; width: 2px; background: #1d2330; }
         .legend span { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 12px; }
         .research { background: #4363d8; } .strategy { background: #911eb4; } .write { background: #f58231; }
         .review { background: #3cb44b; } .schedule { background: #42d4f4; }
@@ -121,23 +122,44 @@ struct DashboardPage {
     }
 
     /// The trace's spans as bars on its time line (from its first start to its last end), each
-    /// titled with the step, its duration and its output or error.
+    /// titled with the step, its duration and its output or error. A resumed job's attempts are
+    /// drawn one after the other, the pause between them cut to a thin mark, so the steps stay
+    /// readable whether the job resumed a second or an hour later.
     private func waterfall(_ trace: GenerationTrace) -> String {
         guard !trace.spans.isEmpty else { return "<span class=\"muted\">–</span>" }
-        let start = min(trace.startedAt, trace.spans.map(\.startedAt).min()!)
-        let end = max(
-            trace.startedAt.addingTimeInterval(trace.durationMilliseconds / 1_000),
-            trace.spans.map { $0.startedAt.addingTimeInterval($0.durationMilliseconds / 1_000) }.max()!)
-        let total = max(end.timeIntervalSince(start), 1e-6)
-        let bars = trace.spans.map { span in
-            let left = 100 * span.startedAt.timeIntervalSince(start) / total
-            let width = 100 * span.durationMilliseconds / 1_000 / total
-            let name = span.name + (span.variant.map { " \($0)" } ?? "") + (span.attempt > 1 ? ", attempt \(span.attempt)" : "")
-            let title = "\(name): \(String(format: "%.1f ms", span.durationMilliseconds)) · \(span.error ?? span.output)"
-            return
-                "<span class=\"\(Self.escape(span.name))\(span.status == .error ? " error" : "")\" style=\"left: \(String(format: "%.2f", left))%; width: \(String(format: "%.2f", width))%\" title=\"\(Self.escape(title))\"></span>"
+        func end(_ span: GenerationSpan) -> Date { span.startedAt.addingTimeInterval(span.durationMilliseconds / 1_000) }
+        var segments = Dictionary(grouping: trace.spans, by: \.attempt).sorted { $0.key < $1.key }.map { attempt in
+            (start: attempt.value.map(\.startedAt).min()!, end: attempt.value.map(end).max()!, spans: attempt.value)
         }
-        return "<div class=\"waterfall\">\(bars.joined())</div>"
+        if segments.count == 1 {
+            // One attempt: its time line is the whole generation's, from the request to the end.
+            segments[0].start = min(segments[0].start, trace.startedAt)
+            segments[0].end = max(segments[0].end, trace.startedAt.addingTimeInterval(trace.durationMilliseconds / 1_000))
+        }
+        let gap = 2.0  // percent of the bar between two attempts
+        let busy = max(segments.reduce(0) { $0 + $1.end.timeIntervalSince($1.start) }, 1e-6)
+        let scale = (100 - gap * Double(segments.count - 1)) / busy
+        var offset = 0.0
+        var marks: [String] = []
+        for (index, segment) in segments.enumerated() {
+            if index > 0 {
+                let pause = segment.start.timeIntervalSince(segments[index - 1].end)
+                marks.append(
+                    "<i style=\"left: \(String(format: "%.2f", offset - gap / 2))%\" title=\"attempt \(index + 1) began \(String(format: "%.1f", pause)) s later\"></i>"
+                )
+            }
+            for span in segment.spans {
+                let left = offset + span.startedAt.timeIntervalSince(segment.start) * scale
+                let width = span.durationMilliseconds / 1_000 * scale
+                let name = span.name + (span.variant.map { " \($0)" } ?? "") + (span.attempt > 1 ? ", attempt \(span.attempt)" : "")
+                let title = "\(name): \(String(format: "%.1f ms", span.durationMilliseconds)) · \(span.error ?? span.output)"
+                marks.append(
+                    "<span class=\"\(Self.escape(span.name))\(span.status == .error ? " error" : "")\" style=\"left: \(String(format: "%.2f", left))%; width: \(String(format: "%.2f", width))%\" title=\"\(Self.escape(title))\"></span>"
+                )
+            }
+            offset += segment.end.timeIntervalSince(segment.start) * scale + gap
+        }
+        return "<div class=\"waterfall\">\(marks.joined())</div>"
     }
 
     private func stepTable() -> String {
