@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Personalization
 public import Writer
 
 /// What a generation is asked for: the creator, the platform, the brief, how many variants.
@@ -6,8 +7,6 @@ public import Writer
 public struct GenerationRequest: Codable, Sendable, Equatable {
     /// The most variants a generation writes.
     public static let maximumVariants = 5
-    /// The longest brief, in characters.
-    public static let maximumBriefLength = 2_000
 
     public var userID: Int64
     public var platform: Platform
@@ -51,13 +50,15 @@ public struct GenerationRequest: Codable, Sendable, Equatable {
         guard (1...Self.maximumVariants).contains(variants) else {
             throw GenerationError(.invalidInput, "variants must be in 1...\(Self.maximumVariants), got \(variants)")
         }
-        guard (1...100).contains(similarCreators) else { throw GenerationError(.invalidInput, "k must be in 1...100") }
+        let maximumK = PersonalizationEngine.ContextOptions.maximumSimilarCreators
+        guard (1...maximumK).contains(similarCreators) else { throw GenerationError(.invalidInput, "k must be in 1...\(maximumK)") }
         if let nprobe, !(1...4_096).contains(nprobe) { throw GenerationError(.invalidInput, "nprobe must be in 1...4096") }
         guard (16...4_000).contains(maximumTokens) else { throw GenerationError(.invalidInput, "max_tokens must be in 16...4000") }
         var checked = self
         if let brief {
-            guard brief.count <= Self.maximumBriefLength else {
-                throw GenerationError(.invalidInput, "the brief holds at most \(Self.maximumBriefLength) characters, got \(brief.count)")
+            guard brief.count <= PersonalizationEngine.maximumBriefLength else {
+                throw GenerationError(
+                    .invalidInput, "the brief holds at most \(PersonalizationEngine.maximumBriefLength) characters, got \(brief.count)")
             }
             let trimmed = brief.trimmingCharacters(in: .whitespacesAndNewlines)
             checked.brief = trimmed.isEmpty ? nil : trimmed

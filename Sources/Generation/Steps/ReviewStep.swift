@@ -87,9 +87,12 @@ struct ReviewStep: Sendable {
         var current = draft
         var notes: [String] = []
         var rewritten = false
+        let earlierVectors = earlier.isEmpty ? [] : await embed(earlier.map(\.text))
         while true {
             let (text, removed) = Self.withoutForeignHandles(current.text, context: research.context)
-            let originality = await originality(of: text, sources: sources)
+            // The draft is embedded once for both comparisons: with the posts and with the earlier variants.
+            let vector = text.isEmpty ? nil : await embed([text])
+            let originality = originality(of: text, vector: vector, sources: sources)
             var problems: [String] = []
             if let repetition = RepetitionCheck.measure(text).problem { problems.append(repetition) }
             if originality.sharedWords >= SharedRuns.minimumWords, let post = originality.sharedPostID {
@@ -98,7 +101,9 @@ struct ReviewStep: Sendable {
             if originality.cosine >= Self.maximumCosine, let post = originality.closestPostID {
                 problems.append(String(format: "too close to post %lld (cosine %.2f)", post, originality.cosine))
             }
-            if let repeated = await repeatedVariant(text, earlier: earlier) { problems.append(repeated) }
+            if let repeated = Self.repeatedVariant(text, vector: vector, earlier: earlier, earlierVectors: earlierVectors) {
+                problems.append(repeated)
+            }
             if !problems.isEmpty, !rewritten {
                 notes.append("rewritten once: " + problems.joined(separator: "; "))
                 current = try await rewrite(.init(draft: current.text, problems: problems))
@@ -181,40 +186,42 @@ struct ReviewStep: Sendable {
         return try? await engine.embedder.embed(documents)
     }
 
-    private func originality(of text: String, sources: Sources) async -> Review.Originality {
+    /// How close `text` (embedded as `vector`, nil when the embedder failed) comes to the posts in `sources`.
+    private func originality(of text: String, vector: [Float]?, sources: Sources) -> Review.Originality {
         var result = Review.Originality(cosine: 0, closestPostID: nil, sharedWords: 0, sharedPostID: nil)
         let words = SharedRuns.words(text)
         for source in sources.posts {
             let run = source.runs.longestRun(in: words)
             if run > result.sharedWords { (result.sharedWords, result.sharedPostID) = (run, source.id) }
         }
-        let dimensions = engine.embedder.dimensions
-        guard let vectors = sources.vectors, !text.isEmpty, let draft = await embed([text]) else { return result }
-        for (index, source) in sources.posts.enumerated() {
-            var dot: Float = 0
-            for dimension in 0..<dimensions { dot += draft[dimension] * vectors[index * dimensions + dimension] }
-            if Double(dot) > result.cosine { (result.cosine, result.closestPostID) = ((Double(dot) * 1_000).rounded() / 1_000, source.id) }
+        guard let vector, let vectors = sources.vectors else { return result }
+        for (index, cosine) in Self.cosines(of: vector, with: vectors).enumerated() where Double(cosine) > result.cosine {
+            (result.cosine, result.closestPostID) = ((Double(cosine) * 1_000).rounded() / 1_000, sources.posts[index].id)
         }
         return result
     }
 
     /// How `text` repeats an earlier variant (a shared run of 8 words or more, or a cosine at or
-    /// above ``maximumCosine``), or nil when it does not.
-    private func repeatedVariant(_ text: String, earlier: [(variant: Int, text: String)]) async -> String? {
-        guard !earlier.isEmpty, !text.isEmpty else { return nil }
+    /// above ``maximumCosine`` between `vector` and the earlier variant's), or nil when it does not.
+    private static func repeatedVariant(_ text: String, vector: [Float]?, earlier: [(variant: Int, text: String)], earlierVectors: [Float]?) -> String? {
         let words = SharedRuns.words(text)
         for sibling in earlier {
             let run = SharedRuns(sibling.text).longestRun(in: words)
             if run >= SharedRuns.minimumWords { return "repeats variant \(sibling.variant) (a run of \(run) shared words)" }
         }
-        let dimensions = engine.embedder.dimensions
-        guard let vectors = await embed([text] + earlier.map(\.text)) else { return nil }
-        for (index, sibling) in earlier.enumerated() {
-            var dot: Float = 0
-            for dimension in 0..<dimensions { dot += vectors[dimension] * vectors[(index + 1) * dimensions + dimension] }
-            if Double(dot) >= Self.maximumCosine { return String(format: "repeats variant %d (cosine %.2f)", sibling.variant, dot) }
+        guard let vector, let earlierVectors else { return nil }
+        for (index, cosine) in cosines(of: vector, with: earlierVectors).enumerated() where Double(cosine) >= maximumCosine {
+            return String(format: "repeats variant %d (cosine %.2f)", earlier[index].variant, cosine)
         }
         return nil
+    }
+
+    /// The dot products of `vector` with each row of `rows` (row-major, `vector.count` wide): cosines,
+    /// the embedder's vectors being unit vectors.
+    private static func cosines(of vector: [Float], with rows: [Float]) -> [Float] {
+        stride(from: 0, to: rows.count, by: vector.count).map { start in
+            zip(vector, rows[start..<start + vector.count]).reduce(0) { $0 + $1.0 * $1.1 }
+        }
     }
 
     /// The predicted engagement at the planned time; nil (with a note) when the cohort has no model.
