@@ -75,7 +75,7 @@ let package = Package(
 
         .target(
             name: "Personalization",
-            dependencies: ["VectorMath", "VectorIndex", "Embedding", "ProfileStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CVectorKernels", "VectorMath", "VectorIndex", "Embedding", "ProfileStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 

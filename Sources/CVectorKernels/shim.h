@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// Asks the CPU to bring the cache line at `address` in ahead of its use (a hint; any address is safe).
+static inline void onering_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 #if defined(__x86_64__) && !defined(ONERING_PORTABLE_ONLY)
 #include <immintrin.h>
 

@@ -159,6 +159,17 @@ public struct VectorIndex: Sendable {
         return float32?.row(row) ?? float16!.row(row).map(Float.init)
     }
 
+    /// ⟨`query`, the stored vector of `id`⟩ as the exact searches score it (`Int8Search.dot`),
+    /// read in place; nil when `id` is not stored.
+    public func score(of id: Int64, query: UnsafeBufferPointer<Float>) -> Float? {
+        guard let row = rowOfID[id] else { return nil }
+        precondition(query.count == dims, "the query has \(query.count) dimensions; the index \(dims)")
+        if let float32 {
+            return float32.withUnsafeBufferPointer { Int8Search.dot($0.baseAddress! + row * dims, query.baseAddress!, count: dims) }
+        }
+        return float16!.row(row).map(Float.init).withUnsafeBufferPointer { Int8Search.dot($0.baseAddress!, query.baseAddress!, count: dims) }
+    }
+
     /// Every live id, in row order.
     public var allIDs: [Int64] { ids.filter { $0 != Self.tombstone } }
 

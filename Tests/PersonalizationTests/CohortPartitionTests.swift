@@ -26,6 +26,42 @@ struct CohortPartitionTests {
         #expect(firstCohortOnly.map(\.id) == [1, 3])
     }
 
+    @Test("every int8 score is within the partition's bound of the exact one, on spiky vectors and near-duplicates")
+    func scoreBound() throws {
+        let backend = try BLASBackend.shared()
+        let dims = 256
+        var random = SplitMix64(seed: 7)
+        func unit(_ values: [Float]) -> [Float] {
+            let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return values.map { $0 / norm }
+        }
+        func gaussian() -> [Float] { (0..<dims).map { _ in random.nextGaussian() } }
+        let base = unit(gaussian())
+        var vectors: [[Float]] = []
+        for index in 0..<1_200 {
+            switch index % 3 {
+            case 0: vectors.append(unit(gaussian()))
+            // One coordinate holds most of the norm: the coarsest codes (the scale is set by the spike).
+            case 1: vectors.append(unit(gaussian().enumerated().map { $0.offset == index % dims ? 40 : $0.element * 0.05 }))
+            // Near-duplicates of one vector: scores that differ in the fourth decimal.
+            default: vectors.append(unit(zip(base, gaussian()).map { $0 + 0.002 * $1 }))
+            }
+        }
+        let centroids = Matrix<Float>(columns: dims, values: (0..<4).flatMap { _ in unit(gaussian()) })
+        var partition = CohortPartition(centroids: centroids)
+        for (id, vector) in vectors.enumerated() {
+            vector.withUnsafeBufferPointer { partition.upsert(id: Int64(id), unit: $0, cohort: nil, backend: backend) }
+        }
+        for query in [base, unit(gaussian()), vectors[1]] {
+            let bound = query.withUnsafeBufferPointer { partition.scoreError(query: $0) }
+            let hits = query.withUnsafeBufferPointer { partition.search(query: $0, k: vectors.count, nprobe: 4, cohort: nil, excluded: [], backend: backend) }
+            #expect(hits.count == vectors.count)
+            let worst = hits.map { hit in abs(hit.score - zip(vectors[Int(hit.id)], query).reduce(0) { $0 + $1.0 * $1.1 }) }.max() ?? 0
+            #expect(worst <= bound, "an int8 score is \(worst) from the exact one; the bound is \(bound)")
+            #expect(bound < 0.1, "a bound this loose would re-rank everything: \(bound)")
+        }
+    }
+
     @Test("silhouette: well-separated clusters score near 1, a wrong split scores lower")
     func silhouette() {
         // Two tight groups on orthogonal axes.

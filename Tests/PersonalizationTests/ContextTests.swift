@@ -70,7 +70,7 @@ struct ContextTests {
         }
     }
 
-    @Test("exact search stays exact once the float16 partition serves it; partitioned recall rises with nprobe")
+    @Test("exact search stays exact once the int8 partition serves it; partitioned recall rises with nprobe")
     func partitioned() async throws {
         try await EngineFixture.with(creators: 200) { fixture in
             let engine = try await fixture.engine()

@@ -7,7 +7,7 @@ import VectorMath
 
 @Suite("The engine's exact search paths agree")
 struct EngineSearchPathsTests {
-    @Test("with a cohort run: the float16 partition made exact, the int8 index and a batch each give the oracle's top k")
+    @Test("with a cohort run: the int8 partition made exact, the int8 index and a batch each give the oracle's top k")
     func pathsAgree() async throws {
         try await EngineFixture.with(creators: 400) { fixture in
             _ = try await CohortRebuild(store: fixture.store, parameters: .init(k: .fixed(5))).run()

@@ -78,17 +78,13 @@ extension PersonalizationEngine {
             return (hit, match, match.combined * max(0, authorScores[hit.authorID] ?? 0) * engagement * pow(0.5, age / halfLifeDays))
         }
         .filter { $0.match.combined > 0 }
-        .sorted { ($0.score, $1.hit.postID) > ($1.score, $0.hit.postID) }
+        // The best `shortlist` of them, at most three of the creator's own.
+        typealias Scored = (hit: PostIndex.Hit, match: BriefMatch, score: Double)
+        let precedes = { (a: Scored, b: Scored) in (a.score, b.hit.postID) > (b.score, a.hit.postID) }
         let shortlist = max(40, 8 * exemplars)
-        var kept: [(hit: PostIndex.Hit, match: BriefMatch, score: Double)] = []
-        var own = 0
-        for candidate in scored where kept.count < shortlist {
-            if candidate.hit.authorID == userID {
-                guard own < 3 else { continue }
-                own += 1
-            }
-            kept.append(candidate)
-        }
+        let own = scored.lazy.filter { $0.hit.authorID == userID }.best(3, by: precedes)
+        let others = scored.lazy.filter { $0.hit.authorID != userID }.best(shortlist, by: precedes)
+        let kept = Array((own + others).sorted(by: precedes).prefix(shortlist))
         let read: (posts: [PostRecord], handles: [Int64: String])
         do { read = try await store.postsWithHandles(ids: kept.map(\.hit.postID)) } catch { throw .store(error) }
         return BriefCandidates(
@@ -96,8 +92,8 @@ extension PersonalizationEngine {
             handles: read.handles)
     }
 
-    /// The `count` members of `cohort` nearest to `userID`, by their float16 partition rows (their
-    /// scores are within 1e-3 of the exact ones, plenty to weigh authors by), on the caller's thread.
+    /// The `count` members of `cohort` nearest to `userID`, by their int8 partition rows (their
+    /// scores are within about 0.02 of the exact ones, enough to weigh authors by), on the caller's thread.
     private func cohortMembers(nearest userID: Int64, cohort: Int, count: Int) -> [Neighbor] {
         state.read { state in
             guard let run = state.run, let vector = try? state.index.vector(for: userID) else { return [] }

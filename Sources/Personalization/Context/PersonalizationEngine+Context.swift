@@ -264,6 +264,11 @@ extension PersonalizationEngine {
             return true
         }
         var size = context.jsonData().count
+        guard (size + 3) / 4 > budget else {
+            // It fits as it is: the estimate is of this encoding (nothing dropped), with no second one.
+            context.budget.estimatedTokens = (size + 3) / 4
+            return
+        }
         while (size + 3) / 4 > budget {
             let progressed =
                 drop("similarCreators", keep: 0, \.similarCreators, size: &size)

@@ -288,8 +288,8 @@ public final class PersonalizationEngine: Sendable {
                     throw PersonalizationError(.unknownCohort, "cohort \(cohort) is not in run \(run.record.id) (0..<\(run.partition.k))")
                 }
             }
-            // Exact searches of every creator go to the int8 index when it has codes (fewer bytes
-            // than the float16 partition); a cohort filter or a partitioned search needs the partition.
+            // Exact searches of every creator go to the index's own int8 codes when it has them (their
+            // bound re-rank is the index's); a cohort filter or a partitioned search needs the partition.
             if let run = state.run, cohort != nil || mode != .exact || !configuration.int8Scoring {
                 let scan = { (shortlist: Int, nprobe: Int) in
                     unit.withUnsafeBufferPointer { query in
@@ -299,18 +299,19 @@ public final class PersonalizationEngine: Sendable {
                     }
                 }
                 if case .partitioned(let nprobe) = mode {
-                    // A float16 shortlist of 2k + 8 from the probed cohorts, re-ranked in float32.
-                    return Self.rerank(scan(2 * k + 8, nprobe), query: unit, k: k, index: state.index)
+                    // An int8 shortlist of 2k + 32 from the probed cohorts, re-ranked in float32.
+                    return Self.rerank(scan(2 * k + 32, nprobe), query: unit, k: k, index: state.index)
                 }
-                // Exact from the float16 partition (half the bytes of a float32 scan), made exact by a
-                // shortlist wide enough that no row left out can beat the k-th float32 score.
-                var shortlist = k + 16
+                // Exact from the int8 partition (a quarter of the bytes of a float32 scan), made exact
+                // by a shortlist wide enough that no row left out can beat the k-th float32 score.
+                let error = unit.withUnsafeBufferPointer { run.partition.scoreError(query: $0) }
+                var shortlist = k + 32
                 while true {
                     let candidates = scan(shortlist, run.partition.k)
                     let exact = Self.rerank(candidates, query: unit, k: k, index: state.index)
-                    // Every row was ranked, or the worst shortlisted float16 score plus the largest
-                    // float16 error stays below the k-th exact score: no row left out can enter.
-                    if candidates.count < shortlist || (exact.count == k && candidates.last!.score + Self.halfScoreError < exact[k - 1].score) {
+                    // Every row was ranked, or the worst shortlisted int8 score plus the largest int8
+                    // error stays below the k-th exact score: no row left out can enter.
+                    if candidates.count < shortlist || (exact.count == k && candidates.last!.score + error < exact[k - 1].score) {
                         return exact
                     }
                     shortlist *= 4
@@ -325,18 +326,14 @@ public final class PersonalizationEngine: Sendable {
         }
     }
 
-    /// The largest difference between a float16 partition score and the float32 score of the
-    /// same unit vectors: each float16 component is within 2⁻¹¹ of its float32 value relative to
-    /// it, so ‖x − fp16(x)‖ ≤ 2⁻¹¹ and |q·x − q·fp16(x)| ≤ 4.9e-4 for a unit query (Cauchy–Schwarz),
-    /// plus float32 accumulation over 1536 terms (≤ 1e-4); rounded up.
-    static let halfScoreError: Float = 1e-3
-
     /// The best `k` of `candidates` by exact float32 score against `query`.
     static func rerank(_ candidates: [Neighbor], query: [Float], k: Int, index: borrowing VectorIndex) -> [Neighbor] {
         var top = TopK(k: k)
-        for candidate in candidates {
-            guard let vector = try? index.vector(for: candidate.id) else { continue }
-            top.offer(Neighbor(id: candidate.id, score: zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 }))
+        query.withUnsafeBufferPointer { query in
+            for candidate in candidates {
+                guard let score = index.score(of: candidate.id, query: query) else { continue }
+                top.offer(Neighbor(id: candidate.id, score: score))
+            }
         }
         return top.sorted()
     }

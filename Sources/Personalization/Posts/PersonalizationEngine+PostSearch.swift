@@ -125,7 +125,7 @@ extension PersonalizationEngine {
     }
 
     /// The creators nearest a unit query, by their profiles: the authors a post search without a
-    /// creator or cohort looks at. Their float16 partition scores pick them (no float32 re-rank:
+    /// creator or cohort looks at. Their int8 partition scores pick them (no float32 re-rank:
     /// they only choose whose posts are scored); exactly when there is no run.
     private func nearestAuthors(_ unit: [Float], nprobe: Int) throws(PersonalizationError) -> [Int64] {
         let count = PostSearchOptions.nearestAuthors

@@ -5,13 +5,16 @@ internal import VectorMath
 ///
 /// A search scores the query against the k centroids, then scans the `nprobe` nearest
 /// cohorts only. Creators written after the run joined the cohort of their nearest centroid.
-/// Members are stored as float16 (half the memory and scan bandwidth; scores carry ~1e-3
-/// error), so callers ask for a shortlist and re-rank it in float32 (the engine does).
+/// Members are stored as int8 codes (`Int8Rows`: a quarter of float32's bytes, scanned with
+/// VNNI; a score is within ``scoreError(query:)`` of the exact one), so callers ask for a
+/// shortlist and re-rank it in float32 (the engine does).
 struct CohortPartition: Sendable {
-    /// One cohort's members: `ids[i]` owns row `i` of `vectors` (unit length, float16).
+    /// One cohort's members: `ids[i]` owns row `i` of `codes` (unit vectors, int8).
     struct Members: Sendable {
         var ids: [Int64] = []
-        var vectors: Matrix<Float16>
+        var codes: Int8Rows
+        /// At least every row's rounding error norm (it never shrinks: removals leave it as it was).
+        var largestErrorNorm: Float = 0
     }
 
     /// The run's centroids, k × d, unit length.
@@ -25,7 +28,9 @@ struct CohortPartition: Sendable {
     init(centroids: Matrix<Float>, expectedSizes: [Int] = []) {
         self.centroids = centroids
         cohorts = (0..<centroids.rows).map { c in
-            Members(vectors: Matrix(columns: centroids.columns, capacity: c < expectedSizes.count ? expectedSizes[c] : 0))
+            var codes = Int8Rows(dims: centroids.columns)
+            codes.reserveCapacity(rows: c < expectedSizes.count ? expectedSizes[c] : 0)
+            return Members(codes: codes)
         }
         location.reserveCapacity(expectedSizes.reduce(0, +))
     }
@@ -54,17 +59,24 @@ struct CohortPartition: Sendable {
     /// moving it out of the cohort it was in.
     mutating func upsert(id: Int64, unit: UnsafeBufferPointer<Float>, cohort: Int?, backend: BLASBackend) {
         let target = cohort ?? Int(nearestCohorts(to: unit, count: 1, backend: backend)[0].id)
-        let columns = centroids.columns
+        let row: Int
         if let current = location[id], Int(current.cohort) == target {
-            cohorts[target].vectors.withUnsafeMutableBufferPointer { rows in
-                Float16.convert(unit.baseAddress!, to: rows.baseAddress! + Int(current.row) * columns, count: columns)
-            }
-            return
+            row = Int(current.row)
+            cohorts[target].codes.replaceRow(row, with: unit)
+        } else {
+            remove(id: id)
+            row = cohorts[target].ids.count
+            location[id] = (Int32(target), Int32(row))
+            cohorts[target].ids.append(id)
+            cohorts[target].codes.append(row: unit)
         }
-        remove(id: id)
-        location[id] = (Int32(target), Int32(cohorts[target].ids.count))
-        cohorts[target].ids.append(id)
-        cohorts[target].vectors.appendRows(count: 1) { destination in Float16.convert(unit.baseAddress!, to: destination, count: columns) }
+        cohorts[target].largestErrorNorm = max(cohorts[target].largestErrorNorm, cohorts[target].codes.errorNorm(ofRow: row))
+    }
+
+    /// The most an int8 score of `query` against any member can differ from the exact one.
+    func scoreError(query: UnsafeBufferPointer<Float>) -> Float {
+        let coded = Int8Rows.Query(query, stride: cohorts.first?.codes.stride ?? query.count)
+        return coded.errorBound(rowErrorNorm: cohorts.map(\.largestErrorNorm).max() ?? 0)
     }
 
     /// Removes `id` (the last row of its cohort moves into its place).
@@ -75,48 +87,48 @@ struct CohortPartition: Sendable {
         if r != last {
             let moved = cohorts[c].ids[last]
             cohorts[c].ids[r] = moved
-            cohorts[c].vectors.moveRow(last, to: r)
+            cohorts[c].codes.moveRow(last, to: r)
             location[moved] = (cohort, row)
         }
         cohorts[c].ids.removeLast()
-        cohorts[c].vectors.removeLast(1)
+        cohorts[c].codes.removeLast(1)
     }
 
     /// The `k` members most similar to `query` (unit length) among the `nprobe` cohorts
     /// nearest to it (or only `cohort`), leaving out `excluded`; best first.
     ///
-    /// The scanned rows are split evenly over `threads` workers (one GEMV per cohort slice each),
-    /// whose selections merge at the end; below `parallelRows` rows one thread does it all.
-    /// - Complexity: k·d for the centroids plus 2·d per member of each scanned cohort.
+    /// Scores are int8 estimates (within ``scoreError(query:)`` of the exact ones). The scanned
+    /// rows are split evenly over `threads` workers (one int8 GEMV per cohort slice each), whose
+    /// selections merge at the end; below `parallelRows` rows the caller's thread does it all.
+    /// - Complexity: k·d for the centroids plus d bytes per member of each scanned cohort.
     func search(
         query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int?, excluded: Set<Int64>,
-        threads: Int = 1, parallelRows: Int = 4_096, backend: BLASBackend
+        threads: Int = 1, parallelRows: Int = 16_384, backend: BLASBackend
     ) -> [Neighbor] {
         let scanned = cohort.map { [$0] } ?? nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
         let total = scanned.reduce(0) { $0 + cohorts[$1].ids.count }
         let workers = total >= parallelRows ? max(1, threads) : 1
+        let coded = Int8Rows.Query(query, stride: cohorts[0].codes.stride)
         // Worker w scans rows [w·total/workers, (w+1)·total/workers) of the scanned cohorts laid end to end.
         func scan(_ worker: Int) -> TopK {
             var top = TopK(k: k)
             let begin = worker * total / workers, end = (worker + 1) * total / workers
             var offset = 0
-            var scores = [Float](repeating: 0, count: min(end - begin, 8_192))
+            var scores = [Float](repeating: 0, count: min(end - begin, 4_096))
             for c in scanned {
                 let members = cohorts[c]
                 let rows = members.ids.count
                 defer { offset += rows }
                 let from = max(begin - offset, 0), to = min(end - offset, rows)
                 guard from < to else { continue }
-                members.vectors.withUnsafeBufferPointer { v in
-                    members.ids.withUnsafeBufferPointer { ids in
+                members.ids.withUnsafeBufferPointer { ids in
+                    scores.withUnsafeMutableBufferPointer { scores in
                         var start = from
                         while start < to {
                             let count = min(scores.count, to - start)
-                            Float16.dotRows(
-                                v.baseAddress! + start * centroids.columns, count: count, dims: centroids.columns,
-                                query: query.baseAddress!, scores: &scores, backend: backend)
+                            members.codes.estimates(coded, rows: start..<start + count, into: scores.baseAddress!)
                             let first = start
-                            top.offer(scores: scores, count: count) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] }
+                            top.offer(scores: scores.baseAddress!, count: count) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] }
                             start += count
                         }
                     }

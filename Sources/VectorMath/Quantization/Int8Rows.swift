@@ -101,12 +101,15 @@ public struct Int8Rows: Sendable {
 
     /// Replaces row `index`.
     public mutating func replaceRow(_ index: Int, with values: [Float]) {
+        values.withUnsafeBufferPointer { replaceRow(index, with: $0) }
+    }
+
+    /// Replaces row `index` with `values`.
+    public mutating func replaceRow(_ index: Int, with values: UnsafeBufferPointer<Float>) {
         precondition(values.count == dims, "a row has \(dims) values")
         let start = index * stride
-        let (scale, error, sum) = values.withUnsafeBufferPointer { source in
-            codes.withUnsafeMutableBufferPointer { buffer in
-                Self.quantize(source, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + dims]))
-            }
+        let (scale, error, sum) = codes.withUnsafeMutableBufferPointer { buffer in
+            Self.quantize(values, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + dims]))
         }
         scales[index] = scale
         errorNorms[index] = error

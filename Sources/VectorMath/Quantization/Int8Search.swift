@@ -234,8 +234,9 @@ public enum Int8Search {
         return sum
     }
 
-    /// ⟨a, b⟩ summed in double precision in a fixed order, rounded to float.
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    /// ⟨a, b⟩ summed in double precision in a fixed order, rounded to float: the exact score
+    /// every re-rank uses, so a row's score is the same whichever search found it.
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Double>()
         var j = 0
         while j + 8 <= count {

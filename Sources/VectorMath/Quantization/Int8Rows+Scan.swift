@@ -1,0 +1,45 @@
+/// Scanning a range of rows with one query: what a partitioned search does per probed list.
+extension Int8Rows {
+    /// A unit query coded for ``estimates(_:rows:into:)``, with what its error bound needs.
+    public struct Query: Sendable {
+        let encoded: Int8Search.EncodedQuery
+
+        /// Codes `unit` (unit length) for rows of `stride` bytes.
+        public init(_ unit: UnsafeBufferPointer<Float>, stride: Int) {
+            encoded = Int8Search.encode(unit, stride: stride)
+        }
+
+        /// How far an estimate can be from the exact score of a unit row whose rounding error norm
+        /// is at most `rowErrorNorm` (see ``Int8Search``): ‖ŝ·c‖·‖f‖ + ‖e‖, plus float rounding.
+        public func errorBound(rowErrorNorm: Float) -> Float {
+            encoded.codeNorm * rowErrorNorm + encoded.errorNorm + 1e-5
+        }
+    }
+
+    /// The error norm of row `index`'s codes.
+    public func errorNorm(ofRow index: Int) -> Float { errorNorms[index] }
+
+    /// The int8 estimates of ⟨query, row⟩ for `rows`, written to `scores[0..<rows.count]` on the
+    /// caller's thread, with no allocation.
+    public func estimates(_ query: Query, rows range: Range<Int>, into scores: UnsafeMutablePointer<Float>, kernel: Int8Kernel = .best) {
+        guard !range.isEmpty else { return }
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) are not in 0..<\(rows)")
+        let raw = UnsafeMutableRawPointer(scores)
+        codes.withUnsafeBufferPointer { codes in
+            query.encoded.bytes.withUnsafeBufferPointer { bytes in
+                raw.withMemoryRebound(to: Int32.self, capacity: range.count) { sums in
+                    kernel.dots(
+                        rows: codes.baseAddress! + range.lowerBound * stride, count: range.count, stride: stride, query: bytes.baseAddress!,
+                        out: sums)
+                }
+            }
+        }
+        // In place: each int32 becomes its float estimate.
+        let scale = query.encoded.scale
+        for offset in 0..<range.count {
+            let sum = raw.load(fromByteOffset: 4 * offset, as: Int32.self)
+            raw.storeBytes(of: estimate(sum, row: range.lowerBound + offset, queryScale: scale), toByteOffset: 4 * offset, as: Float.self)
+        }
+    }
+
+}
