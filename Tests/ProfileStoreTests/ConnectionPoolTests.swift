@@ -92,6 +92,30 @@ struct ConnectionPoolTests {
         }
     }
 
+    @Test("a prepared statement is prepared once per connection, and again on a connection reopened after the server dropped it")
+    func preparedStatements() async throws {
+        let pool = try Self.pool()
+        let killer = try Self.pool()
+        let statement = "SELECT $1::bigint + 1"
+        func run(_ value: Int64) async throws -> (sum: Int64, prepared: Int64, pid: Int64) {
+            try await pool.withConnection { connection throws(ProfileStoreError) in
+                let sum = try connection.query(statement, [.int64(value)], prepared: true).int64(0, 0)
+                let prepared = try connection.query("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", [.text(statement)]).int64(0, 0)
+                return (sum, prepared, try connection.query("SELECT pg_backend_pid()").int64(0, 0))
+            }
+        }
+        let first = try await run(1), second = try await run(41)
+        #expect(first.sum == 2 && second.sum == 42)
+        #expect(first.prepared == 1 && second.prepared == 1, "prepared once, then only executed")
+        // The server drops the connection: the pool reopens it, and the statement is prepared anew.
+        try await killer.withConnection { connection throws(ProfileStoreError) in
+            _ = try connection.query("SELECT pg_terminate_backend($1::int)", [.int64(first.pid)])
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let third = try await run(99)
+        #expect(third.pid != first.pid && third.sum == 100 && third.prepared == 1)
+    }
+
     /// A pool of one connection to the test database.
     static func pool(checkoutTimeout: Duration = .seconds(10), statementTimeout: Duration = .seconds(120)) throws -> ConnectionPool {
         ConnectionPool(

@@ -64,9 +64,19 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Whether the connection is usable, as far as libpq knows without a round trip.
     var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
+    /// The most statements a connection keeps prepared.
+    static let maximumPreparedStatements = 64
+    /// The statements prepared on this connection (`query(_:_:prepared:)`), by their text; emptied
+    /// when the connection is reopened (the server forgets them).
+    private var preparedNames: [String: String] = [:]
+
     /// Runs one statement; parameters and results travel in binary.
+    ///
+    /// A `prepared` statement is parsed and planned by the server once per connection and then
+    /// only executed (for the hot queries: their planning costs about what running them does);
+    /// its text must be fixed (no values spliced in), or the connection's statements fill up.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws(ProfileStoreError) -> QueryResult {
+    public func query(_ sql: String, _ parameters: [PostgresValue] = [], prepared: Bool = false) throws(ProfileStoreError) -> QueryResult {
         var buffer = WireBuffer()
         var offsets: [Int?] = []
         var lengths: [Int32] = []
@@ -79,9 +89,17 @@ public final class PostgresConnection: @unchecked Sendable {
         buffer.append(UInt8(0))  // never empty, so the base address below exists even for "" values
         let types = parameters.map(\.typeOID)
         let formats = [Int32](repeating: 1, count: parameters.count)
+        var name = preparedNames[sql]
+        if prepared, name == nil, preparedNames.count < Self.maximumPreparedStatements {
+            let fresh = "onering_\(preparedNames.count)"
+            _ = try check(PQprepare(handle, fresh, sql, Int32(parameters.count), types), sql: sql)
+            preparedNames[sql] = fresh
+            name = fresh
+        }
         let result = buffer.bytes.withUnsafeBufferPointer { bytes in
             let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
             let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base + $0 } }
+            if let name { return PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1) }
             return PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 1)
         }
         return try check(result, sql: sql)
@@ -165,6 +183,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         guard broken else { return }
         PQreset(handle)
+        preparedNames.removeAll()
         guard !isBroken else {
             logger.warning("PostgreSQL closed the connection and it cannot be reopened: \(lastError)")
             throw ProfileStoreError(.connectionFailed, "cannot reconnect to PostgreSQL: \(lastError)")

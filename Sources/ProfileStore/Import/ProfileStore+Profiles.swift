@@ -24,7 +24,7 @@ extension ProfileStore {
                     FROM posts WHERE user_id = u.id ORDER BY published_at DESC, id DESC LIMIT $3
                 ) p ON true
                 ORDER BY u.id, p.published_at DESC, p.id DESC
-                """, [.int64(afterUserID), .int64(Int64(limit)), .int64(Int64(postLimit))])
+                """, [.int64(afterUserID), .int64(Int64(limit)), .int64(Int64(postLimit))], prepared: true)
             var profiles: [ProfileWithPosts] = []
             for row in 0..<rows.rowCount {
                 let userID = try rows.int64(row, 0)

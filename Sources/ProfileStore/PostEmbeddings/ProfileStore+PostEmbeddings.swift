@@ -139,7 +139,7 @@ extension ProfileStore {
                 """
                 SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts, u.handle
                 FROM posts p JOIN users u ON u.id = p.user_id WHERE p.id = ANY($1)
-                """, [.int64Array(ids)])
+                """, [.int64Array(ids)], prepared: true)
             let posts = try Self.decodePosts(rows)
             var handles: [Int64: String] = [:]
             for (row, post) in posts.enumerated() { handles[post.userID] = try rows.string(row, 10) }

@@ -11,7 +11,7 @@ extension ProfileStore {
     /// The handles of `userIDs` (unknown ids are left out).
     public func handles(userIDs: [Int64]) async throws(ProfileStoreError) -> [Int64: String] {
         try await withTables { connection throws(ProfileStoreError) in
-            let rows = try connection.query("SELECT id, handle FROM users WHERE id = ANY($1)", [.int64Array(userIDs)])
+            let rows = try connection.query("SELECT id, handle FROM users WHERE id = ANY($1)", [.int64Array(userIDs)], prepared: true)
             var handles: [Int64: String] = [:]
             for row in 0..<rows.rowCount { handles[try rows.int64(row, 0)] = try rows.string(row, 1) }
             return handles
@@ -79,7 +79,7 @@ extension ProfileStore {
                         SELECT * FROM posts WHERE posts.user_id = a.user_id AND published_at >= $2
                         ORDER BY (likes::float8 + reposts::float8) / greatest(views, 1) DESC, id LIMIT $3
                     ) p
-                    """, [.int64Array(authors), .timestamp(since), .int64(Int64(perAuthor))]))
+                    """, [.int64Array(authors), .timestamp(since), .int64(Int64(perAuthor))], prepared: true))
         }
     }
 
