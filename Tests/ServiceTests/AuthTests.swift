@@ -97,6 +97,34 @@ struct AuthTests {
         }
     }
 
+    @Test("a verified token is remembered until its exp only, and forgotten once a key set without its key is read")
+    func verifiedTokenMemory() async throws {
+        try await ServiceFixture.with(cohorts: nil) { fixture in
+            try await fixture.withApplication { client in
+                let context = "/v1/users/\(fixture.firstUser)/context"
+                // Valid for 15 more seconds with the 5 s leeway (room for a loaded machine): verified,
+                // then remembered, then expired.
+                let until = Date().timeIntervalSince1970 + 15
+                let short = try await fixture.token(fixture.firstUser, overrides: ["exp": .number(until - 5)])
+                for _ in 0..<2 {
+                    let response = try await client.send(.get, context, token: short)
+                    #expect(response.status == .ok, "\(response.text)")
+                }
+                try await Task.sleep(for: .seconds(max(0, until + 0.5 - Date().timeIntervalSince1970)))
+                let expired = try await client.send(.get, context, token: short)
+                #expect(expired.status == .unauthorized && expired.text.contains("expired"), "\(expired.text)")
+
+                // The issuer's key leaves the set: a token it signed, verified a moment ago, stops.
+                let token = try await fixture.token(fixture.firstUser)
+                #expect(try await client.send(.get, context, token: token).status == .ok)
+                let rotated = try DevelopmentIssuer.generate(keyID: "only-key")
+                try Data(rotated.keySetJSON.utf8).write(to: URL(fileURLWithPath: fixture.keySetPath))
+                #expect(try await client.send(.get, context, token: try await rotated.token(userID: fixture.firstUser)).status == .ok)
+                #expect(try await client.send(.get, context, token: token).status == .unauthorized)
+            }
+        }
+    }
+
     @Test("the key set can come from a URL (as Clerk publishes it); an unreachable one fails at start")
     func keySetFromURL() async throws {
         let server = try LocalHTTPServer { request, _ in

@@ -7,7 +7,13 @@ internal import JWTKit
 ///
 /// The key set is loaded once and again whenever a token names a key id it does not hold
 /// (keys rotate), at most once per `minimumRefreshInterval`.
+///
+/// A token that verified is remembered by its whole text (at most ``verifiedCacheSize`` of them)
+/// until its `exp` (plus the leeway), so a caller's next requests skip the RSA verification; a
+/// load of the key set forgets them all, so a key taken out of the set stops its tokens at once.
 actor SessionTokenVerifier {
+    /// The most verified tokens remembered; the memory is emptied when it is full.
+    static let verifiedCacheSize = 10_000
     let settings: AuthConfiguration.SessionTokens
     private var keys = JWTKeyCollection()
     private var keyIDs: Set<String> = []
@@ -15,6 +21,8 @@ actor SessionTokenVerifier {
     private var lastAttempt: ContinuousClock.Instant?
     /// The reload in flight, which every token naming an unknown key waits for instead of starting its own.
     private var reload: Task<Void, Never>?
+    /// Tokens that verified, with what they sign in and until when (seconds since 1970).
+    private var verified: [String: (principal: Principal, until: Double)] = [:]
 
     init(settings: AuthConfiguration.SessionTokens) {
         self.settings = settings
@@ -35,6 +43,7 @@ actor SessionTokenVerifier {
         }
         keys = collection
         keyIDs = ids
+        verified.removeAll()
     }
 
     /// Reloads the key set for a token naming an unknown key: one reload in flight at a time,
@@ -54,6 +63,21 @@ actor SessionTokenVerifier {
 
     /// The creator `token` signs in.
     func principal(for token: String) async throws(ServiceError) -> Principal {
+        if let known = verified[token] {
+            guard Date().timeIntervalSince1970 < known.until else {
+                verified[token] = nil
+                throw Self.unauthenticated("the token expired")
+            }
+            return known.principal
+        }
+        let principal = try await verify(token)
+        if verified.count >= Self.verifiedCacheSize { verified.removeAll(keepingCapacity: true) }
+        verified[token] = principal
+        return principal.principal
+    }
+
+    /// Verifies `token` in full: what it signs in, and until when.
+    private func verify(_ token: String) async throws(ServiceError) -> (principal: Principal, until: Double) {
         if let kid = Self.keyID(of: token), !keyIDs.contains(kid) {
             await reloadForUnknownKey()
             // Never fall back to another key (jwt-kit would try the first one).
@@ -80,7 +104,7 @@ actor SessionTokenVerifier {
         guard let userID = claims.claims[settings.userIDClaim]?.userID ?? claims.claims["sub"]?.userID else {
             throw ServiceError(.forbidden, .forbidden, "the token maps to no creator (no \(settings.userIDClaim) claim, and sub is not a user id)")
         }
-        return .creator(userID: userID, admin: claims.text(settings.roleClaim) == "admin")
+        return (.creator(userID: userID, admin: claims.text(settings.roleClaim) == "admin"), expires + settings.leewaySeconds)
     }
 
     private static func unauthenticated(_ message: String) -> ServiceError {
