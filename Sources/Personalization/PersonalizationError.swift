@@ -29,6 +29,8 @@ public struct PersonalizationError: Error, Sendable, CustomStringConvertible {
         public static let embedding = Code("embedding")
         /// The numeric core failed (k-means, PCA, the index).
         public static let computation = Code("computation")
+        /// The engine's snapshot could not be written.
+        public static let snapshot = Code("snapshot")
 
         public var description: String { name }
     }

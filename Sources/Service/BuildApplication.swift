@@ -54,7 +54,7 @@ public func buildApplication(configuration: ServiceConfiguration) async throws(S
     service.addGenerateRoutes(to: authenticated)
     service.addGenerationRoutes(to: authenticated)
 
-    var services: [any ServiceLifecycle.Service] = [EngineFollower(engine: engine)]
+    var services: [any ServiceLifecycle.Service] = [EngineFollower(engine: engine, logger: logger)]
     if configuration.runsJobs {
         services.append(JobRunnerService(runner: JobRunner(store: store, embedder: configuration.embedder, configuration: configuration.jobs, logger: logger)))
         services.append(GenerationRunnerService(runner: service.generationRunner))

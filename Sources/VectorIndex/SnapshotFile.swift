@@ -1,18 +1,38 @@
-import VectorMath
+public import VectorMath
 
 /// Writes a snapshot file section by section through a ``BinaryFile``, chaining a
-/// ``Checksum64`` over the sections.
-final class SnapshotWriter {
+/// ``Checksum64`` over the sections (the index's snapshots, and the engine's other files).
+public final class SnapshotWriter {
     private let file: BinaryFile
-    private(set) var checksum: UInt64 = 0
+    /// The checksum of everything written so far.
+    public private(set) var checksum: UInt64 = 0
 
-    init(path: String) throws(VectorIndexError) {
+    /// Creates (or truncates) `path`.
+    public init(path: String) throws(VectorIndexError) {
         do { file = try BinaryFile(writing: path) } catch { throw VectorIndexError(.io, error.message, underlying: error) }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(VectorIndexError) {
+    /// Appends `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(VectorIndexError) {
         checksum = Checksum64.of(bytes, seed: checksum)
         do { try file.write(bytes) } catch { throw VectorIndexError(.io, error.message, underlying: error) }
+    }
+
+    /// Appends the elements of `array` as they lie in memory, after its count (u64).
+    public func write<Element: BitwiseCopyable>(_ array: [Element]) throws(VectorIndexError) {
+        var count: [UInt8] = []
+        count.appendLittleEndian(UInt64(array.count))
+        try write(count)
+        try array.withUnsafeBytes { buffer in Result { () throws(VectorIndexError) in try write(buffer) } }.get()
+    }
+
+    /// Appends the checksum so far (what ``SnapshotReader/verifyChecksum()`` checks), then flushes to disk.
+    public func finishWithChecksum() throws(VectorIndexError) {
+        var trailer: [UInt8] = []
+        trailer.appendLittleEndian(checksum)
+        let written = trailer.withUnsafeBytes { bytes in Result { () throws(VectorMathError) in try file.write(bytes) } }
+        do { try written.get() } catch { throw VectorIndexError(.io, error.message, underlying: error) }
+        try finish()
     }
 
     func write(_ bytes: [UInt8]) throws(VectorIndexError) {
@@ -27,25 +47,58 @@ final class SnapshotWriter {
 
 /// Reads a snapshot file section by section through a ``BinaryFile``, chaining the same
 /// checksum as ``SnapshotWriter``.
-final class SnapshotReader {
+public final class SnapshotReader {
     private let file: BinaryFile
-    let path: String
-    let size: Int
-    private(set) var checksum: UInt64 = 0
+    /// The file read.
+    public let path: String
+    /// Its size in bytes.
+    public let size: Int
+    /// The checksum of everything read so far.
+    public private(set) var checksum: UInt64 = 0
+    private var offset = 0
 
-    init(path: String) throws(VectorIndexError) {
+    /// Opens `path`.
+    public init(path: String) throws(VectorIndexError) {
         do { file = try BinaryFile(reading: path) } catch { throw VectorIndexError(.io, error.message, underlying: error) }
         self.path = path
         size = file.size
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, _ what: String) throws(VectorIndexError) {
+    /// Fills `buffer` with the next bytes.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, _ what: String) throws(VectorIndexError) {
+        guard buffer.count <= size - offset else { throw VectorIndexError(.corruptSnapshot, "\(path) ends inside its \(what)") }
+        offset += buffer.count
         if let base = buffer.baseAddress {
             do { try file.read(into: base, count: buffer.count, what: what) } catch {
                 throw VectorIndexError(.corruptSnapshot, "\(path) ends inside its \(what)", underlying: error)
             }
         }
         checksum = Checksum64.of(UnsafeRawBufferPointer(buffer), seed: checksum)
+    }
+
+    /// The next array written by ``SnapshotWriter/write(_:)-(Array<Element>)``: its count, then its
+    /// elements; a count the rest of the file cannot hold is a corrupt snapshot.
+    public func array<Element: BitwiseCopyable>(of _: Element.Type, _ what: String) throws(VectorIndexError) -> [Element] {
+        let count = try bytes(8, what).littleEndian(at: 0, as: UInt64.self)
+        let stride = MemoryLayout<Element>.stride
+        guard count <= UInt64((size - offset) / max(stride, 1)) else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) claims \(count) \(what), more than the file holds")
+        }
+        let elements = Int(count)
+        return try [Element](unsafeUninitializedCapacity: elements) { (buffer, initialized) throws(VectorIndexError) in
+            try read(into: UnsafeMutableRawBufferPointer(buffer), what)
+            initialized = elements
+        }
+    }
+
+    /// Reads the trailing checksum and compares it with the one computed; a mismatch, or bytes
+    /// after it, is a corrupt snapshot.
+    public func verifyChecksum() throws(VectorIndexError) {
+        let computed = checksum
+        let stored = try bytes(8, "checksum").littleEndian(at: 0, as: UInt64.self)
+        guard computed == stored, offset == size else {
+            throw VectorIndexError(.corruptSnapshot, "\(path) fails its checksum: the file is corrupt")
+        }
     }
 
     func bytes(_ count: Int, _ what: String) throws(VectorIndexError) -> [UInt8] {

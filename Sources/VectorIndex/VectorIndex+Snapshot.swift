@@ -4,22 +4,25 @@ import VectorMath
     import Glibc
 #endif
 
-/// The snapshot file format, version 1 (all integers little-endian):
+/// The snapshot file format, version 2 (all integers little-endian):
 ///
 ///     magic      8 bytes  "ONRGVIX\0"
-///     version    u32      1
+///     version    u32      2
 ///     dims       u32
-///     storage    u32      1 = float32, 2 = float16, 3 = int8 (float32 rows, quantised on load)
+///     storage    u32      1 = float32, 2 = float16, 3 = int8 (float32 rows and their codes)
 ///     reserved   u32      0
 ///     count      u64      live vectors
 ///     ids        count × i64
 ///     vectors    count × dims × element, row-major
+///     codes      int8 storage only: count × stride codes (stride = dims rounded up to 64), then
+///                count × f32 scales, count × f32 error norms, count × i32 code sums
 ///     checksum   u64      Checksum64 of everything before it
 ///
+/// Version 1 (the same without the codes; an int8 index quantises its rows on load) is read too.
 /// Only live rows are written, so a loaded index has no tombstones.
 extension VectorIndex {
     static let snapshotMagic: [UInt8] = Array("ONRGVIX\0".utf8)
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     /// Writes the live vectors to `path`, through a temporary file renamed into
     /// place, so a crash never leaves a half-written snapshot under that name.
@@ -40,6 +43,9 @@ extension VectorIndex {
             try file.write(header)
             try index.ids.withUnsafeBytes { bytes in Result { () throws(VectorIndexError) in try file.write(bytes) } }.get()
             try index.withVectorBytes { bytes in Result { () throws(VectorIndexError) in try file.write(bytes) } }.get()
+            if let codes = index.int8 {
+                try codes.withStorage { arrays in Result { () throws(VectorIndexError) in for bytes in arrays { try file.write(bytes) } } }.get()
+            }
             var trailer: [UInt8] = []
             trailer.appendLittleEndian(file.checksum)
             try file.write(trailer)
@@ -73,7 +79,7 @@ extension VectorIndex {
             throw VectorIndexError(.corruptSnapshot, "\(path) is not a OneRing index snapshot")
         }
         let version = header.littleEndian(at: 8, as: UInt32.self)
-        guard version == snapshotVersion else {
+        guard version == 1 || version == snapshotVersion else {
             throw VectorIndexError(.corruptSnapshot, "\(path) has snapshot version \(version); this build reads \(snapshotVersion)")
         }
         let dims = Int(header.littleEndian(at: 12, as: UInt32.self))
@@ -91,8 +97,11 @@ extension VectorIndex {
         // In checked arithmetic: a crafted header must not overflow into a plausible size.
         let (rowBytes, rowOverflow) = dims.multipliedReportingOverflow(by: configuration.storage.elementSize)
         let (bodyBytes, bodyOverflow) = rows.multipliedReportingOverflow(by: 8 &+ rowBytes)
-        let (expectedSize, sizeOverflow) = bodyBytes.addingReportingOverflow(40)
-        guard !rowOverflow, !bodyOverflow, !sizeOverflow else {
+        // Version 2 of an int8 index: the codes (a stride of dims rounded up to 64 bytes) and 12 bytes a row.
+        let codeBytes = version == 2 && configuration.storage == .int8 ? rows.multipliedReportingOverflow(by: (dims + 63) / 64 * 64 &+ 12) : (0, false)
+        let (withCodes, codeOverflow) = bodyBytes.addingReportingOverflow(codeBytes.0)
+        let (expectedSize, sizeOverflow) = withCodes.addingReportingOverflow(40)
+        guard !rowOverflow, !bodyOverflow, !codeBytes.1, !codeOverflow, !sizeOverflow else {
             throw VectorIndexError(.corruptSnapshot, "\(path) has a bad header: \(rows) × \(dims) is larger than any file")
         }
         guard reader.size == expectedSize else {
@@ -109,7 +118,19 @@ extension VectorIndex {
         try index.float16?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
             try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 2), "vectors")
         }
-        if index.int8 != nil, let float32 = index.float32 { index.int8 = Int8Rows(float32) }
+        if index.int8 != nil, let float32 = index.float32 {
+            if version == 1 {
+                index.int8 = Int8Rows(float32)
+            } else {
+                do {
+                    index.int8 = try Int8Rows(dims: dims, rows: rows) { arrays in
+                        for (bytes, what) in zip(arrays, ["codes", "code scales", "code errors", "code sums"]) { try reader.read(into: bytes, what) }
+                    }
+                } catch {
+                    throw error as? VectorIndexError ?? VectorIndexError(.io, "\(error)")
+                }
+            }
+        }
         let computed = reader.checksum
         let stored = try reader.bytes(8, "checksum").littleEndian(at: 0, as: UInt64.self)
         guard computed == stored else {

@@ -170,6 +170,12 @@ public struct VectorIndex: Sendable {
         return float16!.row(row).map(Float.init).withUnsafeBufferPointer { Int8Search.dot($0.baseAddress!, query.baseAddress!, count: dims) }
     }
 
+    /// Calls `body` with the int8 codes and the row of `id` (an int8 index only); nil otherwise.
+    public func withCodes<Result>(of id: Int64, _ body: (Int8Rows, Int) -> Result) -> Result? {
+        guard let int8, let row = rowOfID[id] else { return nil }
+        return body(int8, row)
+    }
+
     /// Every live id, in row order.
     public var allIDs: [Int64] { ids.filter { $0 != Self.tombstone } }
 

@@ -200,6 +200,12 @@ extension PersonalizationEngine {
         for start in stride(from: 0, to: userIDs.count, by: Self.applySlice) {
             state.read { state in
                 for userID in userIDs[start..<min(start + Self.applySlice, userIDs.count)] {
+                    // A member of the run with codes in the index: its codes copied; otherwise quantised.
+                    if let cohort = run.cohortOf[userID], cohort < k,
+                        state.index.withCodes(of: userID, { partition.upsert(id: userID, codes: $0, row: $1, cohort: cohort) }) != nil
+                    {
+                        continue
+                    }
                     guard let vector = try? state.index.vector(for: userID) else { continue }
                     vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
                 }

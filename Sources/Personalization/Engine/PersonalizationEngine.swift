@@ -28,18 +28,23 @@ public final class PersonalizationEngine: Sendable {
         /// them, re-ranking in float32 (exact all the same; 1.25 × the memory). Default: when the
         /// CPU has AVX-512 VNNI.
         public var int8Scoring: Bool
+        /// Where the engine keeps its snapshot (see ``saveSnapshot()``): a start reads it and catches
+        /// up with the change feeds instead of reading the store in full, and a start that read the
+        /// store in full writes one. Nil: none. Default nil.
+        public var snapshotDirectory: String?
 
         /// A configuration with the defaults above.
         public init(
             pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
             searchThreads: Int = CPUFeatures.current.activeCores, maximumSearchBatch: Int = 64,
-            int8Scoring: Bool = Int8Kernel.best == .vnni
+            int8Scoring: Bool = Int8Kernel.best == .vnni, snapshotDirectory: String? = nil
         ) {
             self.pollInterval = pollInterval
             self.postLimit = postLimit
             self.searchThreads = searchThreads
             self.maximumSearchBatch = maximumSearchBatch
             self.int8Scoring = int8Scoring
+            self.snapshotDirectory = snapshotDirectory
         }
     }
 
@@ -102,6 +107,8 @@ public final class PersonalizationEngine: Sendable {
         /// While a run's partition is built outside the lock: the creators written or deleted
         /// meanwhile, applied to the new partition when it is swapped in. Nil otherwise.
         var changedDuringSwitch: Set<Int64>?
+        /// How the engine started (set once, at the end of the start).
+        var start = StartReport()
         /// A fingerprint (``Checksum64``) of the raw row last applied per creator, so a row the feed repeats is
         /// recognised and left alone (rows of the start's bulk read have none, and are applied
         /// once more if repeated).
@@ -128,7 +135,7 @@ public final class PersonalizationEngine: Sendable {
     let briefQueries = ReadWriteLock<[String: PostIndex.Query]>([:])
     static let briefCacheSize = 1_024
 
-    private init(
+    init(
         store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State,
         posts: PostIndex, postWatermark: ChangeWatermark, postCodec: PostCodec
     ) {
@@ -165,6 +172,18 @@ public final class PersonalizationEngine: Sendable {
             storage: configuration.int8Scoring ? .int8 : .float32,
             search: .init(k: 10, threads: configuration.searchThreads))
         let started = ContinuousClock.now
+        var rejection: String?
+        if let directory = configuration.snapshotDirectory {
+            switch try await startFromSnapshot(
+                in: directory, store: store, embedder: embedder, configuration: configuration, indexConfiguration: indexConfiguration,
+                backend: backend, logger: logger, started: started)
+            {
+            case .success(let engine): return engine
+            case .failure(let reason):
+                rejection = reason.description
+                logger.notice("engine snapshot not used, reading the store in full: \(reason.description)")
+            }
+        }
         // The active run's rows and the posts' codes come on connections of their own while the embeddings stream in.
         async let activeRun = Self.loadRun(from: store)
         // The posts' codes are copied straight into the index as they stream in.
@@ -212,6 +231,13 @@ public final class PersonalizationEngine: Sendable {
             // `async let` forgets the error type; only the store throws here.
             throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
         }
+        var report = StartReport(fromSnapshot: false, snapshotRejection: rejection, duration: ContinuousClock.now - started)
+        if configuration.snapshotDirectory != nil {
+            do { report.snapshotWritten = try await engine.saveSnapshot() } catch {
+                logger.warning("engine snapshot not written: \(error.message)")
+            }
+        }
+        engine.state.write { $0.start = report }
         logger.info(
             "engine started",
             metadata: [

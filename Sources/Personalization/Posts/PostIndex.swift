@@ -38,27 +38,28 @@ struct PostIndex: Sendable {
     /// BM25's term-frequency saturation and length normalisation (the usual values).
     static let k1 = 1.2, b = 0.75
 
-    private var postIDs: [Int64] = []
-    private var authors: [Int64] = []
+    // Internal, not private, for the snapshot (PostIndex+Snapshot.swift); changed only by this type's methods.
+    var postIDs: [Int64] = []
+    var authors: [Int64] = []
     /// Minutes since 1970.
-    private var minutes: [Int32] = []
-    private var rates: [Float] = []
-    private var scales: [Float] = []
-    private var codeStart: [UInt32] = []
-    private var codeCount: [UInt16] = []
+    var minutes: [Int32] = []
+    var rates: [Float] = []
+    var scales: [Float] = []
+    var codeStart: [UInt32] = []
+    var codeCount: [UInt16] = []
     /// Whether the codes are projected (`ProjectedCode`, no dimensions kept) rather than sparse;
     /// set by the first code, and a code of the other kind is refused.
-    private var projected: Bool?
-    private var termStart: [UInt32] = []
-    private var termCount: [UInt16] = []
-    private var dimensions: [UInt16] = []
-    private var values: [Int8] = []
-    private var terms: [UInt32] = []
-    private var slots: [Int64: Int32] = [:]
-    private var byAuthor: [Int64: [Int32]] = [:]
-    private var documentFrequency: [UInt32: Int32] = [:]
-    private var totalLength = 0
-    private var deadSlots = 0
+    var projected: Bool?
+    var termStart: [UInt32] = []
+    var termCount: [UInt16] = []
+    var dimensions: [UInt16] = []
+    var values: [Int8] = []
+    var terms: [UInt32] = []
+    var slots = SlotTable()
+    var byAuthor: [Int64: [Int32]] = [:]
+    var documentFrequency: [UInt32: Int32] = [:]
+    var totalLength = 0
+    var deadSlots = 0
 
     /// Live posts.
     var count: Int { slots.count }
@@ -73,7 +74,7 @@ struct PostIndex: Sendable {
         let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 4 + 2 + 4 + 2)
         let codeBytes = dimensions.count * 2 + values.count + scales.count * 4
         let termBytes = terms.count * 4 + documentFrequency.count * 8 * 4 / 3
-        let lookupBytes = slots.count * 12 * 4 / 3 + byAuthor.count * 40 + postIDs.count * 4
+        let lookupBytes = slots.allocatedBytes + byAuthor.count * 40 + postIDs.count * 4
         let posts = Double(count)
         return (Double(codeBytes) / posts, Double(termBytes) / posts, Double(slotBytes + codeBytes + termBytes + lookupBytes) / posts)
     }
@@ -158,7 +159,7 @@ struct PostIndex: Sendable {
             previous = term
         }
         totalLength += termTotal
-        slots[postID] = slot
+        slots.set(slot, for: postID)
         byAuthor[authorID, default: []].append(slot)
         return true
     }
@@ -181,9 +182,10 @@ struct PostIndex: Sendable {
     }
 
     /// Rebuilds the arrays without dead slots.
-    private mutating func compact() {
+    mutating func compact() {
         var fresh = PostIndex()
-        for slot in slots.values.sorted() {
+        fresh.slots = SlotTable(capacity: slots.count, seed: slots.seed)
+        for slot in slots.allSlots.sorted() {
             let slot = Int(slot)
             let code = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
             let kept = Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])
@@ -200,7 +202,7 @@ struct PostIndex: Sendable {
             fresh.termStart.append(UInt32(fresh.terms.count))
             fresh.termCount.append(termCount[slot])
             fresh.terms += terms[kept]
-            fresh.slots[postIDs[slot]] = new
+            fresh.slots.set(new, for: postIDs[slot])
             fresh.byAuthor[authors[slot], default: []].append(new)
         }
         fresh.documentFrequency = documentFrequency

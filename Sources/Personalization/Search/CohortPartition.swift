@@ -73,6 +73,17 @@ struct CohortPartition: Sendable {
         cohorts[target].largestErrorNorm = max(cohorts[target].largestErrorNorm, cohorts[target].codes.errorNorm(ofRow: row))
     }
 
+    /// Stores `id` in `cohort` as a copy of row `row` of `codes` (the codes ``upsert(id:unit:cohort:backend:)``
+    /// makes of the same vector), moving it out of the cohort it was in.
+    mutating func upsert(id: Int64, codes: Int8Rows, row source: Int, cohort target: Int) {
+        remove(id: id)
+        let row = cohorts[target].ids.count
+        location[id] = (Int32(target), Int32(row))
+        cohorts[target].ids.append(id)
+        cohorts[target].codes.append(row: source, of: codes)
+        cohorts[target].largestErrorNorm = max(cohorts[target].largestErrorNorm, cohorts[target].codes.errorNorm(ofRow: row))
+    }
+
     /// The most an int8 score of `query` against any member can differ from the exact one.
     func scoreError(query: UnsafeBufferPointer<Float>) -> Float {
         let coded = Int8Rows.Query(query, stride: cohorts.first?.codes.stride ?? query.count)

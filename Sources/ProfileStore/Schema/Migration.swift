@@ -11,7 +11,7 @@ public struct Migration: Sendable {
     /// Every migration this build knows, oldest first.
     public static let all: [Migration] = [
         initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs, postEmbeddings,
-        generationPipeline,
+        generationPipeline, storeInstance,
     ]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
@@ -301,5 +301,11 @@ public struct Migration: Sendable {
         );
         CREATE INDEX generation_spans_recent ON generation_spans (started_at DESC);
         """
+    }
+
+    /// A random id of this store, set once: an engine snapshot taken of another store (a schema
+    /// dropped and made again, another database) names another id and is not used.
+    static let storeInstance = Migration(version: 7, name: "store instance id") { _ in
+        "INSERT INTO store_settings (name, value) VALUES ('instance', gen_random_uuid()::text) ON CONFLICT (name) DO NOTHING;"
     }
 }

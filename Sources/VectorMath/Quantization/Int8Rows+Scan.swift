@@ -43,3 +43,43 @@ extension Int8Rows {
     }
 
 }
+
+/// Copying rows between code sets, and the raw arrays (for snapshots).
+extension Int8Rows {
+    /// Adds a copy of row `row` of `other` (the same dimension): its codes exactly as they are.
+    public mutating func append(row: Int, of other: borrowing Int8Rows) {
+        precondition(other.dims == dims && other.stride == stride, "the rows have \(other.dims) dimensions; these \(dims)")
+        other.codes.withUnsafeBufferPointer { source in codes.append(contentsOf: source[row * stride..<(row + 1) * stride]) }
+        scales.append(other.scales[row])
+        errorNorms.append(other.errorNorms[row])
+        sums.append(other.sums[row])
+    }
+
+    /// Calls `body` with the raw bytes of the codes, the scales, the error norms and the sums, in that order.
+    public func withStorage<Result>(_ body: ([UnsafeRawBufferPointer]) throws -> Result) rethrows -> Result {
+        try codes.withUnsafeBytes { codes in
+            try scales.withUnsafeBytes { scales in
+                try errorNorms.withUnsafeBytes { errorNorms in
+                    try sums.withUnsafeBytes { sums in try body([codes, scales, errorNorms, sums]) }
+                }
+            }
+        }
+    }
+
+    /// `rows` rows of `dims` dimensions whose arrays `fill` writes, in the order of ``withStorage(_:)``
+    /// (`rows × stride` codes, then `rows` floats, floats and int32s).
+    public init(dims: Int, rows: Int, fill: ([UnsafeMutableRawBufferPointer]) throws -> Void) rethrows {
+        self.init(dims: dims)
+        codes = [Int8](repeating: 0, count: rows * stride)
+        scales = [Float](repeating: 0, count: rows)
+        errorNorms = scales
+        sums = [Int32](repeating: 0, count: rows)
+        try codes.withUnsafeMutableBytes { codes in
+            try scales.withUnsafeMutableBytes { scales in
+                try errorNorms.withUnsafeMutableBytes { errorNorms in
+                    try sums.withUnsafeMutableBytes { sums in try fill([codes, scales, errorNorms, sums]) }
+                }
+            }
+        }
+    }
+}

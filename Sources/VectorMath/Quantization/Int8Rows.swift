@@ -9,12 +9,12 @@ public struct Int8Rows: Sendable {
     /// The vectors' dimension, and the bytes between two rows' codes.
     public let dims: Int
     public let stride: Int
-    /// The codes, `rows × stride`.
-    private(set) var codes: [Int8] = []
+    /// The codes, `rows × stride` (changed only by this type's methods, in its files).
+    var codes: [Int8] = []
     /// Per row: the scale, the norm of the rounding error, the sum of the codes.
-    private(set) var scales: [Float] = []
-    private(set) var errorNorms: [Float] = []
-    private(set) var sums: [Int32] = []
+    var scales: [Float] = []
+    var errorNorms: [Float] = []
+    var sums: [Int32] = []
 
     /// No rows yet.
     public init(dims: Int) {

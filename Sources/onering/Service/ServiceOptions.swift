@@ -33,6 +33,11 @@ struct ServiceOptions: ParsableArguments {
     @Option(name: .customLong("max-search-batch"), help: "Concurrent exact searches answered by one GEMM (1: no coalescing).")
     var maximumSearchBatch = 64
     @Flag(name: .customLong("no-jobs"), help: "Run no queued jobs in this process.") var noJobs = false
+    @Option(
+        name: .customLong("snapshot-dir"),
+        help: "Where the engine keeps its snapshot (default: .onering/snapshots/SCHEMA, or /var/lib/onering/snapshots/SCHEMA as root).")
+    var snapshotDirectory: String?
+    @Flag(name: .customLong("no-snapshot"), help: "Start by reading the store in full, and write no engine snapshot.") var noSnapshot = false
     @Option(name: .customLong("llm"), help: "offline, groq or openai (default: groq when GROQ_API_KEY is set, else offline).")
     var llm: Generate.ProviderChoice?
 
@@ -52,6 +57,12 @@ struct ServiceOptions: ParsableArguments {
         if noAuth && !ServiceConfiguration.isLoopback(host) {
             throw ValidationError("--no-auth is allowed only on a loopback bind (127.0.0.1, ::1, localhost), not \(host)")
         }
+    }
+
+    /// Where the engine's snapshot goes: `--snapshot-dir`, else one folder per schema; nil with `--no-snapshot`.
+    var engineSnapshotDirectory: String? {
+        if noSnapshot { return nil }
+        return snapshotDirectory ?? engine.store.defaultSnapshotDirectory
     }
 
     /// Where the development issuer keeps its key (and its public JWKS).
@@ -88,7 +99,7 @@ struct ServiceOptions: ParsableArguments {
             host: host, port: port,
             store: .init(connectionString: try await store.connectionString(), schema: store.schema, dimensions: store.dimensions, maximumConnections: 8),
             embedder: try engine.embedding.embedder(dimensions: store.dimensions),
-            engine: .init(maximumSearchBatch: maximumSearchBatch), auth: auth,
+            engine: .init(maximumSearchBatch: maximumSearchBatch, snapshotDirectory: engineSnapshotDirectory), auth: auth,
             generationLimit: .init(count: generationLimit, window: .seconds(generationWindow)),
             writer: writer, runsJobs: !noJobs, logger: logger
         )

@@ -40,6 +40,15 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// The engine's snapshot folder for this schema: `.onering/snapshots/SCHEMA`, or
+    /// `/var/lib/onering/snapshots/SCHEMA` as root (beside the embedded server's data).
+    var defaultSnapshotDirectory: String { Self.snapshotDirectory(schema: schema) }
+
+    /// The engine's snapshot folder for `schema` (see ``defaultSnapshotDirectory``).
+    static func snapshotDirectory(schema: String) -> String {
+        (geteuid() == 0 ? "/var/lib/onering/snapshots" : ".onering/snapshots") + "/" + schema
+    }
+
     /// `DATABASE_URL`, if the user gave one.
     static var databaseURL: String? {
         ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }

@@ -1,0 +1,108 @@
+internal import Foundation
+internal import VectorIndex
+
+/// The post index as a file: its arrays as they lie in memory (dead slots compacted away), the
+/// lookups rebuilt on load. Format: magic "ONRGPIX\0", version u32, code kind u32 (0 none, 1
+/// sparse, 2 projected), total term length u64, then each array (count u64, elements), then a
+/// `Checksum64` of everything before it.
+extension PostIndex {
+    static let snapshotMagic: [UInt8] = Array("ONRGPIX\0".utf8)
+    static let snapshotVersion: UInt32 = 1
+
+    /// Writes the live posts to `path` (the caller renames it into place).
+    func save(to path: String) throws(VectorIndexError) {
+        var index = self
+        if index.deadSlots > 0 { index.compact() }
+        let file = try SnapshotWriter(path: path)
+        try file.write(Self.snapshotMagic + Self.littleEndian(Self.snapshotVersion) + Self.littleEndian(Self.codeKind(index.projected)))
+        try file.write(Self.littleEndian(UInt64(index.totalLength)))
+        try file.write(index.postIDs)
+        try file.write(index.authors)
+        try file.write(index.minutes)
+        try file.write(index.rates)
+        try file.write(index.scales)
+        try file.write(index.codeStart)
+        try file.write(index.codeCount)
+        try file.write(index.termStart)
+        try file.write(index.termCount)
+        try file.write(index.dimensions)
+        try file.write(index.values)
+        try file.write(index.terms)
+        try file.write(Array(index.documentFrequency.keys))
+        try file.write(Array(index.documentFrequency.values))
+        try file.write([index.slots.seed])
+        try file.write(index.slots.keys)
+        try file.write(index.slots.slots)
+        try file.finishWithChecksum()
+    }
+
+    /// Loads a file written by ``save(to:)``.
+    ///
+    /// - Throws: `.corruptSnapshot` for a wrong magic, version, checksum, or arrays that do not
+    ///   agree; `.io` when the file cannot be read.
+    static func load(from path: String) throws(VectorIndexError) -> PostIndex {
+        let file = try SnapshotReader(path: path)
+        let header = try file.array(of: UInt8.self, "header")
+        guard header.count == 16, Array(header[0..<8]) == snapshotMagic,
+            header.withUnsafeBytes({ UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }) == snapshotVersion
+        else { throw VectorIndexError(.corruptSnapshot, "\(path) is not a post index snapshot of version \(snapshotVersion)") }
+        let kind = header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) }
+        let total = try file.array(of: UInt8.self, "term total")
+        guard total.count == 8 else { throw VectorIndexError(.corruptSnapshot, "\(path) has a bad header") }
+        let totalLength = total.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        var index = PostIndex()
+        index.projected = kind == 0 ? nil : kind == 2
+        index.totalLength = Int(clamping: totalLength)
+        index.postIDs = try file.array(of: Int64.self, "post ids")
+        index.authors = try file.array(of: Int64.self, "authors")
+        index.minutes = try file.array(of: Int32.self, "dates")
+        index.rates = try file.array(of: Float.self, "engagement rates")
+        index.scales = try file.array(of: Float.self, "code scales")
+        index.codeStart = try file.array(of: UInt32.self, "code starts")
+        index.codeCount = try file.array(of: UInt16.self, "code lengths")
+        index.termStart = try file.array(of: UInt32.self, "term starts")
+        index.termCount = try file.array(of: UInt16.self, "term counts")
+        index.dimensions = try file.array(of: UInt16.self, "code dimensions")
+        index.values = try file.array(of: Int8.self, "code values")
+        index.terms = try file.array(of: UInt32.self, "terms")
+        let frequentTerms = try file.array(of: UInt32.self, "document frequency terms")
+        let frequencies = try file.array(of: Int32.self, "document frequencies")
+        let seed = try file.array(of: UInt64.self, "slot table seed")
+        let tableKeys = try file.array(of: Int64.self, "slot table keys")
+        let tableSlots = try file.array(of: Int32.self, "slot table slots")
+        try file.verifyChecksum()
+        let posts = index.postIDs.count
+        guard
+            [
+                index.authors.count, index.minutes.count, index.rates.count, index.scales.count, index.codeStart.count, index.codeCount.count,
+                index.termStart.count, index.termCount.count,
+            ].allSatisfy({ $0 == posts }),
+            index.projected == true || index.dimensions.count == index.values.count, frequentTerms.count == frequencies.count,
+            (0..<posts).allSatisfy({
+                Int(index.codeStart[$0]) + Int(index.codeCount[$0]) <= index.values.count
+                    && Int(index.termStart[$0]) + Int(index.termCount[$0]) <= index.terms.count
+            })
+        else { throw VectorIndexError(.corruptSnapshot, "\(path) holds arrays that do not agree") }
+        index.documentFrequency = Dictionary(uniqueKeysWithValues: zip(frequentTerms, frequencies))
+        // The table as stored: it must hold each post once, at its own slot.
+        guard seed.count == 1, let table = SlotTable(keys: tableKeys, slots: tableSlots, seed: seed[0]), table.count == posts,
+            zip(tableKeys, tableSlots).allSatisfy({ key, slot in
+                key == SlotTable.emptyKey || (Int(slot) < posts && slot >= 0 && index.postIDs[Int(slot)] == key)
+            })
+        else { throw VectorIndexError(.corruptSnapshot, "\(path) holds a slot table that does not match its posts") }
+        index.slots = table
+        // An author's posts mostly lie in runs of slots: one lookup a run.
+        var start = 0
+        while start < posts {
+            var end = start + 1
+            while end < posts && index.authors[end] == index.authors[start] { end += 1 }
+            index.byAuthor[index.authors[start], default: []].append(contentsOf: (start..<end).lazy.map(Int32.init))
+            start = end
+        }
+        return index
+    }
+
+    private static func codeKind(_ projected: Bool?) -> UInt32 { projected.map { $0 ? 2 : 1 } ?? 0 }
+
+    private static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+}
