@@ -76,6 +76,20 @@ public final class SnapshotReader {
         checksum = Checksum64.of(UnsafeRawBufferPointer(buffer), seed: checksum)
     }
 
+    /// Maps the next `count` bytes (they must start on a page boundary) into a private region
+    /// with `spare` bytes after them (see `BinaryFile.mapNext`), checksummed like a read; the
+    /// caller owns the region.
+    public func map(_ count: Int, spare: Int, _ what: String) throws(VectorIndexError) -> (base: UnsafeMutableRawPointer, length: Int) {
+        guard count <= size - offset else { throw VectorIndexError(.corruptSnapshot, "\(path) ends inside its \(what)") }
+        let region: (base: UnsafeMutableRawPointer, length: Int)
+        do { region = try file.mapNext(count: count, spare: spare, what: what) } catch {
+            throw VectorIndexError(.corruptSnapshot, "\(path): \(error.message)", underlying: error)
+        }
+        offset += count
+        checksum = Checksum64.of(UnsafeRawBufferPointer(start: region.base, count: count), seed: checksum)
+        return region
+    }
+
     /// The next array written by ``SnapshotWriter/write(_:)-(Array<Element>)``: its count, then its
     /// elements; a count the rest of the file cannot hold is a corrupt snapshot.
     public func array<Element: BitwiseCopyable>(of _: Element.Type, _ what: String) throws(VectorIndexError) -> [Element] {

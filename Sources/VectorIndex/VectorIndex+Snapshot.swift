@@ -13,12 +13,15 @@ import VectorMath
 ///     reserved   u32      0
 ///     count      u64      live vectors
 ///     ids        count × i64
+///     padding    zeros up to the next multiple of 4096 bytes (version 2), so the vectors can be mapped
 ///     vectors    count × dims × element, row-major
 ///     codes      int8 storage only: count × stride codes (stride = dims rounded up to 64), then
 ///                count × f32 scales, count × f32 error norms, count × i32 code sums
 ///     checksum   u64      Checksum64 of everything before it
 ///
-/// Version 1 (the same without the codes; an int8 index quantises its rows on load) is read too.
+/// Version 1 (the same without the padding and the codes; an int8 index quantises its rows on
+/// load) is read too. Version 2's float32 rows are mapped (`mmap`, private) rather than read: the
+/// pages are the page cache's until the index writes one, so a load costs the checksum's pass.
 /// Only live rows are written, so a loaded index has no tombstones.
 extension VectorIndex {
     static let snapshotMagic: [UInt8] = Array("ONRGVIX\0".utf8)
@@ -42,6 +45,7 @@ extension VectorIndex {
             let file = try SnapshotWriter(path: temporary)
             try file.write(header)
             try index.ids.withUnsafeBytes { bytes in Result { () throws(VectorIndexError) in try file.write(bytes) } }.get()
+            try file.write([UInt8](repeating: 0, count: Self.padding(rows: index.count)))
             try index.withVectorBytes { bytes in Result { () throws(VectorIndexError) in try file.write(bytes) } }.get()
             if let codes = index.int8 {
                 try codes.withStorage { arrays in Result { () throws(VectorIndexError) in for bytes in arrays { try file.write(bytes) } } }.get()
@@ -100,7 +104,8 @@ extension VectorIndex {
         // Version 2 of an int8 index: the codes (a stride of dims rounded up to 64 bytes) and 12 bytes a row.
         let codeBytes = version == 2 && configuration.storage == .int8 ? rows.multipliedReportingOverflow(by: (dims + 63) / 64 * 64 &+ 12) : (0, false)
         let (withCodes, codeOverflow) = bodyBytes.addingReportingOverflow(codeBytes.0)
-        let (expectedSize, sizeOverflow) = withCodes.addingReportingOverflow(40)
+        let padding = version == 2 ? Self.padding(rows: rows) : 0
+        let (expectedSize, sizeOverflow) = withCodes.addingReportingOverflow(40 + padding)
         guard !rowOverflow, !bodyOverflow, !codeBytes.1, !codeOverflow, !sizeOverflow else {
             throw VectorIndexError(.corruptSnapshot, "\(path) has a bad header: \(rows) × \(dims) is larger than any file")
         }
@@ -112,8 +117,15 @@ extension VectorIndex {
         try index.ids.withUnsafeMutableBytes { bytes in
             Result { () throws(VectorIndexError) in try reader.read(into: bytes, "ids") }
         }.get()
-        try index.float32?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
-            try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 4), "vectors")
+        if padding > 0 { _ = try reader.bytes(padding, "padding") }
+        if version == 2, index.float32 != nil {
+            // Mapped, with room for a sixteenth more rows (the matrix's own growth margin) before a copy.
+            let region = try reader.map(rows * dims * 4, spare: (rows / 16 + 64) * dims * 4, "vectors")
+            index.float32 = Matrix(columns: dims, rows: rows, mappedRegion: region.base, length: region.length)
+        } else {
+            try index.float32?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
+                try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 4), "vectors")
+            }
         }
         try index.float16?.appendRows(count: rows) { (pointer) throws(VectorIndexError) in
             try reader.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: rows * dims * 2), "vectors")
@@ -144,6 +156,9 @@ extension VectorIndex {
         }
         return index
     }
+
+    /// Zero bytes after the ids of a version 2 snapshot of `rows` rows: up to a page boundary.
+    static func padding(rows: Int) -> Int { (4_096 - (32 + 8 * rows) % 4_096) % 4_096 }
 
     /// The header's code of each storage.
     static let storageCodes: [Storage: UInt32] = [.float32: 1, .float16: 2, .int8: 3]

@@ -81,6 +81,12 @@ struct EngineSnapshotTests {
                 let reference = try await full.context(for: 3, options: options)
                 #expect(context.exemplars.map(\.postID) == reference.exemplars.map(\.postID))
                 #expect(context.similarCreators.map(\.id) == reference.similarCreators.map(\.id))
+
+                // The engine started from the files writes its snapshot over them (as `serve` does when it stops).
+                try await resumed.saveSnapshot()
+                let again = try await Self.start(fixture, directory: directory)
+                #expect(again.startReport.fromSnapshot && again.startReport.caughtUp?.upserted == 0)
+                #expect(again.embedding(of: 7) == full.embedding(of: 7) && !again.contains(5) && again.postCount == full.postCount)
             }
         }
     }

@@ -34,6 +34,28 @@ struct VectorIndexSnapshotTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["index.snap"])
     }
 
+    @Test("a loaded index's rows are the file's pages until written: writes, growth and a save over the file leave the loaded copy and the file apart")
+    func mappedRowsAreCopiedOnWrite() throws {
+        let index = try makeIndex(storage: .int8)
+        let path = directory + "/index.snap"
+        try index.save(to: path)
+        var loaded = try VectorIndex.load(from: path, expectedDims: 24)
+        let original = try index.vector(for: 400)
+        var changed = original.reversed().map { $0 }
+        try loaded.upsert(id: 400, vector: changed)
+        // Growth past the mapped room copies the rows into memory of the index's own.
+        let more = SyntheticVectors(dims: 24, clusters: 2, seed: 5).generate(count: 400)
+        try loaded.upsert(ids: (0..<400).map { 100_000 + Int64($0) }, vectors: more)
+        changed = try loaded.vector(for: 400)
+        #expect(changed != original)
+        // The file still holds the vector as saved; saving the changed index over it publishes the change.
+        #expect(try VectorIndex.load(from: path, expectedDims: 24).vector(for: 400) == original)
+        try loaded.save(to: path)
+        let reloaded = try VectorIndex.load(from: path, expectedDims: 24)
+        #expect(try reloaded.vector(for: 400) == changed && reloaded.count == index.count + 400)
+        #expect(try reloaded.search(vector: changed, k: 5) == loaded.search(vector: changed, k: 5))
+    }
+
     @Test(arguments: ["flip", "truncate", "magic", "version", "extend"])
     func corruptSnapshotsAreErrorsNotCrashes(defect: String) throws {
         let path = directory + "/index.snap"

@@ -42,10 +42,12 @@ struct EngineSnapshot {
     var posts: PostIndex
 
     /// Loads the snapshot in `directory` if it is one of this store's data, for `model` and
-    /// `dimensions`; the two files are read at the same time.
-    static func load(
-        from directory: String, identity: ProfileStore.SnapshotIdentity, model: String, dimensions: Int, configuration: VectorIndex.Configuration
-    ) async throws(Rejection) -> EngineSnapshot {
+    /// `dimensions`. The post index is read on one thread while the index is read on another and
+    /// then handed to `alongside` (the run's partition is built from it meanwhile).
+    static func load<Extra: Sendable>(
+        from directory: String, identity: ProfileStore.SnapshotIdentity, model: String, dimensions: Int, configuration: VectorIndex.Configuration,
+        alongside: @escaping @Sendable (VectorIndex) async -> Extra
+    ) async throws(Rejection) -> (snapshot: EngineSnapshot, extra: Extra) {
         let metaPath = (directory as NSString).appendingPathComponent(metaFile)
         guard let data = FileManager.default.contents(atPath: metaPath) else { throw Rejection(description: "there is no snapshot in \(directory)") }
         let meta: Meta
@@ -76,13 +78,14 @@ struct EngineSnapshot {
         } catch {
             throw Rejection(description: error.message)
         }
-        let postIndex: PostIndex
-        do { postIndex = try await posts } catch { throw Rejection(description: (error as? VectorIndexError)?.message ?? "\(error)") }
         try check(
             index.configuration.storage == configuration.storage,
             "the snapshot's index has \(index.configuration.storage) storage, not \(configuration.storage)")
+        let extra = await alongside(index)
+        let postIndex: PostIndex
+        do { postIndex = try await posts } catch { throw Rejection(description: (error as? VectorIndexError)?.message ?? "\(error)") }
         try check(index.count == meta.creators && postIndex.count == meta.posts, "the snapshot's files do not hold the counts engine.json names")
-        return EngineSnapshot(meta: meta, index: index, posts: postIndex)
+        return (EngineSnapshot(meta: meta, index: index, posts: postIndex), extra)
     }
 
     /// Writes `index` and `posts` with their watermarks to `directory` (made if missing): the

@@ -61,23 +61,37 @@ extension PersonalizationEngine {
     ) async throws(PersonalizationError) -> Result<PersonalizationEngine, EngineSnapshot.Rejection> {
         let identity: ProfileStore.SnapshotIdentity
         do { identity = try await store.snapshotIdentity() } catch { return .failure(EngineSnapshot.Rejection(description: error.message)) }
-        // The active run's rows and the post codec come on connections of their own while the files are read.
-        async let activeRun = Self.loadRun(from: store)
+        // The active run's rows and the post codec come on connections of their own while the files
+        // are read; the run's partition is built from the index while the posts are still read.
+        let runTask = Task { () async -> Result<LoadedRun?, ProfileStoreError> in
+            do throws(ProfileStoreError) { return .success(try await Self.loadRun(from: store)) } catch { return .failure(error) }
+        }
         async let projection = store.postProjection(model: embedder.modelID)
-        let snapshot: EngineSnapshot
+        let loaded: (snapshot: EngineSnapshot, extra: Result<ActiveRun?, ProfileStoreError>)
         do {
-            snapshot = try await EngineSnapshot.load(
+            loaded = try await EngineSnapshot.load(
                 from: directory, identity: identity, model: embedder.modelID, dimensions: store.configuration.dimensions,
-                configuration: indexConfiguration)
+                configuration: indexConfiguration
+            ) { index in
+                do throws(ProfileStoreError) {
+                    guard let run = try await runTask.value.get() else { return .success(nil) }
+                    let partition = await Offload.run { Self.partition(of: index, by: run, backend: backend) }
+                    return .success(ActiveRun(record: run.record, cohorts: run.cohorts, partition: partition))
+                } catch {
+                    return .failure(error)
+                }
+            }
         } catch {
+            runTask.cancel()
             return .failure(error)
         }
-        let loaded = ContinuousClock.now - started
+        let snapshot = loaded.snapshot
+        let filesRead = ContinuousClock.now - started
         let codec: PostCodec
-        let run: LoadedRun?
+        let run: ActiveRun?
         do {
             codec = Self.codec(try await projection)
-            run = try await activeRun
+            run = try loaded.extra.get()
         } catch {
             // `async let` forgets the error type; only the store throws here.
             throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
@@ -87,11 +101,11 @@ extension PersonalizationEngine {
         if let projected = snapshot.posts.projected, projected != projectedCodec {
             return .failure(EngineSnapshot.Rejection(description: "the snapshot's post codes are of another kind than the model's codec"))
         }
+        var state = State(index: snapshot.index, watermark: ChangeWatermark(transactionID: snapshot.meta.watermark))
+        state.run = run
         let engine = PersonalizationEngine(
-            store: store, embedder: embedder, configuration: configuration, logger: logger, backend: backend,
-            state: State(index: snapshot.index, watermark: ChangeWatermark(transactionID: snapshot.meta.watermark)), posts: snapshot.posts,
+            store: store, embedder: embedder, configuration: configuration, logger: logger, backend: backend, state: state, posts: snapshot.posts,
             postWatermark: ChangeWatermark(transactionID: snapshot.meta.postWatermark), postCodec: codec)
-        if let run { engine.switchRun(to: run) }
         let caughtUp = try await engine.synchronize()
         let report = StartReport(fromSnapshot: true, duration: ContinuousClock.now - started, caughtUp: caughtUp)
         engine.state.write { $0.start = report }
@@ -99,7 +113,7 @@ extension PersonalizationEngine {
             "engine started from its snapshot",
             metadata: [
                 "creators": "\(engine.status.creators)", "posts": "\(engine.postCount)", "run": "\(engine.status.cohortRunID.map(String.init) ?? "none")",
-                "files": "\(loaded)", "caught up": "\(caughtUp.upserted) written, \(caughtUp.deleted) deleted, \(caughtUp.posts) posts",
+                "files": "\(filesRead)", "caught up": "\(caughtUp.upserted) written, \(caughtUp.deleted) deleted, \(caughtUp.posts) posts",
                 "took": "\(report.duration)", "saved": "\(snapshot.meta.savedAt)",
             ])
         return .success(engine)

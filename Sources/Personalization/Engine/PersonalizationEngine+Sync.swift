@@ -187,27 +187,15 @@ extension PersonalizationEngine {
     /// short read locks, while the change feed records which creators it writes meanwhile; only
     /// those are redone under the write lock, at the swap. Searches never wait for the build.
     func switchRun(to run: LoadedRun) {
-        let k = run.centroids.rows
         let (userIDs, count) = state.write { state in
             state.changedDuringSwitch = []
             return (state.index.allIDs, state.index.count)
         }
-        var sizes = [Int](repeating: 0, count: k)
-        for cohort in run.cohortOf.values where cohort < k { sizes[cohort] += 1 }
-        // Room for creators written since the run, too.
-        let spare = max(0, count - run.cohortOf.count) / max(k, 1) + 16
-        var partition = CohortPartition(centroids: run.centroids, expectedSizes: sizes.map { $0 + spare })
+        var partition = Self.emptyPartition(for: run, creators: count)
         for start in stride(from: 0, to: userIDs.count, by: Self.applySlice) {
             state.read { state in
                 for userID in userIDs[start..<min(start + Self.applySlice, userIDs.count)] {
-                    // A member of the run with codes in the index: its codes copied; otherwise quantised.
-                    if let cohort = run.cohortOf[userID], cohort < k,
-                        state.index.withCodes(of: userID, { partition.upsert(id: userID, codes: $0, row: $1, cohort: cohort) }) != nil
-                    {
-                        continue
-                    }
-                    guard let vector = try? state.index.vector(for: userID) else { continue }
-                    vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
+                    Self.place(userID, in: &partition, index: state.index, run: run, backend: backend)
                 }
             }
         }
@@ -223,5 +211,34 @@ extension PersonalizationEngine {
             state.run = ActiveRun(record: run.record, cohorts: run.cohorts, partition: partition)
         }
         logger.info("cohort run \(run.record.id) is active: \(run.centroids.rows) cohorts")
+    }
+
+    /// The partition of every creator of `index` by `run`'s cohorts, in one pass (for an index
+    /// nothing else holds yet: a start from the snapshot).
+    static func partition(of index: borrowing VectorIndex, by run: LoadedRun, backend: BLASBackend) -> CohortPartition {
+        var partition = emptyPartition(for: run, creators: index.count)
+        for userID in index.allIDs { place(userID, in: &partition, index: index, run: run, backend: backend) }
+        return partition
+    }
+
+    /// A partition by `run`'s cohorts with room for its members and a share of `creators` written since.
+    private static func emptyPartition(for run: LoadedRun, creators: Int) -> CohortPartition {
+        let k = run.centroids.rows
+        var sizes = [Int](repeating: 0, count: k)
+        for cohort in run.cohortOf.values where cohort < k { sizes[cohort] += 1 }
+        let spare = max(0, creators - run.cohortOf.count) / max(k, 1) + 16
+        return CohortPartition(centroids: run.centroids, expectedSizes: sizes.map { $0 + spare })
+    }
+
+    /// Puts `userID` into `partition`: a member of `run` with int8 codes in the index as a copy of
+    /// them, anyone else quantised into its stored or nearest cohort.
+    private static func place(_ userID: Int64, in partition: inout CohortPartition, index: borrowing VectorIndex, run: LoadedRun, backend: BLASBackend) {
+        if let cohort = run.cohortOf[userID], cohort < run.centroids.rows,
+            index.withCodes(of: userID, { partition.upsert(id: userID, codes: $0, row: $1, cohort: cohort) }) != nil
+        {
+            return
+        }
+        guard let vector = try? index.vector(for: userID) else { return }
+        vector.withUnsafeBufferPointer { partition.upsert(id: userID, unit: $0, cohort: run.cohortOf[userID], backend: backend) }
     }
 }

@@ -91,13 +91,26 @@ extension PostIndex {
             })
         else { throw VectorIndexError(.corruptSnapshot, "\(path) holds a slot table that does not match its posts") }
         index.slots = table
-        // An author's posts mostly lie in runs of slots: one lookup a run.
+        // An author's posts mostly lie in runs of slots: one lookup a run, each list made whole.
+        var runs: [(author: Int64, slots: Range<Int>)] = []
         var start = 0
         while start < posts {
             var end = start + 1
             while end < posts && index.authors[end] == index.authors[start] { end += 1 }
-            index.byAuthor[index.authors[start], default: []].append(contentsOf: (start..<end).lazy.map(Int32.init))
+            runs.append((index.authors[start], start..<end))
             start = end
+        }
+        index.byAuthor.reserveCapacity(runs.count)
+        for run in runs {
+            let slots = [Int32](unsafeUninitializedCapacity: run.slots.count) { buffer, initialized in
+                for (offset, slot) in run.slots.enumerated() { buffer[offset] = Int32(slot) }
+                initialized = run.slots.count
+            }
+            if index.byAuthor[run.author] == nil {
+                index.byAuthor[run.author] = slots
+            } else {
+                index.byAuthor[run.author]! += slots
+            }
         }
         return index
     }

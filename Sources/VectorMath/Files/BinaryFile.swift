@@ -68,6 +68,38 @@ public struct BinaryFile: ~Copyable {
         return false
     }
 
+    /// Maps the next `count` bytes of the file (which must start on a page boundary) into a
+    /// private, writable region of `count + spare` bytes rounded up to whole pages (the spare
+    /// part anonymous and zeroed), then moves past them. The file's pages are shared with the
+    /// page cache until written (copy on write): nothing is copied or zeroed up front. The
+    /// caller owns the region and unmaps it (`munmap`).
+    ///
+    /// - Throws: `.malformedFile` when the position is not page-aligned or the file ends early; `.io` when mapping fails.
+    public func mapNext(count: Int, spare: Int, what: @autoclosure () -> String) throws(VectorMathError) -> (base: UnsafeMutableRawPointer, length: Int) {
+        let position = Int(ftello(handle))
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard position % page == 0 else { throw VectorMathError(.malformedFile, "\(path): \(what()) does not start on a page boundary") }
+        guard count <= size - position else { throw VectorMathError(.malformedFile, "\(path) ends early: \(what()) needs \(count) bytes") }
+        let length = max(page, (count + spare + page - 1) / page * page)
+        guard let region = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), region != MAP_FAILED else {
+            throw VectorMathError(.io, "cannot map \(length) bytes for \(what()) of \(path): \(String(cString: strerror(errno)))")
+        }
+        if count > 0 {
+            // Over the start of the anonymous region; the last page may run past the section (never past the file's end page).
+            let fileLength = (count + page - 1) / page * page
+            guard mmap(region, fileLength, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fileno(handle), off_t(position)) != MAP_FAILED else {
+                let reason = String(cString: strerror(errno))
+                munmap(region, length)
+                throw VectorMathError(.io, "cannot map \(what()) of \(path): \(reason)")
+            }
+        }
+        guard fseeko(handle, off_t(position + count), SEEK_SET) == 0 else {
+            munmap(region, length)
+            throw VectorMathError(.io, "cannot seek past \(what()) of \(path)")
+        }
+        return (region, length)
+    }
+
     /// Writes all of `buffer`.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(VectorMathError) {
         guard buffer.count > 0 else { return }

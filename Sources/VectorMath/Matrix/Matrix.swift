@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A dense row-major matrix, `rows × columns`, in one 64-byte-aligned allocation.
 ///
 /// Rows are contiguous (`columns` elements each, no padding), so a block of rows
@@ -9,15 +13,27 @@ public struct Matrix<Element: VectorElement>: @unchecked Sendable {
     @usableFromInline final class Storage {
         @usableFromInline var base: UnsafeMutablePointer<Element>
         @usableFromInline var capacity: Int
+        /// The length of the region when it was mapped (`mmap`) rather than allocated; 0 otherwise.
+        let mappedLength: Int
 
         init(capacity: Int) {
             self.capacity = capacity
             let bytes = max(capacity, 1) * MemoryLayout<Element>.stride
             base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
                 .bindMemory(to: Element.self, capacity: max(capacity, 1))
+            mappedLength = 0
         }
 
-        deinit { base.deallocate() }
+        /// Storage over a mapped region of `length` bytes, which it unmaps.
+        init(mapped region: UnsafeMutableRawPointer, length: Int) {
+            capacity = length / MemoryLayout<Element>.stride
+            base = region.bindMemory(to: Element.self, capacity: capacity)
+            mappedLength = length
+        }
+
+        deinit {
+            if mappedLength > 0 { munmap(base, mappedLength) } else { base.deallocate() }
+        }
     }
 
     @usableFromInline var storage: Storage
@@ -32,6 +48,15 @@ public struct Matrix<Element: VectorElement>: @unchecked Sendable {
         self.columns = columns
         self.rows = 0
         self.storage = Storage(capacity: capacity * columns)
+    }
+
+    /// A matrix of `rows` rows whose elements lie at the start of `region` (`length` bytes, from
+    /// `mmap`, e.g. `BinaryFile.mapNext`), which it owns and unmaps; the rest is spare capacity.
+    public init(columns: Int, rows: Int, mappedRegion region: UnsafeMutableRawPointer, length: Int) {
+        precondition(columns > 0 && rows * columns * MemoryLayout<Element>.stride <= length, "the region is too small")
+        self.columns = columns
+        self.rows = rows
+        self.storage = Storage(mapped: region, length: length)
     }
 
     /// A matrix from row-major `values` (`values.count` must be a multiple of `columns`).
