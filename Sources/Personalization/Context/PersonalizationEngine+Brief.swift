@@ -45,14 +45,18 @@ extension PersonalizationEngine {
     /// three of their own), published in the 90 days to `clock`: scored in memory by brief match ×
     /// author similarity × engagement × recency (docs/CONTEXT.md), the best eight per exemplar
     /// (at least 40) read from the store for MMR.
+    ///
+    /// - Parameter cohortMembers: the cohort's members nearest the creator when the caller ranked them already.
     func briefCandidates(
-        _ brief: String, userID: Int64, neighbors: [Neighbor], cohort: Cohort?, clock: Date, exemplars: Int, halfLifeDays: Double
+        _ brief: String, userID: Int64, neighbors: [Neighbor], cohort: Cohort?, cohortMembers ranked: [Neighbor]? = nil, clock: Date, exemplars: Int,
+        halfLifeDays: Double
     ) async throws(PersonalizationError) -> BriefCandidates {
         let query = try await briefQuery(brief)
         var authorScores: [Int64: Double] = [userID: 1]
         for neighbor in neighbors { authorScores[neighbor.id] = Double(neighbor.score) }
         if let cohort, cohort.size > 1 {
-            for member in cohortMembers(nearest: userID, cohort: cohort.id, count: Self.maximumCohortAuthors) where authorScores[member.id] == nil {
+            let members = ranked ?? cohortMembers(nearest: userID, cohort: cohort.id, count: Self.maximumCohortAuthors)
+            for member in members where authorScores[member.id] == nil {
                 authorScores[member.id] = Double(member.score)
             }
         }
@@ -90,6 +94,23 @@ extension PersonalizationEngine {
         return BriefCandidates(
             posts: read.posts, matches: Dictionary(uniqueKeysWithValues: kept.map { ($0.hit.postID, $0.match) }), authorScores: authorScores,
             handles: read.handles)
+    }
+
+    /// The `k` creators most similar to `userID` over the `nprobe` cohorts nearest to them (as
+    /// ``similarCreators(toUser:k:mode:cohort:excluding:)`` partitioned) and the `count` members of
+    /// `cohort` nearest to them by int8 score, from one pass over the partition; nil without a run.
+    func partitionedNeighborsAndCohortMembers(of userID: Int64, k: Int, nprobe: Int, cohort: Int, count: Int) -> (neighbors: [Neighbor], members: [Neighbor])? {
+        state.read { state in
+            guard let run = state.run, (0..<run.partition.k).contains(cohort), let stored = try? state.index.vector(for: userID),
+                let unit = try? UnitVector.normalized(stored)
+            else { return nil }
+            let found = unit.withUnsafeBufferPointer { query in
+                run.partition.search(
+                    query: query, k: 2 * k + 32, nprobe: nprobe, excluded: [userID], membersOf: cohort, count: count, excludedMembers: [userID],
+                    backend: backend)
+            }
+            return (Self.rerank(found.neighbors, query: unit, k: k, index: state.index), found.members)
+        }
     }
 
     /// The `count` members of `cohort` nearest to `userID`, by their int8 partition rows (their

@@ -107,11 +107,6 @@ extension PersonalizationEngine {
         if options.embedsOnDemand, options.answersBrief, postCount > 0 {
             try await embedPosts(profile.posts.filter { !containsPost($0.id) })
         }
-        let available = status.creators - 1
-        let neighbors =
-            available > 0
-            ? try await nearestCreators(toUser: userID, k: min(options.similarCreators, available), mode: options.mode)
-            : []
         let membership = cohort(of: userID)
 
         // The clock: the cohort's (set at the rebuild, robust to any one creator's dates) or the
@@ -124,16 +119,33 @@ extension PersonalizationEngine {
         let brief =
             options.trimmedBrief.map { PersonalizationContext.Brief(text: $0, source: "request") }
             ?? membership?.cohort.traits.trendingTopics.first.map { PersonalizationContext.Brief(text: $0.topic, source: "trendingTopic") }
+        let answersBrief = options.answersBrief && brief != nil && postCount > 0 && options.exemplars > 0
+        let available = status.creators - 1
+        // A partitioned search that scans the creator's cohort anyway ranks its members for the brief in the same pass.
+        var found: (neighbors: [Neighbor], members: [Neighbor])?
+        if available > 0, case .partitioned(let nprobe) = options.mode, answersBrief, let membership, membership.cohort.size > 1 {
+            let k = min(options.similarCreators, available)
+            found = await Offload.run {
+                self.partitionedNeighborsAndCohortMembers(of: userID, k: k, nprobe: nprobe, cohort: membership.cohort.id, count: Self.maximumCohortAuthors)
+            }
+        }
+        let neighbors: [Neighbor]
+        if let found {
+            neighbors = found.neighbors
+        } else {
+            neighbors = available > 0 ? try await nearestCreators(toUser: userID, k: min(options.similarCreators, available), mode: options.mode) : []
+        }
+        let cohortMembers = found?.members
         // The similar creators' handles come on a connection of their own meanwhile.
         async let neighborHandles = store.handles(userIDs: neighbors.map(\.id))
         var posts: [PostRecord] = []
         var matches: [Int64: BriefMatch] = [:]
         var handles: [Int64: String] = [:]
         var authorScores = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
-        if options.answersBrief, let brief, postCount > 0, options.exemplars > 0 {
+        if answersBrief, let brief {
             let found = try await briefCandidates(
-                brief.text, userID: userID, neighbors: neighbors, cohort: membership?.cohort, clock: clock, exemplars: options.exemplars,
-                halfLifeDays: options.halfLifeDays)
+                brief.text, userID: userID, neighbors: neighbors, cohort: membership?.cohort, cohortMembers: cohortMembers, clock: clock,
+                exemplars: options.exemplars, halfLifeDays: options.halfLifeDays)
             (posts, matches, handles) = (found.posts, found.matches, found.handles)
             authorScores.merge(found.authorScores) { kept, _ in kept }
         }

@@ -105,6 +105,41 @@ struct CohortPartition: Sendable {
         cohorts[c].codes.removeLast(1)
     }
 
+    /// As ``search(query:k:nprobe:cohort:excluded:threads:parallelRows:backend:)`` over the `nprobe`
+    /// nearest cohorts, on the caller's thread, and with it the `count` members of `cohort` nearest
+    /// to `query` (leaving out `excludedMembers`), picked in the same pass when `cohort` is one of
+    /// the probed ones (what a context needs: the creator's own cohort is nearly always probed).
+    func search(
+        query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, excluded: Set<Int64>, membersOf cohort: Int, count: Int,
+        excludedMembers: Set<Int64>, backend: BLASBackend
+    ) -> (neighbors: [Neighbor], members: [Neighbor]) {
+        var scanned = nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
+        let probed = scanned.count
+        if !scanned.contains(cohort) { scanned.append(cohort) }
+        let coded = Int8Rows.Query(query, stride: cohorts[0].codes.stride)
+        var top = TopK(k: k), members = TopK(k: count)
+        var scores = [Float](repeating: 0, count: 4_096)
+        for (position, c) in scanned.enumerated() {
+            let inTop = position < probed, inMembers = c == cohort
+            cohorts[c].ids.withUnsafeBufferPointer { ids in
+                scores.withUnsafeMutableBufferPointer { scores in
+                    var start = 0
+                    while start < ids.count {
+                        let rows = min(scores.count, ids.count - start)
+                        cohorts[c].codes.estimates(coded, rows: start..<start + rows, into: scores.baseAddress!)
+                        let first = start
+                        if inTop { top.offer(scores: scores.baseAddress!, count: rows) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] } }
+                        if inMembers {
+                            members.offer(scores: scores.baseAddress!, count: rows) { excludedMembers.contains(ids[first + $0]) ? nil : ids[first + $0] }
+                        }
+                        start += rows
+                    }
+                }
+            }
+        }
+        return (top.sorted(), members.sorted())
+    }
+
     /// The `k` members most similar to `query` (unit length) among the `nprobe` cohorts
     /// nearest to it (or only `cohort`), leaving out `excluded`; best first.
     ///
