@@ -164,6 +164,7 @@ struct EngineBench: AsyncParsableCommand {
         )
         try await idleFollower(engine: engine, store: profileStore)
         print("memory: \(ResidentMemory.bytes / 1_048_576) MiB resident")
+        try await httpContexts(users: users, nprobe: chosen, store: profileStore, embedder: embedder, snapshotDirectory: snapshotDirectory)
     }
 
     /// The benchmark schema with `creators` generated creators, their posts and embeddings.
