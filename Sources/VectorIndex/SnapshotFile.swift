@@ -40,7 +40,7 @@ public final class SnapshotWriter {
     }
 
     /// Flushes to disk, so that the rename that follows publishes complete data.
-    func finish() throws(VectorIndexError) {
+    private func finish() throws(VectorIndexError) {
         do { try file.sync() } catch { throw VectorIndexError(.io, error.message, underlying: error) }
     }
 }

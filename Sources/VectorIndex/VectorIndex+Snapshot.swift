@@ -50,10 +50,7 @@ extension VectorIndex {
             if let codes = index.int8 {
                 try codes.withStorage { arrays in Result { () throws(VectorIndexError) in for bytes in arrays { try file.write(bytes) } } }.get()
             }
-            var trailer: [UInt8] = []
-            trailer.appendLittleEndian(file.checksum)
-            try file.write(trailer)
-            try file.finish()
+            try file.finishWithChecksum()
         } catch {
             unlink(temporary)
             throw error
@@ -143,11 +140,7 @@ extension VectorIndex {
                 }
             }
         }
-        let computed = reader.checksum
-        let stored = try reader.bytes(8, "checksum").littleEndian(at: 0, as: UInt64.self)
-        guard computed == stored else {
-            throw VectorIndexError(.corruptSnapshot, "\(path) fails its checksum: the file is corrupt")
-        }
+        try reader.verifyChecksum()
         index.rowOfID.reserveCapacity(rows)
         for (row, id) in index.ids.enumerated() {
             guard id != tombstone, index.rowOfID.updateValue(row, forKey: id) == nil else {
