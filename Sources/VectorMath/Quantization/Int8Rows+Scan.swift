@@ -34,14 +34,17 @@ extension Int8Rows {
                 }
             }
         }
-        // In place: each int32 becomes its float estimate.
-        let scale = query.encoded.scale
-        for offset in 0..<range.count {
-            let sum = raw.load(fromByteOffset: 4 * offset, as: Int32.self)
-            raw.storeBytes(of: estimate(sum, row: range.lowerBound + offset, queryScale: scale), toByteOffset: 4 * offset, as: Float.self)
-        }
+        convertSums(at: raw, rows: range, queryScale: query.encoded.scale)
     }
 
+    /// In place: each kernel sum at `sums` (an int32 per row of `rows`, in order) becomes its
+    /// float estimate for a query of scale `queryScale`.
+    func convertSums(at sums: UnsafeMutableRawPointer, rows range: Range<Int>, queryScale: Float) {
+        for offset in 0..<range.count {
+            let sum = sums.load(fromByteOffset: 4 * offset, as: Int32.self)
+            sums.storeBytes(of: estimate(sum, row: range.lowerBound + offset, queryScale: queryScale), toByteOffset: 4 * offset, as: Float.self)
+        }
+    }
 }
 
 /// Copying rows between code sets, and the raw arrays (for snapshots).

@@ -148,12 +148,7 @@ public enum Int8Search {
         nonisolated(unsafe) let raw = UnsafeMutableRawPointer(scores)
         ParallelBlocks.forEach(count: m, blockSize: 1, threads: threads) { _, range in
             for query in range {
-                let scale = queries[query].scale
-                for row in 0..<rows {
-                    let offset = (query * rows + row) * 4
-                    let estimate = rowCodes.estimate(raw.load(fromByteOffset: offset, as: Int32.self), row: row, queryScale: scale)
-                    raw.storeBytes(of: estimate, toByteOffset: offset, as: Float.self)
-                }
+                rowCodes.convertSums(at: raw + query * rows * 4, rows: 0..<rows, queryScale: queries[query].scale)
             }
         }
         return true
