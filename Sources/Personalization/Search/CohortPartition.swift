@@ -59,29 +59,34 @@ struct CohortPartition: Sendable {
     /// moving it out of the cohort it was in.
     mutating func upsert(id: Int64, unit: UnsafeBufferPointer<Float>, cohort: Int?, backend: BLASBackend) {
         let target = cohort ?? Int(nearestCohorts(to: unit, count: 1, backend: backend)[0].id)
-        let row: Int
         if let current = location[id], Int(current.cohort) == target {
-            row = Int(current.row)
+            let row = Int(current.row)
             cohorts[target].codes.replaceRow(row, with: unit)
-        } else {
-            remove(id: id)
-            row = cohorts[target].ids.count
-            location[id] = (Int32(target), Int32(row))
-            cohorts[target].ids.append(id)
-            cohorts[target].codes.append(row: unit)
+            noteErrorNorm(ofRow: row, in: target)
+            return
         }
-        cohorts[target].largestErrorNorm = max(cohorts[target].largestErrorNorm, cohorts[target].codes.errorNorm(ofRow: row))
+        append(id, to: target) { $0.append(row: unit) }
     }
 
     /// Stores `id` in `cohort` as a copy of row `row` of `codes` (the codes ``upsert(id:unit:cohort:backend:)``
     /// makes of the same vector), moving it out of the cohort it was in.
     mutating func upsert(id: Int64, codes: Int8Rows, row source: Int, cohort target: Int) {
+        append(id, to: target) { $0.append(row: source, of: codes) }
+    }
+
+    /// Moves `id` out of the cohort it was in and to the end of `target`, whose codes `appendCodes` extends by its row.
+    private mutating func append(_ id: Int64, to target: Int, _ appendCodes: (inout Int8Rows) -> Void) {
         remove(id: id)
         let row = cohorts[target].ids.count
         location[id] = (Int32(target), Int32(row))
         cohorts[target].ids.append(id)
-        cohorts[target].codes.append(row: source, of: codes)
-        cohorts[target].largestErrorNorm = max(cohorts[target].largestErrorNorm, cohorts[target].codes.errorNorm(ofRow: row))
+        appendCodes(&cohorts[target].codes)
+        noteErrorNorm(ofRow: row, in: target)
+    }
+
+    /// Keeps `largestErrorNorm` of cohort `c` at least row `row`'s.
+    private mutating func noteErrorNorm(ofRow row: Int, in c: Int) {
+        cohorts[c].largestErrorNorm = max(cohorts[c].largestErrorNorm, cohorts[c].codes.errorNorm(ofRow: row))
     }
 
     /// The most an int8 score of `query` against any member can differ from the exact one.
@@ -118,26 +123,38 @@ struct CohortPartition: Sendable {
         if !scanned.contains(cohort) { scanned.append(cohort) }
         let coded = Int8Rows.Query(query, stride: cohorts[0].codes.stride)
         var top = TopK(k: k), members = TopK(k: count)
-        var scores = [Float](repeating: 0, count: 4_096)
+        var scores = [Float](repeating: 0, count: Self.chunkRows)
         for (position, c) in scanned.enumerated() {
             let inTop = position < probed, inMembers = c == cohort
-            cohorts[c].ids.withUnsafeBufferPointer { ids in
-                scores.withUnsafeMutableBufferPointer { scores in
-                    var start = 0
-                    while start < ids.count {
-                        let rows = min(scores.count, ids.count - start)
-                        cohorts[c].codes.estimates(coded, rows: start..<start + rows, into: scores.baseAddress!)
-                        let first = start
-                        if inTop { top.offer(scores: scores.baseAddress!, count: rows) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] } }
-                        if inMembers {
-                            members.offer(scores: scores.baseAddress!, count: rows) { excludedMembers.contains(ids[first + $0]) ? nil : ids[first + $0] }
-                        }
-                        start += rows
-                    }
-                }
+            scoreChunks(of: c, rows: 0..<cohorts[c].ids.count, coded, into: &scores) { scores, rows, id in
+                if inTop { top.offer(scores: scores, count: rows) { excluded.contains(id($0)) ? nil : id($0) } }
+                if inMembers { members.offer(scores: scores, count: rows) { excludedMembers.contains(id($0)) ? nil : id($0) } }
             }
         }
         return (top.sorted(), members.sorted())
+    }
+
+    /// Rows scored at a time: the scores of a chunk stay in the first-level cache.
+    private static let chunkRows = 4_096
+
+    /// Scores `rows` of cohort `c` against `coded`, a chunk at a time in `scores`, handing `offer`
+    /// each chunk's scores, its row count, and the id of its i-th row.
+    private func scoreChunks(
+        of c: Int, rows: Range<Int>, _ coded: Int8Rows.Query, into scores: inout [Float],
+        _ offer: (UnsafePointer<Float>, Int, (Int) -> Int64) -> Void
+    ) {
+        cohorts[c].ids.withUnsafeBufferPointer { ids in
+            scores.withUnsafeMutableBufferPointer { scores in
+                var start = rows.lowerBound
+                while start < rows.upperBound {
+                    let count = min(scores.count, rows.upperBound - start)
+                    cohorts[c].codes.estimates(coded, rows: start..<start + count, into: scores.baseAddress!)
+                    let first = start
+                    offer(scores.baseAddress!, count) { ids[first + $0] }
+                    start += count
+                }
+            }
+        }
     }
 
     /// The `k` members most similar to `query` (unit length) among the `nprobe` cohorts
@@ -160,24 +177,14 @@ struct CohortPartition: Sendable {
             var top = TopK(k: k)
             let begin = worker * total / workers, end = (worker + 1) * total / workers
             var offset = 0
-            var scores = [Float](repeating: 0, count: min(end - begin, 4_096))
+            var scores = [Float](repeating: 0, count: min(end - begin, Self.chunkRows))
             for c in scanned {
-                let members = cohorts[c]
-                let rows = members.ids.count
+                let rows = cohorts[c].ids.count
                 defer { offset += rows }
                 let from = max(begin - offset, 0), to = min(end - offset, rows)
                 guard from < to else { continue }
-                members.ids.withUnsafeBufferPointer { ids in
-                    scores.withUnsafeMutableBufferPointer { scores in
-                        var start = from
-                        while start < to {
-                            let count = min(scores.count, to - start)
-                            members.codes.estimates(coded, rows: start..<start + count, into: scores.baseAddress!)
-                            let first = start
-                            top.offer(scores: scores.baseAddress!, count: count) { excluded.contains(ids[first + $0]) ? nil : ids[first + $0] }
-                            start += count
-                        }
-                    }
+                scoreChunks(of: c, rows: from..<to, coded, into: &scores) { scores, count, id in
+                    top.offer(scores: scores, count: count) { excluded.contains(id($0)) ? nil : id($0) }
                 }
             }
             return top
