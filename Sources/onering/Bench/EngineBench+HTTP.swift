@@ -56,9 +56,7 @@ extension EngineBench {
                 }
             }
             let latencies = Latencies(seconds)
-            print(
-                "context \(name) through HTTP (one connection, auth off): p50 \((latencies.percentile(50) * 1_000).fixed(2)) ms, p99 \((latencies.percentile(99) * 1_000).fixed(2)) ms over \(users.count)"
-            )
+            print("context \(name) through HTTP (one connection, auth off): p50 \(ms(latencies, 50)) ms, p99 \(ms(latencies, 99)) ms over \(users.count)")
         }
         session.invalidateAndCancel()
         server.cancel()

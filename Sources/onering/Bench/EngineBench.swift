@@ -59,7 +59,7 @@ struct EngineBench: AsyncParsableCommand {
             store: profileStore, embedder: embedder, configuration: engineConfiguration, logger: logger)
         let bulkStart = bulk!.startReport
         print(
-            "engine start, reading the store in full: \(bulk!.status.creators) creators, \(bulk!.postCount) posts and run \(bulk!.status.cohortRunID ?? 0) (\(bulk!.status.cohorts) cohorts) in \((bulkStart.duration - (bulkStart.snapshotWritten ?? .zero)).seconds.fixed(2)) s; snapshot written in \(bulkStart.snapshotWritten.map { $0.seconds.fixed(2) } ?? "-") s (\(snapshotDirectory))"
+            "engine start, reading the store in full: \(bulk!.status.creators) creators, \(bulk!.postCount) posts and run \(bulk!.status.cohortRunID ?? 0) (\(bulk!.status.cohorts) cohorts) in \(bulkStart.duration.seconds.fixed(2)) s; snapshot written in \(bulkStart.snapshotWritten.map { $0.seconds.fixed(2) } ?? "-") s (\(snapshotDirectory))"
         )
         bulk = nil
         started = now()
@@ -308,7 +308,7 @@ struct EngineBench: AsyncParsableCommand {
         return Latencies(seconds)
     }
 
-    private func ms(_ latencies: Latencies, _ percentile: Double) -> String { (latencies.percentile(percentile) * 1_000).fixed(2) }
+    func ms(_ latencies: Latencies, _ percentile: Double) -> String { (latencies.percentile(percentile) * 1_000).fixed(2) }
 
     private func ms(_ seconds: [Double], _ percentile: Double) -> String { ms(Latencies(seconds), percentile) }
 }
