@@ -1,7 +1,7 @@
 extension Sequence {
     /// The first `count` elements of `sorted(by: areInIncreasingOrder)`, without sorting the
     /// rest: one comparison with the worst kept element for most elements, O(count) to insert the
-    /// others. For a few dozen of thousands of candidates.
+    /// others. For a shortlist of tens out of thousands of candidates.
     func best(_ count: Int, by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
         guard count > 0 else { return [] }
         var kept: [Element] = []

@@ -12,7 +12,8 @@ extension PersonalizationEngine {
         public var fromSnapshot = false
         /// Why the snapshot was not used, when one is configured and it was not.
         public var snapshotRejection: String?
-        /// From the call to the engine being ready (caught up with the store).
+        /// From the call to the engine being ready (caught up with the store), not counting the
+        /// snapshot written after a full read (``snapshotWritten``).
         public var duration: Duration = .zero
         /// What catching up with the change feeds applied, for a start from the snapshot.
         public var caughtUp: SyncReport?

@@ -2,9 +2,10 @@ internal import Foundation
 internal import VectorIndex
 
 /// The post index as a file: its arrays as they lie in memory (dead slots compacted away), the
-/// lookups rebuilt on load. Format: magic "ONRGPIX\0", version u32, code kind u32 (0 none, 1
-/// sparse, 2 projected), total term length u64, then each array (count u64, elements), then a
-/// `Checksum64` of everything before it.
+/// document frequencies and the id → slot table included; the posts by author are rebuilt on
+/// load. Format: magic "ONRGPIX\0", version u32, code kind u32 (0 none, 1 sparse, 2 projected),
+/// total term length u64, then each array (count u64, elements), then a `Checksum64` of
+/// everything before it.
 extension PostIndex {
     static let snapshotMagic: [UInt8] = Array("ONRGPIX\0".utf8)
     static let snapshotVersion: UInt32 = 1
@@ -101,17 +102,7 @@ extension PostIndex {
             start = end
         }
         index.byAuthor.reserveCapacity(runs.count)
-        for run in runs {
-            let slots = [Int32](unsafeUninitializedCapacity: run.slots.count) { buffer, initialized in
-                for (offset, slot) in run.slots.enumerated() { buffer[offset] = Int32(slot) }
-                initialized = run.slots.count
-            }
-            if index.byAuthor[run.author] == nil {
-                index.byAuthor[run.author] = slots
-            } else {
-                index.byAuthor[run.author]! += slots
-            }
-        }
+        for run in runs { index.byAuthor[run.author, default: []] += run.slots.map(Int32.init) }
         return index
     }
 

@@ -215,9 +215,10 @@ struct PostIndex: Sendable {
     /// the codes and BM25 over the whole index's statistics. Posts with neither a positive
     /// cosine nor a matching term are left out unless `keepUnmatched`.
     ///
-    /// The authors' slots are gathered first, then scored in one pass that asks for the slot
-    /// ``prefetchDistance`` ahead to be brought into cache: the posts of a few hundred authors are
-    /// scattered over the index, and waiting on memory was most of this function's time.
+    /// The authors' slots are gathered first, then scored in one pass that asks for the code and
+    /// terms of the slot ``prefetchDistance`` ahead, and the fields of the one twice as far, to be
+    /// brought into cache: the posts of a few hundred authors are scattered over the index, and
+    /// waiting on memory was most of this function's time.
     /// - Complexity: O(components + terms) per post looked at; no allocation per post.
     func score(_ query: Query, authors: some Sequence<Int64>, window: ClosedRange<Date>, keepUnmatched: Bool = false) -> [Hit] {
         let from = Int32(clamping: Int((window.lowerBound.timeIntervalSince1970 / 60).rounded(.down)))
