@@ -1,4 +1,4 @@
-public import VectorMath
+import VectorMath
 
 /// Writes a snapshot file section by section through a ``BinaryFile``, chaining a
 /// ``Checksum64`` over the sections (the index's snapshots, and the engine's other files).
