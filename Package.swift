@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "PersonalizationTests",
             dependencies: [
-                "Personalization", "Embedding", "ProfileStore", "SampleData", "VectorMath", "_TestSupport",
+                "Personalization", "Embedding", "ProfileStore", "SampleData", "VectorMath", "VectorIndex", "_TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources/debian-package-descriptions.tsv")],

@@ -1,4 +1,5 @@
 import Testing
+import VectorIndex
 import VectorMath
 
 @testable import Personalization
@@ -20,9 +21,9 @@ struct CohortPartitionTests {
         partition.remove(id: 2)
         #expect(partition.cohort(of: 1) == 1 && partition.cohort(of: 2) == nil && partition.count == 3)
         let query: [Float] = [0.6, 0.8]
-        let hits = query.withUnsafeBufferPointer { partition.search(query: $0, k: 3, nprobe: 2, cohort: nil, excluded: [], backend: backend) }
+        let hits = query.withUnsafeBufferPointer { partition.shortlist(query: $0, k: 3, nprobe: 2, cohort: nil, excluded: [], backend: backend) }
         #expect(hits.map(\.id) == [4, 1, 3])
-        let firstCohortOnly = query.withUnsafeBufferPointer { partition.search(query: $0, k: 3, nprobe: 1, cohort: nil, excluded: [4], backend: backend) }
+        let firstCohortOnly = query.withUnsafeBufferPointer { partition.shortlist(query: $0, k: 3, nprobe: 1, cohort: nil, excluded: [4], backend: backend) }
         #expect(firstCohortOnly.map(\.id) == [1, 3])
     }
 
@@ -54,11 +55,45 @@ struct CohortPartitionTests {
         }
         for query in [base, unit(gaussian()), vectors[1]] {
             let bound = query.withUnsafeBufferPointer { partition.scoreError(query: $0) }
-            let hits = query.withUnsafeBufferPointer { partition.search(query: $0, k: vectors.count, nprobe: 4, cohort: nil, excluded: [], backend: backend) }
+            let hits = query.withUnsafeBufferPointer {
+                partition.shortlist(query: $0, k: vectors.count, nprobe: 4, cohort: nil, excluded: [], backend: backend)
+            }
             #expect(hits.count == vectors.count)
             let worst = hits.map { hit in abs(hit.score - zip(vectors[Int(hit.id)], query).reduce(0) { $0 + $1.0 * $1.1 }) }.max() ?? 0
             #expect(worst <= bound, "an int8 score is \(worst) from the exact one; the bound is \(bound)")
             #expect(bound < 0.1, "a bound this loose would re-rank everything: \(bound)")
+        }
+    }
+
+    @Test("the public search re-ranks in float32: exact scores, and over every cohort the exact top k, on near-duplicates")
+    func rerankedSearch() throws {
+        let backend = try BLASBackend.shared()
+        let dims = 96, count = 2_000
+        var random = SplitMix64(seed: 11)
+        // Near-duplicates of 8 directions: int8 estimates alone misorder rows whose scores differ in the fourth decimal.
+        let directions = (0..<8).map { _ in (0..<dims).map { _ in random.nextGaussian() } }
+        let data = Matrix<Float>(
+            columns: dims, values: (0..<count).flatMap { row in directions[row % 8].map { $0 + 0.01 * random.nextGaussian() } })
+        let clustering = try KMeans.run(data, parameters: .init(k: 8, threads: 1), backend: backend)
+        let index = try VectorIndex(ids: (0..<Int64(count)).map { $0 }, vectors: data, configuration: .init(storage: .int8))
+        var partition = CohortPartition(centroids: clustering.centroids, expectedSizes: clustering.counts)
+        for (row, cohort) in clustering.assignments.enumerated() {
+            _ = index.withCodes(of: Int64(row)) { partition.upsert(id: Int64(row), codes: $0, row: $1, cohort: Int(cohort)) }
+        }
+        for q in [0, 5, 1_234] {
+            let query = try index.vector(for: Int64(q)).map { $0 + 0.02 * random.nextGaussian() }
+            let unit = try UnitVector.normalized(query)
+            let exact = try index.search(vector: unit, k: 10)
+            let everyCohort = unit.withUnsafeBufferPointer { partition.search(query: $0, k: 10, nprobe: 8, index: index, backend: backend) }
+            #expect(everyCohort.map(\.id) == exact.map(\.id))
+            let oneCohort = unit.withUnsafeBufferPointer {
+                partition.search(query: $0, k: 10, nprobe: 1, excluded: [exact[0].id], index: index, backend: backend)
+            }
+            #expect(!oneCohort.contains { $0.id == exact[0].id } && oneCohort.count == 10)
+            for hit in oneCohort {
+                let score = unit.withUnsafeBufferPointer { index.score(of: hit.id, query: $0) }
+                #expect(hit.score == score)
+            }
         }
     }
 

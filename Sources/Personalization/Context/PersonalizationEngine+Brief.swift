@@ -104,12 +104,11 @@ extension PersonalizationEngine {
             guard let run = state.run, (0..<run.partition.k).contains(cohort), let stored = try? state.index.vector(for: userID),
                 let unit = try? UnitVector.normalized(stored)
             else { return nil }
-            let found = unit.withUnsafeBufferPointer { query in
+            return unit.withUnsafeBufferPointer { query in
                 run.partition.search(
-                    query: query, k: 2 * k + 32, nprobe: nprobe, excluded: [userID], membersOf: cohort, count: count, excludedMembers: [userID],
-                    backend: backend)
+                    query: query, k: k, nprobe: nprobe, excluded: [userID], membersOf: cohort, count: count, excludedMembers: [userID],
+                    index: state.index, backend: backend)
             }
-            return (Self.rerank(found.neighbors, query: unit, k: k, index: state.index), found.members)
         }
     }
 
@@ -119,7 +118,7 @@ extension PersonalizationEngine {
         state.read { state in
             guard let run = state.run, let vector = try? state.index.vector(for: userID) else { return [] }
             return vector.withUnsafeBufferPointer { query in
-                run.partition.search(query: query, k: count, nprobe: 1, cohort: cohort, excluded: [userID], threads: 1, backend: backend)
+                run.partition.shortlist(query: query, k: count, nprobe: 1, cohort: cohort, excluded: [userID], threads: 1, backend: backend)
             }
         }
     }

@@ -317,30 +317,14 @@ public final class PersonalizationEngine: Sendable {
             // Exact searches of every creator go to the index's own int8 codes when it has them (their
             // bound re-rank is the index's); a cohort filter or a partitioned search needs the partition.
             if let run = state.run, cohort != nil || mode != .exact || !configuration.int8Scoring {
-                let scan = { (shortlist: Int, nprobe: Int) in
-                    unit.withUnsafeBufferPointer { query in
-                        run.partition.search(
-                            query: query, k: shortlist, nprobe: nprobe, cohort: cohort, excluded: excluding,
-                            threads: self.configuration.searchThreads, backend: self.backend)
-                    }
-                }
-                if case .partitioned(let nprobe) = mode {
-                    // An int8 shortlist of 2k + 32 from the probed cohorts, re-ranked in float32.
-                    return Self.rerank(scan(2 * k + 32, nprobe), query: unit, k: k, index: state.index)
-                }
-                // Exact from the int8 partition (a quarter of the bytes of a float32 scan), made exact
-                // by a shortlist wide enough that no row left out can beat the k-th float32 score.
-                let error = unit.withUnsafeBufferPointer { run.partition.scoreError(query: $0) }
-                var shortlist = k + 32
-                while true {
-                    let candidates = scan(shortlist, run.partition.k)
-                    let exact = Self.rerank(candidates, query: unit, k: k, index: state.index)
-                    // Every row was ranked, or the worst shortlisted int8 score plus the largest int8
-                    // error stays below the k-th exact score: no row left out can enter.
-                    if candidates.count < shortlist || (exact.count == k && candidates.last!.score + error < exact[k - 1].score) {
-                        return exact
-                    }
-                    shortlist *= 4
+                // Exact over the scanned cohorts: every cohort for an exact search (a quarter of the
+                // bytes of a float32 scan), the nprobe nearest for a partitioned one.
+                var nprobe = run.partition.k
+                if case .partitioned(let probes) = mode { nprobe = probes }
+                return unit.withUnsafeBufferPointer { query in
+                    run.partition.search(
+                        query: query, k: k, nprobe: nprobe, cohort: cohort, excluded: excluding, index: state.index,
+                        threads: self.configuration.searchThreads, backend: self.backend)
                 }
             }
             let wanted = min(k + excluding.count, state.index.count)
@@ -350,18 +334,6 @@ public final class PersonalizationEngine: Sendable {
                 throw .index(error)
             }
         }
-    }
-
-    /// The best `k` of `candidates` by exact float32 score against `query`.
-    static func rerank(_ candidates: [Neighbor], query: [Float], k: Int, index: borrowing VectorIndex) -> [Neighbor] {
-        var top = TopK(k: k)
-        query.withUnsafeBufferPointer { query in
-            for candidate in candidates {
-                guard let score = index.score(of: candidate.id, query: query) else { continue }
-                top.offer(Neighbor(id: candidate.id, score: score))
-            }
-        }
-        return top.sorted()
     }
 
     /// Answers a batch of exact searches with one batched search of the index (an int8 GEMM and

@@ -132,7 +132,7 @@ extension PersonalizationEngine {
         let found = state.read { state in
             state.run.map { run in
                 unit.withUnsafeBufferPointer { query in
-                    run.partition.search(query: query, k: count, nprobe: nprobe, cohort: nil, excluded: [], threads: 1, backend: backend).map(\.id)
+                    run.partition.shortlist(query: query, k: count, nprobe: nprobe, cohort: nil, excluded: [], threads: 1, backend: backend).map(\.id)
                 }
             }
         }

@@ -1,4 +1,5 @@
-internal import VectorMath
+public import VectorIndex
+public import VectorMath
 
 /// The creators' vectors grouped by cohort ("IVF" over a cohort run): each cohort's
 /// members are contiguous rows of a matrix of their own, so scanning a cohort is one GEMV.
@@ -7,8 +8,9 @@ internal import VectorMath
 /// cohorts only. Creators written after the run joined the cohort of their nearest centroid.
 /// Members are stored as int8 codes (`Int8Rows`: a quarter of float32's bytes, scanned with
 /// VNNI; a score is within ``scoreError(query:)`` of the exact one), so callers ask for a
-/// shortlist and re-rank it in float32 (the engine does).
-struct CohortPartition: Sendable {
+/// shortlist and re-rank it in float32: ``search(query:k:nprobe:cohort:excluded:index:threads:backend:)``
+/// does both, for the engine's partitioned searches and for `onering bench partitioned` alike.
+public struct CohortPartition: Sendable {
     /// One cohort's members: `ids[i]` owns row `i` of `codes` (unit vectors, int8).
     struct Members: Sendable {
         var ids: [Int64] = []
@@ -18,14 +20,14 @@ struct CohortPartition: Sendable {
     }
 
     /// The run's centroids, k × d, unit length.
-    let centroids: Matrix<Float>
+    public let centroids: Matrix<Float>
     private(set) var cohorts: [Members]
     /// Where each creator is: cohort and row.
     private var location: [Int64: (cohort: Int32, row: Int32)] = [:]
 
     /// An empty partition around `centroids`, with room for `expectedSizes[c]` members in
     /// cohort c (growing a cohort row by row would copy it again and again).
-    init(centroids: Matrix<Float>, expectedSizes: [Int] = []) {
+    public init(centroids: Matrix<Float>, expectedSizes: [Int] = []) {
         self.centroids = centroids
         cohorts = (0..<centroids.rows).map { c in
             var codes = Int8Rows(dims: centroids.columns)
@@ -35,17 +37,21 @@ struct CohortPartition: Sendable {
         location.reserveCapacity(expectedSizes.reduce(0, +))
     }
 
-    var k: Int { centroids.rows }
-    var count: Int { location.count }
+    /// The number of cohorts.
+    public var k: Int { centroids.rows }
+    /// The number of members.
+    public var count: Int { location.count }
+    /// Bytes of one member's codes (its dimension rounded up to 64).
+    public var codeStride: Int { cohorts.first?.codes.stride ?? centroids.columns }
 
     /// The creators in `cohort`.
-    func members(of cohort: Int) -> [Int64] { cohorts[cohort].ids }
+    public func members(of cohort: Int) -> [Int64] { cohorts[cohort].ids }
 
     /// The cohort of `id`, if it is stored.
-    func cohort(of id: Int64) -> Int? { location[id].map { Int($0.cohort) } }
+    public func cohort(of id: Int64) -> Int? { location[id].map { Int($0.cohort) } }
 
     /// Every cohort's similarity to `vector` (unit length), best first, the first `count`.
-    func nearestCohorts(to vector: UnsafeBufferPointer<Float>, count: Int, backend: BLASBackend) -> [Neighbor] {
+    public func nearestCohorts(to vector: UnsafeBufferPointer<Float>, count: Int, backend: BLASBackend) -> [Neighbor] {
         var scores = [Float](repeating: 0, count: k)
         centroids.withUnsafeBufferPointer { c in
             backend.multiply(rows: k, columns: centroids.columns, a: c.baseAddress!, lda: centroids.columns, x: vector.baseAddress!, y: &scores)
@@ -57,7 +63,7 @@ struct CohortPartition: Sendable {
 
     /// Stores `unit` for `id` in `cohort`, or in its nearest cohort when `cohort` is nil,
     /// moving it out of the cohort it was in.
-    mutating func upsert(id: Int64, unit: UnsafeBufferPointer<Float>, cohort: Int?, backend: BLASBackend) {
+    public mutating func upsert(id: Int64, unit: UnsafeBufferPointer<Float>, cohort: Int?, backend: BLASBackend) {
         let target = cohort ?? Int(nearestCohorts(to: unit, count: 1, backend: backend)[0].id)
         if let current = location[id], Int(current.cohort) == target {
             let row = Int(current.row)
@@ -70,7 +76,7 @@ struct CohortPartition: Sendable {
 
     /// Stores `id` in `cohort` as a copy of row `row` of `codes` (the codes ``upsert(id:unit:cohort:backend:)``
     /// makes of the same vector), moving it out of the cohort it was in.
-    mutating func upsert(id: Int64, codes: Int8Rows, row source: Int, cohort target: Int) {
+    public mutating func upsert(id: Int64, codes: Int8Rows, row source: Int, cohort target: Int) {
         append(id, to: target) { $0.append(row: source, of: codes) }
     }
 
@@ -96,7 +102,7 @@ struct CohortPartition: Sendable {
     }
 
     /// Removes `id` (the last row of its cohort moves into its place).
-    mutating func remove(id: Int64) {
+    public mutating func remove(id: Int64) {
         guard let (cohort, row) = location.removeValue(forKey: id) else { return }
         let c = Int(cohort), r = Int(row)
         let last = cohorts[c].ids.count - 1
@@ -110,19 +116,70 @@ struct CohortPartition: Sendable {
         cohorts[c].codes.removeLast(1)
     }
 
-    /// As ``search(query:k:nprobe:cohort:excluded:threads:parallelRows:backend:)`` over the `nprobe`
-    /// nearest cohorts, on the caller's thread, and with it the `count` members of `cohort` nearest
-    /// to `query` (leaving out `excludedMembers`), picked in the same pass when `cohort` is one of
-    /// the probed ones (what a context needs: the creator's own cohort is nearly always probed).
+    /// The `k` members most similar to `query` (unit length) among the `nprobe` cohorts nearest
+    /// to it (or only `cohort`), leaving out `excluded`, best first, with exact float32 scores.
+    ///
+    /// An int8 shortlist of 2k + 32 from the scanned cohorts is re-ranked in float32 against
+    /// `index` (which holds every member). When the search covers a whole population (one
+    /// `cohort`, or `nprobe` ≥ ``k``: an exact search) the shortlist is widened fourfold until no
+    /// row left out can beat the k-th exact score by the int8 bound (``scoreError(query:)``), so
+    /// the answer is exact. Over fewer cohorts it stays at 2k + 32: the search is approximate
+    /// anyway (a neighbour in a cohort not probed is missed), and the worst-case bound, loose on
+    /// clusters of near-equal scores, would widen it to the whole scan; its recall is measured
+    /// (`onering bench partitioned`). The scan splits over `threads` workers when it covers many rows.
+    /// - Complexity: k·d for the centroids, d bytes per member of each scanned cohort, and
+    ///   (2k + 32)·d for the re-rank (an exact search: more when near-ties straddle the shortlist's edge).
+    public func search(
+        query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int? = nil, excluded: Set<Int64> = [],
+        index: borrowing VectorIndex, threads: Int = 1, backend: BLASBackend
+    ) -> [Neighbor] {
+        var width = Self.shortlistWidth(k)
+        var found = shortlist(query: query, k: width, nprobe: nprobe, cohort: cohort, excluded: excluded, threads: threads, backend: backend)
+        var exact = Self.rerank(found, query: query, k: k, index: index)
+        guard cohort != nil || nprobe >= self.k else { return exact }
+        let error = scoreError(query: query)
+        while !Self.settled(found, width: width, exact: exact, k: k, error: error) {
+            width *= 4
+            found = shortlist(query: query, k: width, nprobe: nprobe, cohort: cohort, excluded: excluded, threads: threads, backend: backend)
+            exact = Self.rerank(found, query: query, k: k, index: index)
+        }
+        return exact
+    }
+
+    /// The first int8 shortlist a search of `k` re-ranks: wide enough that the estimates' error
+    /// (about 0.01 on unit vectors) seldom leaves a true neighbour out of it.
+    private static func shortlistWidth(_ k: Int) -> Int { 2 * k + 32 }
+
+    /// Whether re-ranking `shortlist` (the best `width` int8 estimates) into `exact` found the
+    /// exact top `k`: every row was shortlisted, or the worst shortlisted estimate plus the largest
+    /// int8 error stays below the k-th exact score, so no row left out can enter.
+    private static func settled(_ shortlist: [Neighbor], width: Int, exact: [Neighbor], k: Int, error: Float) -> Bool {
+        shortlist.count < width || (exact.count == k && shortlist.last!.score + error < exact[k - 1].score)
+    }
+
+    /// The best `k` of `candidates` by exact float32 score against `query`, read from `index`.
+    static func rerank(_ candidates: [Neighbor], query: UnsafeBufferPointer<Float>, k: Int, index: borrowing VectorIndex) -> [Neighbor] {
+        var top = TopK(k: k)
+        for candidate in candidates {
+            guard let score = index.score(of: candidate.id, query: query) else { continue }
+            top.offer(Neighbor(id: candidate.id, score: score))
+        }
+        return top.sorted()
+    }
+
+    /// As ``search(query:k:nprobe:cohort:excluded:index:threads:backend:)``, on the caller's thread,
+    /// and with it the `count` members of `cohort` nearest to `query` by int8 estimate (leaving out
+    /// `excludedMembers`), picked in the same pass when `cohort` is one of the probed ones (what a
+    /// context needs: the creator's own cohort is nearly always probed).
     func search(
         query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, excluded: Set<Int64>, membersOf cohort: Int, count: Int,
-        excludedMembers: Set<Int64>, backend: BLASBackend
+        excludedMembers: Set<Int64>, index: borrowing VectorIndex, backend: BLASBackend
     ) -> (neighbors: [Neighbor], members: [Neighbor]) {
         var scanned = nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
         let probed = scanned.count
         if !scanned.contains(cohort) { scanned.append(cohort) }
         let coded = Int8Rows.Query(query, stride: cohorts[0].codes.stride)
-        var top = TopK(k: k), members = TopK(k: count)
+        var top = TopK(k: Self.shortlistWidth(k)), members = TopK(k: count)
         var scores = [Float](repeating: 0, count: Self.chunkRows)
         for (position, c) in scanned.enumerated() {
             let inTop = position < probed, inMembers = c == cohort
@@ -131,7 +188,7 @@ struct CohortPartition: Sendable {
                 if inMembers { members.offer(scores: scores, count: rows) { excludedMembers.contains(id($0)) ? nil : id($0) } }
             }
         }
-        return (top.sorted(), members.sorted())
+        return (Self.rerank(top.sorted(), query: query, k: k, index: index), members.sorted())
     }
 
     /// Rows scored at a time: the scores of a chunk stay in the first-level cache.
@@ -157,14 +214,14 @@ struct CohortPartition: Sendable {
         }
     }
 
-    /// The `k` members most similar to `query` (unit length) among the `nprobe` cohorts
-    /// nearest to it (or only `cohort`), leaving out `excluded`; best first.
+    /// The `k` members most similar to `query` (unit length) by int8 estimate among the `nprobe`
+    /// cohorts nearest to it (or only `cohort`), leaving out `excluded`; best first.
     ///
     /// Scores are int8 estimates (within ``scoreError(query:)`` of the exact ones). The scanned
     /// rows are split evenly over `threads` workers (one int8 GEMV per cohort slice each), whose
     /// selections merge at the end; below `parallelRows` rows the caller's thread does it all.
     /// - Complexity: k·d for the centroids plus d bytes per member of each scanned cohort.
-    func search(
+    func shortlist(
         query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int?, excluded: Set<Int64>,
         threads: Int = 1, parallelRows: Int = 16_384, backend: BLASBackend
     ) -> [Neighbor] {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Personalization
 import VectorIndex
 import VectorMath
 
@@ -7,12 +8,12 @@ import VectorMath
 struct PartitionedBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partitioned",
-        abstract: "k-means partitions + exact scan of the nprobe nearest: recall@k against exact, single-query latency per nprobe.",
+        abstract: "k-means partitions + int8 scan of the nprobe nearest + float32 re-rank: recall@k against exact, single-query latency per nprobe.",
         discussion: """
-            The engine's cohort-partitioned search on any vectors: spherical k-means (with \
-            bounds) into --lists partitions, each an exact float32 index; a query scores the \
-            centroids, scans the --nprobe nearest partitions and merges their top k. (The \
-            engine scans float16 partitions and re-ranks in float32.)
+            The engine's own partitioned search (`CohortPartition.search`, what a partitioned \
+            context or search runs) on any vectors: spherical k-means into --lists partitions, each \
+            member's int8 codes contiguous in its partition; a query scores the centroids, scans \
+            the --nprobe nearest partitions' codes and re-ranks a shortlist of 2k + 32 in float32.
             """
     )
 
@@ -23,7 +24,8 @@ struct PartitionedBench: ParsableCommand {
     @Option(name: .short, help: "Results per query.") var k: Int = 10
     @Option(help: "Seconds to spend per nprobe.") var seconds: Double = 2
     @Option(help: "k-means iterations.") var iterations: Int = 20
-    @Option(help: "Worker threads for the build (queries run one at a time).") var threads: Int = CPUFeatures.current.activeCores
+    @Option(help: "Worker threads for the build, and for a query that scans many rows (as the engine).")
+    var threads: Int = CPUFeatures.current.activeCores
 
     func validate() throws {
         guard lists > 0, k > 0, seconds > 0, iterations > 0, threads > 0 else {
@@ -46,60 +48,53 @@ struct PartitionedBench: ParsableCommand {
         guard lists <= data.rows, k <= data.rows else { throw ValidationError("--lists and -k must not exceed the \(data.rows) base vectors") }
         print("data: \(data.rows) × \(data.columns) base, \(queryMatrix.rows) queries, k = \(k), \(lists) partitions")
 
-        var started = now()
+        let started = now()
         let clustering = try KMeans.run(data, parameters: .init(k: lists, maxIterations: iterations, threads: threads), backend: backend)
-        var members = [[Int]](repeating: [], count: lists)
-        for (row, cluster) in clustering.assignments.enumerated() { members[Int(cluster)].append(row) }
-        let parameters = ExactSearch.Parameters(k: k, threads: 1)
-        let partitions = try members.map { rows in
-            let vectors = Matrix(columns: data.columns, values: rows.flatMap { data.row($0) })
-            return try VectorIndex(ids: rows.map(Int64.init), vectors: vectors, configuration: .init(storage: .float32, search: parameters))
-        }
-        print(
-            "build: \((now() - started).fixed(2)) s (k-means \(clustering.iterations) iterations, partitions \(members.map(\.count).min() ?? 0)–\(members.map(\.count).max() ?? 0) rows)"
-        )
-
-        // The exact index takes the matrix over (no copy): at 1M rows a copy would not fit beside the rest.
-        let rows = data.rows
-        let exactIndex = try VectorIndex(
+        let clustered = now()
+        // The index holds the float32 rows the re-rank reads and the int8 codes the partition copies
+        // (as the engine's); it takes the matrix over (at 1M rows a copy would not fit beside the rest).
+        let rows = data.rows, dims = data.columns
+        let index = try VectorIndex(
             ids: (0..<Int64(rows)).map { $0 }, vectors: consume data,
-            configuration: .init(storage: .float32, search: .init(k: k, threads: threads)))
-        let exact = try exactIndex.search(batch: queryMatrix, k: k).map { Set($0.map(\.id)) }
-
-        let centroids = clustering.centroids
-        func search(_ query: [Float], nprobe: Int) throws -> [Neighbor] {
-            var scores = [Float](repeating: 0, count: lists)
-            centroids.withUnsafeBufferPointer { c in
-                query.withUnsafeBufferPointer { q in
-                    backend.multiply(rows: lists, columns: centroids.columns, a: c.baseAddress!, lda: centroids.columns, x: q.baseAddress!, y: &scores)
-                }
-            }
-            let nearest = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(nprobe)
-            var found: [Neighbor] = []
-            for partition in nearest where partitions[partition].count > 0 {
-                found += try partitions[partition].search(vector: query, k: min(k, partitions[partition].count))
-            }
-            return Array(found.sorted { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }.prefix(k))
+            configuration: .init(storage: .int8, search: .init(k: k, threads: threads)))
+        var partition = CohortPartition(centroids: clustering.centroids, expectedSizes: clustering.counts)
+        for (row, cohort) in clustering.assignments.enumerated() {
+            _ = index.withCodes(of: Int64(row)) { partition.upsert(id: Int64(row), codes: $0, row: $1, cohort: Int(cohort)) }
         }
-        for nprobe in probes where nprobe <= lists {
-            var hits = 0
-            for q in 0..<queryMatrix.rows {
-                hits += try search(queryMatrix.row(q), nprobe: nprobe).filter { exact[q].contains($0.id) }.count
-            }
-            var latencies: [Double] = []
-            started = now()
-            var q = 0
-            while now() - started < seconds || latencies.count < 10 {
-                let query = queryMatrix.row(q % queryMatrix.rows)
+        let sizes = (0..<lists).map { partition.members(of: $0).count }
+        print(
+            "build: \((now() - started).fixed(2)) s (k-means \(clustering.iterations) iterations \((clustered - started).fixed(2)) s, "
+                + "codes and partitions \((now() - clustered).fixed(2)) s; partitions \(sizes.min() ?? 0)–\(sizes.max() ?? 0) rows)")
+
+        let exact = try index.search(batch: queryMatrix, k: k).map { Set($0.map(\.id)) }
+        let centroidBytes = lists * dims * 4, rerankBytes = (2 * k + 32) * dims * 4
+        try queryMatrix.withUnsafeBufferPointer { values in
+            func query(_ q: Int) -> UnsafeBufferPointer<Float> { UnsafeBufferPointer(rebasing: values[q * dims..<(q + 1) * dims]) }
+            for nprobe in probes where nprobe <= lists {
+                var hits = 0, scanned = 0
+                for q in 0..<queryMatrix.rows {
+                    hits +=
+                        partition.search(query: query(q), k: k, nprobe: nprobe, index: index, threads: threads, backend: backend)
+                        .filter { exact[q].contains($0.id) }.count
+                    scanned += partition.nearestCohorts(to: query(q), count: nprobe, backend: backend).reduce(0) { $0 + sizes[Int($1.id)] }
+                }
+                var latencies: [Double] = []
                 let begin = now()
-                _ = try search(query, nprobe: nprobe)
-                latencies.append(now() - begin)
-                q += 1
+                var q = 0
+                while now() - begin < seconds || latencies.count < 10 {
+                    let one = now()
+                    _ = partition.search(query: query(q % queryMatrix.rows), k: k, nprobe: nprobe, index: index, threads: threads, backend: backend)
+                    latencies.append(now() - one)
+                    q += 1
+                }
+                let timing = Latencies(latencies)
+                let rowsPerQuery = Double(scanned) / Double(queryMatrix.rows)
+                let bytes = rowsPerQuery * Double(partition.codeStride + 12) + Double(centroidBytes + rerankBytes)
+                print(
+                    "partitioned: nprobe \(nprobe), recall@\(k) \((Double(hits) / Double(k * queryMatrix.rows)).fixed(4)), "
+                        + "p50 \((timing.percentile(50) * 1e3).fixed(3)) ms, p99 \((timing.percentile(99) * 1e3).fixed(3)) ms, "
+                        + "\(Int(rowsPerQuery.rounded())) rows and \((bytes / 1e6).fixed(2)) MB read a query")
             }
-            let timing = Latencies(latencies)
-            print(
-                "partitioned: nprobe \(nprobe), recall@\(k) \((Double(hits) / Double(k * queryMatrix.rows)).fixed(4)), p50 \((timing.percentile(50) * 1e3).fixed(3)) ms, p99 \((timing.percentile(99) * 1e3).fixed(3)) ms"
-            )
         }
     }
 }
