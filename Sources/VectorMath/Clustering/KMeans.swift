@@ -33,7 +33,7 @@ public enum KMeans {
         public var metric: Metric
         /// Start from these centroids (k × d) instead of seeding; restarts are then 1.
         public var initialCentroids: Matrix<Float>?
-        /// Points k-means++ seeds from (a seeded sample); nil for min(N, max(256·k, 10,000)).
+        /// Points k-means++ seeds from (a seeded sample); nil for ``defaultSeedingSampleSize(points:k:)``.
         public var seedingSampleSize: Int?
         /// Worker threads. Default: every core.
         public var threads: Int

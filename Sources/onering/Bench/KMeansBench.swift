@@ -19,7 +19,7 @@ struct KMeansBench: ParsableCommand {
     @Option(help: "Stop when the objective changes by less than this fraction (0: run every iteration).")
     var tolerance: Double = 0
     @Option(help: "Restarts (the best objective is kept).") var restarts: Int = 1
-    @Option(help: "Points k-means++ seeds from (default: min(n, max(256·k, 10000))).") var seedingSample: Int?
+    @Option(help: "Points k-means++ seeds from (default: min(n, max(64·k, 16384))).") var seedingSample: Int?
     @Flag(help: "Cosine (spherical) or squared Euclidean k-means.") var metric: KMeans.Metric = .spherical
     @Option(help: "Worker threads (default: every core).") var threads: Int = CPUFeatures.current.activeCores
     @Flag(inversion: .prefixedNo, help: "Prune distances with Elkan's bounds (same result as plain Lloyd's).")
@@ -48,8 +48,11 @@ struct KMeansBench: ParsableCommand {
         var parameters = KMeans.Parameters(
             k: k, maxIterations: iterations, tolerance: tolerance, seed: seed, restarts: restarts,
             metric: metric, seedingSampleSize: seedingSample, threads: threads, usesBounds: bounds)
+        let started = now()
         let result = try KMeans.run(data, parameters: parameters, backend: backend)
-        print("seeding: \(result.seedingSeconds.fixed(3)) s (k-means++, \(restarts) restart(s))")
+        let total = now() - started
+        let sample = seedingSample ?? KMeans.defaultSeedingSampleSize(points: data.rows, k: k)
+        print("seeding: \(result.seedingSeconds.fixed(3)) s (k-means++ on \(min(sample, data.rows)) points, \(restarts) restart(s))")
         let pairs = Double(data.rows) * Double(k)
         for (index, iteration) in result.stats.enumerated() {
             let skipped = 1 - Double(iteration.distancesComputed) / pairs
@@ -68,6 +71,7 @@ struct KMeansBench: ParsableCommand {
                 "plain lloyd (same seed): \(plain.iterations) iterations, \((plain.medianIterationSeconds * 1e3).fixed(1)) ms/iter median; bounds/plain \(ratio.fixed(2)) ×; assignments and centroids \(same ? "identical" : "DIFFER"), objective \(plain.objective.fixed(6))"
             )
         }
+        print("total: \(total.fixed(3)) s (seeding, the first assignment and every iteration)")
         print("objective: \(result.objective.fixed(6)) (\(metric == .spherical ? "mean cosine similarity" : "sum of squared distances"))")
         print("sum of squared distances: \(result.sumOfSquares.fixed(3)) (scikit-learn inertia)")
         let imbalance = result.stats.last?.imbalance ?? 0
