@@ -210,15 +210,21 @@ struct SimilarityBench: ParsableCommand {
         var results = [[[Neighbor]]](repeating: [], count: contenders.count)
         let start = now()
         var q = 0
+        // Contenders take turns of 32 consecutive queries: each sees the same machine over the run,
+        // and reads its own rows from cache as a peer timed alone does (a turn of one query each
+        // had every mode read its rows from memory: the three indexes overflow the last-level cache).
+        let turn = 32
         repeat {
-            let vector = queries.row(q % queries.rows)
             for (i, search) in contenders.enumerated() {
-                let before = now()
-                let hits = try search(vector)
-                latencies[i].append(now() - before)
-                if q < queries.rows { results[i].append(hits) }
+                for j in q..<q + turn {
+                    let vector = queries.row(j % queries.rows)
+                    let before = now()
+                    let hits = try search(vector)
+                    latencies[i].append(now() - before)
+                    if j < queries.rows { results[i].append(hits) }
+                }
             }
-            q += 1
+            q += turn
         } while now() - start < seconds * Double(contenders.count) || q < min(queries.rows, 20)
         // Each contender's rate is over its own summed latencies, its share of the wall time.
         return contenders.indices.map { i in
