@@ -156,6 +156,35 @@ struct KMeansTests {
         }
     }
 
+    @Test("where pruning skips little (points with no clusters), the next passes are full passes, 1 then 2, …, and the result is still plain Lloyd's")
+    func boundsStepAsideWhereTheySkipLittle() throws {
+        let data = SyntheticVectors(dims: 256, clusters: 0, seed: 9).generate(count: 6_000, threads: 1)
+        let k = 32
+        var parameters = KMeans.Parameters(k: k, maxIterations: 12, tolerance: 0, seed: 2, metric: .euclidean, threads: 2, rowBlock: 256)
+        let bounded = try KMeans.run(data, parameters: parameters, backend: backend)
+        parameters.usesBounds = false
+        let plain = try KMeans.run(data, parameters: parameters, backend: backend)
+        #expect(bounded.assignments == plain.assignments && bounded.centroids == plain.centroids)
+        // A full pass computes every distance, exactly; a pruned one computes some plus one per point it settles.
+        let all = data.rows * k
+        let computed = bounded.stats.map(\.distancesComputed)
+        var fullPassesDue = 0, backoff = 1, failedProbes = 0
+        for (pass, distances) in computed.enumerated() {
+            if fullPassesDue > 0 {
+                #expect(distances == all, "pass \(pass + 1) should score every point: \(computed)")
+                fullPassesDue -= 1
+            } else if 1 - Double(distances) / Double(all) < KMeans.Bounds.minimumSkip {
+                failedProbes += 1
+                fullPassesDue = backoff
+                backoff *= 2
+            } else {
+                backoff = 1
+            }
+        }
+        #expect(failedProbes >= 2, "pruning failed \(failedProbes) times: \(computed)")
+        #expect(computed.contains { $0 < all / 2 }, "pruning never came back: \(computed)")
+    }
+
     @Test func emptyClustersAreRepairedAndCounted() throws {
         let (data, _) = clustered(300, dims: 6, clusters: 3, spread: 0.3, seed: 4)
         // The fourth starting centroid is far from everything: it gets no points.

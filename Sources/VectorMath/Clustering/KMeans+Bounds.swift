@@ -1,3 +1,5 @@
+import Synchronization
+
 #if arch(x86_64) && !ONERING_PORTABLE_ONLY
     import CVectorKernels
 #endif
@@ -20,6 +22,12 @@ extension KMeans {
     /// within 4e of each other goes to the GEMM: so Lloyd's own rounded scores could
     /// not rank another centroid first. The cluster sums go through ``ClusterSums``.
     ///
+    /// Pruning is decided per pass from what it skips: a pass whose bounds skipped under
+    /// ``minimumSkip`` of the distances costs more than plain Lloyd's (every bound moved, most
+    /// points scored one centroid at a time), so the next passes are plain Lloyd's passes, the
+    /// last of which also resets every bound; pruning is tried again after 1, then 2, 4, … full
+    /// passes while it keeps failing, so the probes cost a few passes' overhead at most.
+    ///
     /// Memory: n × k floats of lower bounds (100 MB for 100,000 points and k = 256).
     struct Bounds {
         private var upper: [Double]
@@ -29,6 +37,13 @@ extension KMeans {
         private let roundoff: Double
         /// Rows per GEMM tile of gathered points.
         private let tileRows = 512
+        /// Full passes (every point scored by GEMM) to run before pruning is tried again.
+        private var fullPassesLeft = 0
+        /// Full passes the next pruned pass that skips too little buys (doubles each time).
+        private var backoff = 1
+        /// The share of distances a pruned pass must skip to be worth its bookkeeping (on
+        /// 100,000 × 1536 points, k = 64, a pass that skipped nothing took 1.25 × plain Lloyd's).
+        static let minimumSkip = 0.25
 
         init(_ points: Points, k: Int) {
             upper = [Double](repeating: 0, count: points.count)
@@ -55,12 +70,28 @@ extension KMeans {
                 let reach = Double(norm).squareRoot() + largestNorm
                 return roundoff * reach * reach + 2 * deviation
             }
+            if fullPassesLeft > 0 {
+                fullPassesLeft -= 1
+                // The last full pass before pruning is tried again sets every bound (below); the
+                // others are plain Lloyd's passes, which leave the bounds stale.
+                previous = nil
+                if fullPassesLeft > 0 {
+                    return KMeans.assign(points, centroids: centroids, metric: metric, threads: threads, rowBlock: rowBlock, backend: backend)
+                }
+            }
             var computed = 0
             var stale: [Int]
             if let previous {
                 (stale, computed) = prune(
                     points, centroids: centroids, previous: previous, metric: metric,
                     centroidNorms: centroidNorms, margins: margins, threads: threads, backend: backend)
+                let skipped = 1 - Double(computed + stale.count * k) / Double(n * k)
+                if skipped < Self.minimumSkip {
+                    fullPassesLeft = backoff
+                    backoff *= 2
+                } else {
+                    backoff = 1
+                }
             } else {
                 stale = Array(0..<n)
             }
@@ -119,6 +150,9 @@ extension KMeans {
             var needsScoring = [Bool](repeating: false, count: n)
             var computedPerBlock = [Int](repeating: 0, count: blocks)
             let mostCandidates = max(2, k / 8)
+            // Set when a block's bounds skipped under `minimumSkip`: the blocks not yet started
+            // then go to the GEMM whole, without moving their bounds (it resets them).
+            let abandoned = Atomic<Bool>(false)
             points.matrix.withUnsafeBufferPointer { x in
                 centroids.withUnsafeBufferPointer { c in
                     halfGaps.withUnsafeBufferPointer { halfGaps in
@@ -129,6 +163,10 @@ extension KMeans {
                                         needsScoring.withUnsafeMutableBufferPointer { needsScoring in
                                             computedPerBlock.withUnsafeMutableBufferPointer { computedPerBlock in
                                                 ParallelBlocks.forEach(count: n, blockSize: blockSize, threads: threads) { _, block in
+                                                    if abandoned.load(ordering: .relaxed) {
+                                                        for row in block { needsScoring[row] = true }
+                                                        return
+                                                    }
                                                     let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: k)
                                                     defer { candidates.deallocate() }
                                                     var computed = 0
@@ -196,6 +234,10 @@ extension KMeans {
                                                         upper[row] = max(0, bestSquared + margin).squareRoot()
                                                     }
                                                     computedPerBlock[block.lowerBound / blockSize] = computed
+                                                    let scored = block.reduce(0) { $0 + (needsScoring[$1] ? k : 0) }
+                                                    if Double(computed + scored) > (1 - Self.minimumSkip) * Double(block.count * k) {
+                                                        abandoned.store(true, ordering: .relaxed)
+                                                    }
                                                 }
                                             }
                                         }
@@ -273,12 +315,17 @@ extension KMeans {
                             assignments.withUnsafeMutableBufferPointer { assignments in
                                 ParallelBlocks.forEach(count: rows.count, blockSize: tileRows, threads: workers) { worker, tile in
                                     let gathered = scratch[worker], scores = gathered + tileRows * d
-                                    for (slot, index) in tile.enumerated() {
-                                        (gathered + slot * d).update(from: x.baseAddress! + rows[index] * d, count: d)
+                                    // Consecutive points (a full pass, an abandoned prune) are read in place.
+                                    let contiguous = rows[tile.upperBound - 1] - rows[tile.lowerBound] == tile.count - 1
+                                    if !contiguous {
+                                        for (slot, index) in tile.enumerated() {
+                                            (gathered + slot * d).update(from: x.baseAddress! + rows[index] * d, count: d)
+                                        }
                                     }
                                     backend.multiplyTransposed(
-                                        m: tile.count, n: k, k: d, a: gathered, lda: d, b: c.baseAddress!, ldb: d,
-                                        c: scores, ldc: k)
+                                        m: tile.count, n: k, k: d,
+                                        a: contiguous ? UnsafeMutablePointer(mutating: x.baseAddress! + rows[tile.lowerBound] * d) : gathered, lda: d,
+                                        b: c.baseAddress!, ldb: d, c: scores, ldc: k)
                                     for (slot, index) in tile.enumerated() {
                                         let row = rows[index], rowScores = scores + slot * k, margin = margins[row]
                                         let best = bestCentroid(rowScores, bias: bias)

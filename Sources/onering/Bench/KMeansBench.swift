@@ -12,6 +12,8 @@ struct KMeansBench: ParsableCommand {
     @Option(help: "Points to generate.") var n: Int = 100_000
     @Option(help: "Dimension of generated points.") var dim: Int = 1536
     @Option(help: "Cluster centres of generated points.") var clusters: Int = 100
+    @Option(help: "Noise of generated points around their centre, per coordinate (centres have unit variance): 0.6 well separated, 2 and more overlapping.")
+    var spread: Float = 0.6
     @Option(help: "Seed of generated points and of k-means.") var seed: UInt64 = 42
     @Option(help: "Points from a .npy file (float32, 2-D) instead of generating.") var base: String?
     @Option(name: .short, help: "Clusters to find.") var k: Int = 64
@@ -41,7 +43,7 @@ struct KMeansBench: ParsableCommand {
 
     func run() throws {
         let backend = try BLASBackend.shared()
-        let data = try base.map(NPYFile.readMatrix) ?? SyntheticVectors(dims: dim, clusters: clusters, seed: seed).generate(count: n)
+        let data = try base.map(NPYFile.readMatrix) ?? SyntheticVectors(dims: dim, clusters: clusters, spread: spread, seed: seed).generate(count: n)
         if let saveBase { try NPYFile.write(data, to: saveBase) }
         print("backend: kernel \(backend.kernel) (\(backend.kernelSource.rawValue)), \(threads) worker threads")
         print("data: \(data.rows) × \(data.columns), k = \(k), \(metric.rawValue), \(iterations) iterations max, \(restarts) restart(s)")
