@@ -97,7 +97,7 @@ public struct CohortPartition: Sendable {
 
     /// The most an int8 score of `query` against any member can differ from the exact one.
     func scoreError(query: UnsafeBufferPointer<Float>) -> Float {
-        let coded = Int8Rows.Query(query, stride: cohorts.first?.codes.stride ?? query.count)
+        let coded = Int8Rows.Query(query, stride: codeStride)
         return coded.errorBound(rowErrorNorm: cohorts.map(\.largestErrorNorm).max() ?? 0)
     }
 
@@ -133,22 +133,20 @@ public struct CohortPartition: Sendable {
         query: UnsafeBufferPointer<Float>, k: Int, nprobe: Int, cohort: Int? = nil, excluded: Set<Int64> = [],
         index: borrowing VectorIndex, threads: Int = 1, backend: BLASBackend
     ) -> [Neighbor] {
+        let exhaustive = cohort != nil || nprobe >= self.k
+        let error = exhaustive ? scoreError(query: query) : 0
         var width = Self.shortlistWidth(k)
-        var found = shortlist(query: query, k: width, nprobe: nprobe, cohort: cohort, excluded: excluded, threads: threads, backend: backend)
-        var exact = Self.rerank(found, query: query, k: k, index: index)
-        guard cohort != nil || nprobe >= self.k else { return exact }
-        let error = scoreError(query: query)
-        while !Self.settled(found, width: width, exact: exact, k: k, error: error) {
+        while true {
+            let found = shortlist(query: query, k: width, nprobe: nprobe, cohort: cohort, excluded: excluded, threads: threads, backend: backend)
+            let exact = Self.rerank(found, query: query, k: k, index: index)
+            if !exhaustive || Self.settled(found, width: width, exact: exact, k: k, error: error) { return exact }
             width *= 4
-            found = shortlist(query: query, k: width, nprobe: nprobe, cohort: cohort, excluded: excluded, threads: threads, backend: backend)
-            exact = Self.rerank(found, query: query, k: k, index: index)
         }
-        return exact
     }
 
     /// The first int8 shortlist a search of `k` re-ranks: wide enough that the estimates' error
     /// (about 0.01 on unit vectors) seldom leaves a true neighbour out of it.
-    private static func shortlistWidth(_ k: Int) -> Int { 2 * k + 32 }
+    public static func shortlistWidth(_ k: Int) -> Int { 2 * k + 32 }
 
     /// Whether re-ranking `shortlist` (the best `width` int8 estimates) into `exact` found the
     /// exact top `k`: every row was shortlisted, or the worst shortlisted estimate plus the largest
@@ -178,7 +176,7 @@ public struct CohortPartition: Sendable {
         var scanned = nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
         let probed = scanned.count
         if !scanned.contains(cohort) { scanned.append(cohort) }
-        let coded = Int8Rows.Query(query, stride: cohorts[0].codes.stride)
+        let coded = Int8Rows.Query(query, stride: codeStride)
         var top = TopK(k: Self.shortlistWidth(k)), members = TopK(k: count)
         var scores = [Float](repeating: 0, count: Self.chunkRows)
         for (position, c) in scanned.enumerated() {
@@ -228,7 +226,7 @@ public struct CohortPartition: Sendable {
         let scanned = cohort.map { [$0] } ?? nearestCohorts(to: query, count: nprobe, backend: backend).map { Int($0.id) }
         let total = scanned.reduce(0) { $0 + cohorts[$1].ids.count }
         let workers = total >= parallelRows ? max(1, threads) : 1
-        let coded = Int8Rows.Query(query, stride: cohorts[0].codes.stride)
+        let coded = Int8Rows.Query(query, stride: codeStride)
         // Worker w scans rows [w·total/workers, (w+1)·total/workers) of the scanned cohorts laid end to end.
         func scan(_ worker: Int) -> TopK {
             var top = TopK(k: k)

@@ -67,7 +67,7 @@ struct PartitionedBench: ParsableCommand {
                 + "codes and partitions \((now() - clustered).fixed(2)) s; partitions \(sizes.min() ?? 0)–\(sizes.max() ?? 0) rows)")
 
         let exact = try index.search(batch: queryMatrix, k: k).map { Set($0.map(\.id)) }
-        let centroidBytes = lists * dims * 4, rerankBytes = (2 * k + 32) * dims * 4
+        let centroidBytes = lists * dims * 4, rerankBytes = CohortPartition.shortlistWidth(k) * dims * 4
         try queryMatrix.withUnsafeBufferPointer { values in
             func query(_ q: Int) -> UnsafeBufferPointer<Float> { UnsafeBufferPointer(rebasing: values[q * dims..<(q + 1) * dims]) }
             for nprobe in probes where nprobe <= lists {
