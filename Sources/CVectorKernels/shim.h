@@ -301,6 +301,132 @@ static inline void onering_int8_gemm_vnni(const int8_t *rows, size_t count, size
     }
 }
 
+// MARK: int8 (AVX2)
+//
+// The same sums as the VNNI kernels, exactly, on CPUs without VNNI. `vpmaddubsw` multiplies
+// unsigned by signed bytes but saturates each pair's sum in int16, which (q + 128)·x can pass;
+// so each product is taken as |q|·(x·sign q) with q = u − 128, whose pairs stay within
+// 2·128·127 = 32,512, and 128·Σ x is added at the end. Rows must hold codes in −127…127 (the
+// codes never use −128).
+
+/// 128·Σ x of a row's int16 pair sums `pairs` (from `vpmaddubsw` of ones), as one int32.
+__attribute__((target("avx2")))
+static inline int32_t onering_int8_offset_avx2(__m256i products, __m256i pairs) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i sums = _mm256_add_epi32(products, _mm256_slli_epi32(_mm256_madd_epi16(pairs, ones), 7));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+/// The AVX2 form of `onering_int8_gemv_vnni`: out[r] = Σ_j query[j] · rows[r][j] (u8 × s8, int32).
+///
+/// Four rows share each load of the query, with the next four prefetched. A row's Σ x is kept in
+/// int16 pair sums (at most 254 a step), folded into int32 every 128 steps of 32 bytes.
+__attribute__((target("avx2")))
+static inline void onering_int8_gemv_avx2(const int8_t *rows, size_t count, size_t stride,
+                                          const uint8_t *query, int32_t *out) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80), ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+    size_t r = 0;
+    for (; r + 4 <= count; r += 4) {
+        const int8_t *row[4] = {rows + r * stride, rows + (r + 1) * stride, rows + (r + 2) * stride, rows + (r + 3) * stride};
+        const int8_t *next = r + 8 <= count ? row[0] + 4 * stride : row[0];
+        __m256i products[4], pairs[4], wide[4];
+        for (int i = 0; i < 4; i++) products[i] = pairs[i] = wide[i] = _mm256_setzero_si256();
+        for (size_t j = 0, step = 0; j < stride; j += 32, step++) {
+            if ((j & 63) == 0) {
+                for (int i = 0; i < 4; i++) _mm_prefetch((const char *)(next + i * stride + j), _MM_HINT_T0);
+            }
+            __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(query + j)), bias);
+            __m256i magnitude = _mm256_abs_epi8(q);
+            if (step == 128) {
+                for (int i = 0; i < 4; i++) {
+                    wide[i] = _mm256_add_epi32(wide[i], _mm256_madd_epi16(pairs[i], ones16));
+                    pairs[i] = _mm256_setzero_si256();
+                }
+                step = 0;
+            }
+            for (int i = 0; i < 4; i++) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(row[i] + j));
+                products[i] = _mm256_add_epi32(products[i], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x, q)), ones16));
+                pairs[i] = _mm256_add_epi16(pairs[i], _mm256_maddubs_epi16(ones8, x));
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            out[r + i] = onering_int8_offset_avx2(_mm256_add_epi32(products[i], _mm256_slli_epi32(wide[i], 7)), pairs[i]);
+        }
+    }
+    for (; r < count; r++) {
+        const int8_t *a = rows + r * stride;
+        __m256i products = _mm256_setzero_si256(), pairs = _mm256_setzero_si256(), wide = _mm256_setzero_si256();
+        for (size_t j = 0, step = 0; j < stride; j += 32, step++) {
+            if (step == 128) {
+                wide = _mm256_add_epi32(wide, _mm256_madd_epi16(pairs, ones16));
+                pairs = _mm256_setzero_si256();
+                step = 0;
+            }
+            __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(query + j)), bias);
+            __m256i x = _mm256_loadu_si256((const __m256i *)(a + j));
+            products = _mm256_add_epi32(products, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(q), _mm256_sign_epi8(x, q)), ones16));
+            pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(ones8, x));
+        }
+        out[r] = onering_int8_offset_avx2(_mm256_add_epi32(products, _mm256_slli_epi32(wide, 7)), pairs);
+    }
+}
+
+/// Σ x of a row of int8 codes, `stride` bytes (a multiple of 32), in int32.
+__attribute__((target("avx2")))
+static inline int32_t onering_int8_sum_avx2(const int8_t *row, size_t stride) {
+    const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+    __m256i sums = _mm256_setzero_si256();
+    for (size_t j = 0; j < stride; j += 32) {
+        sums = _mm256_add_epi32(sums, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, _mm256_loadu_si256((const __m256i *)(row + j))), ones16));
+    }
+    return onering_int8_offset_avx2(sums, _mm256_setzero_si256());
+}
+
+/// The AVX2 form of `onering_int8_gemm_vnni`: out[q * ldo + r] = Σ_j queries[q][j] · rows[r][j].
+///
+/// Tiles of 2 rows × 4 queries: 8 accumulators, each query's q and |q| made once per step for both
+/// rows; each row's 128·Σ x is added once per tile. The caller keeps `count` small enough (a block
+/// of rows) for the rows to stay in cache across the query tiles.
+__attribute__((target("avx2")))
+static inline void onering_int8_gemm_avx2(const int8_t *rows, size_t count, size_t stride,
+                                          const uint8_t *queries, size_t m, int32_t *out, size_t ldo) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80), ones16 = _mm256_set1_epi16(1);
+    size_t r = 0;
+    for (; r + 2 <= count; r += 2) {
+        const int8_t *a = rows + r * stride, *b = a + stride;
+        const int32_t offsets[2] = {128 * onering_int8_sum_avx2(a, stride), 128 * onering_int8_sum_avx2(b, stride)};
+        size_t q = 0;
+        for (; q + 4 <= m; q += 4) {
+            const uint8_t *u = queries + q * stride;
+            __m256i s[8];
+            for (int i = 0; i < 8; i++) s[i] = _mm256_setzero_si256();
+            for (size_t j = 0; j < stride; j += 32) {
+                __m256i x0 = _mm256_loadu_si256((const __m256i *)(a + j));
+                __m256i x1 = _mm256_loadu_si256((const __m256i *)(b + j));
+                for (int i = 0; i < 4; i++) {
+                    __m256i signed_q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(u + i * stride + j)), bias);
+                    __m256i magnitude = _mm256_abs_epi8(signed_q);
+                    s[2 * i] = _mm256_add_epi32(s[2 * i], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x0, signed_q)), ones16));
+                    s[2 * i + 1] = _mm256_add_epi32(s[2 * i + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x1, signed_q)), ones16));
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                for (int t = 0; t < 2; t++) {
+                    out[(q + i) * ldo + r + t] = onering_int8_offset_avx2(s[2 * i + t], _mm256_setzero_si256()) + offsets[t];
+                }
+            }
+        }
+        for (; q < m; q++) onering_int8_gemv_avx2(a, 2, stride, queries + q * stride, out + q * ldo + r);
+    }
+    if (r < count) {
+        for (size_t q = 0; q < m; q++) onering_int8_gemv_avx2(rows + r * stride, count - r, stride, queries + q * stride, out + q * ldo + r);
+    }
+}
+
 #endif // __x86_64__
 
 #endif

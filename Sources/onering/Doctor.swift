@@ -31,9 +31,14 @@ struct Doctor: ParsableCommand {
         print("blas threads: 1 per call; the engine runs \(threads) workers over row blocks")
         print("lapacke: \(backend.hasLAPACK ? "available" : "missing (install liblapacke-dev)")")
         print("float16 kernel: \(HalfKernel.best.rawValue)")
-        print(
-            "int8 kernel: \(Int8Kernel.best.rawValue) for single queries; batches: \(OneDNNGemm.shared.map { "oneDNN dnnl_gemm_u8s8s32 (\($0.path))" } ?? "the same kernel (libdnnl2 not installed)")"
-        )
+        // oneDNN's int8 GEMM is exact only with VNNI (without it, its int16 pair sums can saturate).
+        let batches =
+            switch (Int8Kernel.best, OneDNNGemm.shared) {
+            case (.vnni, let oneDNN?): "oneDNN dnnl_gemm_u8s8s32 (\(oneDNN.path))"
+            case (.vnni, nil): "the same kernel (libdnnl2 not installed)"
+            default: "the same kernel, a block of rows at a time (oneDNN's int8 GEMM saturates without VNNI)"
+            }
+        print("int8 kernel: \(Int8Kernel.best.rawValue) for single queries; batches: \(batches)")
 
         // Square-ish GEMM (the batched-search shape) and a GEMV that misses cache.
         let dims = 1536

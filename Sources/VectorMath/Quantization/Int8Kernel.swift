@@ -7,7 +7,9 @@
 public enum Int8Kernel: String, Sendable {
     /// AVX-512 VNNI (`vpdpbusd`): 64 byte products a lane group per instruction.
     case vnni = "AVX-512 VNNI"
-    /// A plain Swift loop, for CPUs without VNNI.
+    /// AVX2 (`vpmaddubsw` on |q| and x·sign q, which cannot saturate): 32 byte products a step.
+    case avx2 = "AVX2"
+    /// A plain Swift loop, for CPUs with neither.
     case portable
 
     /// The fastest kernel this CPU supports.
@@ -15,9 +17,19 @@ public enum Int8Kernel: String, Sendable {
         #if arch(x86_64) && !ONERING_PORTABLE_ONLY
             let cpu = CPUFeatures.current
             if cpu.hasAVX512, cpu.flags.contains("avx512_vnni") { return .vnni }
+            if cpu.flags.contains("avx2") { return .avx2 }
         #endif
         return .portable
     }()
+
+    /// Every kernel this CPU runs, fastest first (the portable one last).
+    public static var available: [Int8Kernel] {
+        switch best {
+        case .vnni: [.vnni, .avx2, .portable]
+        case .avx2: [.avx2, .portable]
+        case .portable: [.portable]
+        }
+    }
 
     /// `out[r] = Σ_j query[j] · rows[r][j]` for `count` rows `stride` bytes apart.
     func dots(rows: UnsafePointer<Int8>, count: Int, stride: Int, query: UnsafePointer<UInt8>, out: UnsafeMutablePointer<Int32>) {
@@ -27,6 +39,12 @@ public enum Int8Kernel: String, Sendable {
                 onering_int8_gemv_vnni(rows, count, stride, query, out)
             #else
                 preconditionFailure("the VNNI kernel exists on x86_64 only")
+            #endif
+        case .avx2:
+            #if arch(x86_64) && !ONERING_PORTABLE_ONLY
+                onering_int8_gemv_avx2(rows, count, stride, query, out)
+            #else
+                preconditionFailure("the AVX2 kernel exists on x86_64 only")
             #endif
         case .portable:
             for row in 0..<count {
@@ -44,13 +62,19 @@ public enum Int8Kernel: String, Sendable {
         out: UnsafeMutablePointer<Int32>, ldo: Int
     ) {
         switch self {
-        case .vnni where m == 1:
+        case _ where m == 1:
             dots(rows: rows, count: count, stride: stride, query: queries, out: out)
         case .vnni:
             #if arch(x86_64) && !ONERING_PORTABLE_ONLY
                 onering_int8_gemm_vnni(rows, count, stride, queries, m, out, ldo)
             #else
                 preconditionFailure("the VNNI kernel exists on x86_64 only")
+            #endif
+        case .avx2:
+            #if arch(x86_64) && !ONERING_PORTABLE_ONLY
+                onering_int8_gemm_avx2(rows, count, stride, queries, m, out, ldo)
+            #else
+                preconditionFailure("the AVX2 kernel exists on x86_64 only")
             #endif
         case .portable:
             for query in 0..<m { dots(rows: rows, count: count, stride: stride, query: queries + query * stride, out: out + query * ldo) }
