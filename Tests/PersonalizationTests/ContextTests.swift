@@ -67,6 +67,10 @@ struct ContextTests {
             #expect(trimmed.exemplars.count >= 1)
             let tiny = try await engine.context(for: 9, options: .init(tokenBudget: 100))
             #expect(tiny.budget.exceeded && tiny.similarCreators.isEmpty && tiny.exemplars.count == 1)
+            // Each estimate is exact: ⌈bytes / 4⌉ of the JSON the writer receives, the estimate's own digits included.
+            for context in [full, trimmed, tiny] {
+                #expect(context.budget.estimatedTokens == (context.jsonData().count + 3) / 4)
+            }
         }
     }
 

@@ -261,48 +261,47 @@ extension PersonalizationEngine {
     /// Drops the lowest-value items until the estimate fits: similar creators (lowest score
     /// first; their best posts are already exemplars), then posting times and trending topics
     /// beyond the best one, then exemplars beyond the best one (lowest score first), then the rest.
+    /// The estimate is exact: ⌈UTF-8 bytes / 4⌉ of the JSON that carries it.
     ///
-    /// - Complexity: linear in the context's size: the JSON is encoded in full once, then each
-    ///   dropped item's own bytes are subtracted; a final encoding sets the exact estimate.
+    /// - Complexity: one encoding of the whole context; then each dropped item's own bytes come
+    ///   off, and the budget object (a few dozen bytes) is encoded again to count its change.
     static func trim(_ context: inout PersonalizationContext, to budget: Int) {
         let encoder = PersonalizationContext.encoder()
         func bytes(_ value: some Encodable) -> Int { (try? encoder.encode(value).count) ?? 0 }
-        var dropped: [String: Int] = [:]
-        /// Removes the last item of `list` when it holds more than `keep`; its bytes and comma come off `size`.
-        func drop<Item: Encodable>(_ field: String, keep: Int, _ list: WritableKeyPath<PersonalizationContext, [Item]>, size: inout Int) -> Bool {
+        func tokens(_ bytes: Int) -> Int { (bytes + 3) / 4 }
+        context.budget.estimatedTokens = 0
+        context.budget.dropped = [:]
+        context.budget.exceeded = false
+        // Compact JSON with sorted keys: the budget object's bytes are the same inside the context
+        // as on their own, so the context's size is the rest's plus the budget's as it is now.
+        var rest = context.jsonData().count - bytes(context.budget)
+        func size() -> Int { rest + bytes(context.budget) }
+        /// Removes the last item of `list` when it holds more than `keep`; its bytes and comma come off `rest`.
+        func drop<Item: Encodable>(_ field: String, keep: Int, _ list: WritableKeyPath<PersonalizationContext, [Item]>) -> Bool {
             guard context[keyPath: list].count > keep, let removed = context[keyPath: list].popLast() else { return false }
-            size -= bytes(removed) + (context[keyPath: list].isEmpty ? 0 : 1)
-            dropped[field, default: 0] += 1
+            rest -= bytes(removed) + (context[keyPath: list].isEmpty ? 0 : 1)
+            context.budget.dropped[field, default: 0] += 1
             return true
         }
-        var size = context.jsonData().count
-        guard (size + 3) / 4 > budget else {
-            // It fits as it is: the estimate is of this encoding (nothing dropped), with no second one.
-            context.budget.estimatedTokens = (size + 3) / 4
-            return
-        }
-        while (size + 3) / 4 > budget {
+        while tokens(size()) > budget {
             let progressed =
-                drop("similarCreators", keep: 0, \.similarCreators, size: &size)
-                || drop("postingTimes", keep: 1, \.postingTimes, size: &size)
-                || drop("trendingTopics", keep: 1, \.trendingTopics, size: &size)
-                || drop("strategy.whatPerforms", keep: 1, \.strategy.whatPerforms, size: &size)
-                || drop("exemplars", keep: 1, \.exemplars, size: &size)
-                || drop("postingTimes", keep: 0, \.postingTimes, size: &size)
-                || drop("trendingTopics", keep: 0, \.trendingTopics, size: &size)
-                || drop("strategy.whatPerforms", keep: 0, \.strategy.whatPerforms, size: &size)
+                drop("similarCreators", keep: 0, \.similarCreators)
+                || drop("postingTimes", keep: 1, \.postingTimes)
+                || drop("trendingTopics", keep: 1, \.trendingTopics)
+                || drop("strategy.whatPerforms", keep: 1, \.strategy.whatPerforms)
+                || drop("exemplars", keep: 1, \.exemplars)
+                || drop("postingTimes", keep: 0, \.postingTimes)
+                || drop("trendingTopics", keep: 0, \.trendingTopics)
+                || drop("strategy.whatPerforms", keep: 0, \.strategy.whatPerforms)
             if !progressed {
                 context.budget.exceeded = true
                 break
             }
-            if (size + 3) / 4 <= budget {
-                // The running figure leaves out the budget's own fields: check against the exact one.
-                context.budget.dropped = dropped
-                context.budget.estimatedTokens = (context.jsonData().count + 3) / 4
-                size = 4 * context.budget.estimatedTokens
-            }
         }
-        context.budget.dropped = dropped
-        context.budget.estimatedTokens = (context.jsonData().count + 3) / 4
+        // The estimate's own digits are part of the JSON it estimates: settle on the value that
+        // counts itself (a digit more moves it by at most one, so two or three rounds do).
+        while tokens(size()) != context.budget.estimatedTokens {
+            context.budget.estimatedTokens = tokens(size())
+        }
     }
 }
