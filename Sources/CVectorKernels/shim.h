@@ -13,6 +13,39 @@
 /// Asks the CPU to bring the cache line at `address` in ahead of its use (a hint; any address is safe).
 static inline void onering_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
+/// codes[i] = v / scale rounded half away from zero and clamped to −127…127, for the `count`
+/// values; returns Σ codes, and Σ (v − scale·code)² in `squaredError` (in double precision, in
+/// eight partial sums). Plain C, which the compiler vectorises on the baseline target: the
+/// rounding is the truncation plus one step when the exact remainder is at least a half.
+static inline int32_t onering_int8_quantize(const float *values, size_t count, float scale, int8_t *codes, double *squaredError) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        float scaled = values[i] / scale;
+        scaled = scaled > 127.0f ? 127.0f : (scaled < -127.0f ? -127.0f : scaled);
+        float truncated = (float)(int32_t)scaled;
+        float remainder = scaled - truncated;
+        int32_t code = (int32_t)truncated + (remainder >= 0.5f) - (remainder <= -0.5f);
+        codes[i] = (int8_t)code;
+        sum += code;
+    }
+    double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        for (int lane = 0; lane < 8; lane++) {
+            double lost = (double)values[i + lane] - (double)scale * (double)codes[i + lane];
+            partial[lane] += lost * lost;
+        }
+    }
+    double error = 0;
+    for (int lane = 0; lane < 8; lane++) error += partial[lane];
+    for (; i < count; i++) {
+        double lost = (double)values[i] - (double)scale * (double)codes[i];
+        error += lost * lost;
+    }
+    *squaredError = error;
+    return sum;
+}
+
 #if defined(__x86_64__) && !defined(ONERING_PORTABLE_ONLY)
 #include <immintrin.h>
 

@@ -153,4 +153,19 @@ struct Int8SearchTests {
             #expect(codes.sums[row] == (0..<48).reduce(Int32(0)) { $0 + Int32(codes.codes[row * codes.stride + $1]) })
         }
     }
+
+    @Test("codes are value / scale rounded half away from zero, exact halves included")
+    func roundingHalfAwayFromZero() {
+        // Largest coordinate 127: the scale is 1, so every k + ½ below is an exact tie.
+        let ties: [Float] = [127, -126.5, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 3.4999998, -3.5000002]
+        var generator = SplitMix64(seed: 3)
+        let noise = (0..<500).map { _ in Float(Double(generator.next() % 2_000_001) / 1_000_000 - 1) * 0.7 }
+        for values in [ties, [1] + noise] {
+            let codes = Int8Rows(Matrix(columns: values.count, values: values))
+            let scale = codes.scales[0]
+            for (j, value) in values.enumerated() {
+                #expect(codes.codes[j] == Int8(max(-127, min(127, (value / scale).rounded()))), "value \(value)")
+            }
+        }
+    }
 }

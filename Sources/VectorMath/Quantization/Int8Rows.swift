@@ -1,3 +1,5 @@
+internal import CVectorKernels
+
 /// Unit vectors as int8 codes, one scale per row: row r is `scales[r] × codes[r]` to within
 /// `errorNorms[r]` (the Euclidean norm of what rounding lost, kept to bound every score).
 ///
@@ -143,23 +145,21 @@ public struct Int8Rows: Sendable {
 
     /// Quantises `values` into `codes` (`values.count` of them): the scale, the error norm
     /// rounded up so that it bounds the true one, and the sum of the codes.
+    ///
+    /// Codes are v / scale rounded half away from zero (as `rounded()` does), by
+    /// `onering_int8_quantize` (vectorised C: this ran at 45 % of an engine start that quantised
+    /// 100,000 rows). The squared errors are summed in eight partial sums: any order bounds the
+    /// norm, as the doubles' rounding is about 1e-13 of it and the two float steps added about 1e-7.
     static func quantize(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<Int8>) -> (scale: Float, errorNorm: Float, sum: Int32) {
         var largest: Float = 0
         for value in values { largest = max(largest, abs(value)) }
-        guard largest > 0 else {
+        guard largest > 0, let base = values.baseAddress, let codeBase = codes.baseAddress else {
             codes.update(repeating: 0)
             return (0, 0, 0)
         }
         let scale = largest / 127
-        var error: Double = 0
-        var sum: Int32 = 0
-        for index in values.indices {
-            let code = Int8(max(-127, min(127, (values[index] / scale).rounded())))
-            codes[index] = code
-            sum += Int32(code)
-            let lost = Double(values[index]) - Double(scale) * Double(code)
-            error += lost * lost
-        }
-        return (scale, Float(error.squareRoot()).nextUp.nextUp, sum)
+        var squaredError: Double = 0
+        let sum = onering_int8_quantize(base, values.count, scale, codeBase, &squaredError)
+        return (scale, Float(squaredError.squareRoot()).nextUp.nextUp, sum)
     }
 }
