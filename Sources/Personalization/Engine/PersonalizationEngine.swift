@@ -26,7 +26,7 @@ public final class PersonalizationEngine: Sendable {
         public var maximumSearchBatch: Int
         /// Whether the index also keeps int8 codes of every vector and scores exact searches with
         /// them, re-ranking in float32 (exact all the same; 1.25 × the memory). Default: when the
-        /// CPU has AVX-512 VNNI.
+        /// CPU has an int8 kernel (AVX-512 VNNI or AVX2; see docs/DESIGN.md).
         public var int8Scoring: Bool
         /// Where the engine keeps its snapshot (see ``saveSnapshot()``): a start reads it and catches
         /// up with the change feeds instead of reading the store in full, and a start that read the
@@ -37,7 +37,7 @@ public final class PersonalizationEngine: Sendable {
         public init(
             pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
             searchThreads: Int = CPUFeatures.current.activeCores, maximumSearchBatch: Int = 64,
-            int8Scoring: Bool = Int8Kernel.best == .vnni, snapshotDirectory: String? = nil
+            int8Scoring: Bool = Int8Kernel.best != .portable, snapshotDirectory: String? = nil
         ) {
             self.pollInterval = pollInterval
             self.postLimit = postLimit

@@ -80,7 +80,7 @@ struct EngineBench: AsyncParsableCommand {
             exactHits[user] = Set(try engine.similarCreators(toUser: user, k: 10).map(\.id))
         }
         print(
-            "search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; \(engine.configuration.int8Scoring ? "int8 scan of every creator" : "float16 scan of every cohort"), shortlist re-ranked until provably exact)"
+            "search exact: p50 \(ms(exact, 50)) ms, p99 \(ms(exact, 99)) ms (\(creators) × \(store.dimensions), k = 10; \(engine.configuration.int8Scoring ? "int8 scan of every creator" : "int8 scan of every cohort"), shortlist re-ranked until provably exact)"
         )
 
         var chosen = k
