@@ -342,12 +342,10 @@ static inline void onering_int8_gemm_vnni(const int8_t *rows, size_t count, size
 // 2·128·127 = 32,512, and 128·Σ x is added at the end. Rows must hold codes in −127…127 (the
 // codes never use −128).
 
-/// 128·Σ x of a row's int16 pair sums `pairs` (from `vpmaddubsw` of ones), as one int32.
+/// The sum of the eight int32 lanes of `v`.
 __attribute__((target("avx2")))
-static inline int32_t onering_int8_offset_avx2(__m256i products, __m256i pairs) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i sums = _mm256_add_epi32(products, _mm256_slli_epi32(_mm256_madd_epi16(pairs, ones), 7));
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+static inline int32_t onering_hsum256_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
     return _mm_cvtsi128_si32(s);
@@ -387,7 +385,8 @@ static inline void onering_int8_gemv_avx2(const int8_t *rows, size_t count, size
             }
         }
         for (int i = 0; i < 4; i++) {
-            out[r + i] = onering_int8_offset_avx2(_mm256_add_epi32(products[i], _mm256_slli_epi32(wide[i], 7)), pairs[i]);
+            wide[i] = _mm256_add_epi32(wide[i], _mm256_madd_epi16(pairs[i], ones16));
+            out[r + i] = onering_hsum256_epi32(_mm256_add_epi32(products[i], _mm256_slli_epi32(wide[i], 7)));
         }
     }
     for (; r < count; r++) {
@@ -404,7 +403,8 @@ static inline void onering_int8_gemv_avx2(const int8_t *rows, size_t count, size
             products = _mm256_add_epi32(products, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(q), _mm256_sign_epi8(x, q)), ones16));
             pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(ones8, x));
         }
-        out[r] = onering_int8_offset_avx2(_mm256_add_epi32(products, _mm256_slli_epi32(wide, 7)), pairs);
+        wide = _mm256_add_epi32(wide, _mm256_madd_epi16(pairs, ones16));
+        out[r] = onering_hsum256_epi32(_mm256_add_epi32(products, _mm256_slli_epi32(wide, 7)));
     }
 }
 
@@ -416,7 +416,7 @@ static inline int32_t onering_int8_sum_avx2(const int8_t *row, size_t stride) {
     for (size_t j = 0; j < stride; j += 32) {
         sums = _mm256_add_epi32(sums, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, _mm256_loadu_si256((const __m256i *)(row + j))), ones16));
     }
-    return onering_int8_offset_avx2(sums, _mm256_setzero_si256());
+    return onering_hsum256_epi32(sums);
 }
 
 /// The AVX2 form of `onering_int8_gemm_vnni`: out[q * ldo + r] = Σ_j queries[q][j] · rows[r][j].
@@ -449,7 +449,7 @@ static inline void onering_int8_gemm_avx2(const int8_t *rows, size_t count, size
             }
             for (int i = 0; i < 4; i++) {
                 for (int t = 0; t < 2; t++) {
-                    out[(q + i) * ldo + r + t] = onering_int8_offset_avx2(s[2 * i + t], _mm256_setzero_si256()) + offsets[t];
+                    out[(q + i) * ldo + r + t] = onering_hsum256_epi32(s[2 * i + t]) + offsets[t];
                 }
             }
         }
