@@ -238,6 +238,30 @@ struct ConnectionPoolTests {
         #expect(savepoint?.sqlState == "25P01")
     }
 
+    @Test("a checkout that ran only prepared statements costs no reset round trip; any other statement is followed by one")
+    func resetOnlyWhenNeeded() async throws {
+        let pool = try Self.pool()
+        let watcher = try await ProfileStore.connect(.init(connectionString: try TestDatabase.connectionString()))
+        let backend = try await pool.withConnection { connection throws(ProfileStoreError) in try connection.query("SELECT pg_backend_pid()").int64(0, 0) }
+        /// The last statement the pool's connection sent, as the server saw it.
+        func lastStatement() async throws -> String {
+            try await watcher.pool.withConnection { connection throws(ProfileStoreError) in
+                try connection.query("SELECT query FROM pg_stat_activity WHERE pid = $1", [.int64(backend)]).string(0, 0)
+            }
+        }
+        #expect(try await lastStatement().hasPrefix("RESET ALL"))
+        _ = try await pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT $1::bigint + 1 AS prepared_probe", [.int64(41)], prepared: true).int64(0, 0)
+        }
+        #expect(try await lastStatement().contains("prepared_probe"))
+        try await pool.withConnection { connection throws(ProfileStoreError) in try connection.execute("SET work_mem = '77MB'") }
+        #expect(try await lastStatement().hasPrefix("RESET ALL"))
+        let workMem = try await pool.withConnection { connection throws(ProfileStoreError) in
+            try connection.query("SELECT current_setting('work_mem')", prepared: true).string(0, 0)
+        }
+        #expect(workMem != "77MB")
+    }
+
     @Test("server warnings and reconnects reach the logger")
     func logging() async throws {
         let handler = CapturingLogHandler()

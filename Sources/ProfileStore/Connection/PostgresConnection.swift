@@ -69,12 +69,17 @@ public final class PostgresConnection: @unchecked Sendable {
     /// The statements prepared on this connection (`query(_:_:prepared:)`), by their text; emptied
     /// when the connection is reopened (the server forgets them).
     private var preparedNames: [String: String] = [:]
+    /// Whether a statement that may have changed a session setting ran since the session was
+    /// last set: any but a prepared one (those are fixed queries of ours and set nothing), so
+    /// the pool resets only those sessions, not every one after every checkout.
+    private(set) var sessionMayHaveChanged = false
 
     /// Runs one statement; parameters and results travel in binary.
     ///
     /// A `prepared` statement is parsed and planned by the server once per connection and then
     /// only executed (for the hot queries: their planning costs about what running them does);
-    /// its text must be fixed (no values spliced in), or the connection's statements fill up.
+    /// its text must be fixed (no values spliced in), or the connection's statements fill up,
+    /// and it must not change a session setting (the pool resets the session only after others).
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = [], prepared: Bool = false) throws(ProfileStoreError) -> QueryResult {
         var buffer = WireBuffer()
@@ -100,6 +105,7 @@ public final class PostgresConnection: @unchecked Sendable {
             let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
             let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base + $0 } }
             if let name { return PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1) }
+            sessionMayHaveChanged = true
             return PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 1)
         }
         return try check(result, sql: sql)
@@ -107,6 +113,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs SQL with no parameters, possibly several statements (migrations); results in text.
     public func execute(_ sql: String) throws(ProfileStoreError) {
+        sessionMayHaveChanged = true
         _ = try check(PQexec(handle, sql), sql: sql)
     }
 
@@ -114,6 +121,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// If `write` throws, the COPY is aborted and nothing it sent is kept.
     @discardableResult
     func copyIn(_ sql: String, _ write: (inout CopyInWriter) throws(ProfileStoreError) -> Void) throws(ProfileStoreError) -> Int {
+        sessionMayHaveChanged = true
         _ = try check(PQexec(handle, sql), sql: sql)
         var writer = CopyInWriter(handle: handle)
         do {
@@ -134,6 +142,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// (`nil` for NULL); returns the row count. The field bytes live only during the call.
     @discardableResult
     func copyOut(_ sql: String, _ row: (_ fields: CopyOutFields) throws(ProfileStoreError) -> Void) throws(ProfileStoreError) -> Int {
+        sessionMayHaveChanged = true
         _ = try check(PQexec(handle, sql), sql: sql)
         var parser = CopyOutParser()
         var rows = 0
@@ -200,12 +209,16 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func applySession() throws(ProfileStoreError) {
         try execute(sessionSettings)
+        sessionMayHaveChanged = false
     }
 
     /// Puts the session back as it was opened: `RESET ALL` undoes any `SET` a caller made,
-    /// then the pool's own settings again, in one round trip. Temporary tables stay.
+    /// then the pool's own settings again, in one round trip. Temporary tables stay. Nothing is
+    /// sent when only prepared statements ran since the session was set.
     func resetSession() throws(ProfileStoreError) {
+        guard sessionMayHaveChanged else { return }
         try execute("RESET ALL; " + sessionSettings)
+        sessionMayHaveChanged = false
     }
 
     private var lastError: String {
