@@ -159,14 +159,15 @@ public struct PersonalizationContext: Codable, Sendable, Equatable {
 }
 
 extension PersonalizationContext {
-    /// The context as JSON: ISO 8601 dates, sorted keys.
+    /// The context as JSON: ISO 8601 dates, sorted keys (compact: the bytes ``encoder(pretty:)``
+    /// makes, written directly).
     public func jsonData(pretty: Bool = false) -> Data {
-        let encoder = Self.encoder(pretty: pretty)
+        guard pretty else { return Data(compactJSON()) }
         // Strings, numbers and dates only: encoding cannot fail.
-        return try! encoder.encode(self)
+        return try! Self.encoder(pretty: true).encode(self)
     }
 
-    /// The encoder of the context's JSON (and of its parts, when their share of it is measured).
+    /// The encoder of the context's JSON.
     static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

@@ -266,33 +266,34 @@ extension PersonalizationEngine {
     /// - Complexity: one encoding of the whole context; then each dropped item's own bytes come
     ///   off, and the budget object (a few dozen bytes) is encoded again to count its change.
     static func trim(_ context: inout PersonalizationContext, to budget: Int) {
-        let encoder = PersonalizationContext.encoder()
-        func bytes(_ value: some Encodable) -> Int { (try? encoder.encode(value).count) ?? 0 }
         func tokens(_ bytes: Int) -> Int { (bytes + 3) / 4 }
+        func budgetBytes() -> Int { JSONBytes.count(context.budget) { $1.write(to: &$0) } }
         context.budget.estimatedTokens = 0
         context.budget.dropped = [:]
         context.budget.exceeded = false
-        // Compact JSON with sorted keys: the budget object's bytes are the same inside the context
-        // as on their own, so the context's size is the rest's plus the budget's as it is now.
-        var rest = context.jsonData().count - bytes(context.budget)
-        func size() -> Int { rest + bytes(context.budget) }
+        // The budget object's bytes are the same inside the context as on their own, so the
+        // context's size is the rest's plus the budget's as it is now.
+        var rest = context.compactJSON().count - budgetBytes()
+        func size() -> Int { rest + budgetBytes() }
         /// Removes the last item of `list` when it holds more than `keep`; its bytes and comma come off `rest`.
-        func drop<Item: Encodable>(_ field: String, keep: Int, _ list: WritableKeyPath<PersonalizationContext, [Item]>) -> Bool {
+        func drop<Item>(
+            _ field: String, keep: Int, _ list: WritableKeyPath<PersonalizationContext, [Item]>, _ write: (inout JSONBytes, Item) -> Void
+        ) -> Bool {
             guard context[keyPath: list].count > keep, let removed = context[keyPath: list].popLast() else { return false }
-            rest -= bytes(removed) + (context[keyPath: list].isEmpty ? 0 : 1)
+            rest -= JSONBytes.count(removed, write) + (context[keyPath: list].isEmpty ? 0 : 1)
             context.budget.dropped[field, default: 0] += 1
             return true
         }
         while tokens(size()) > budget {
             let progressed =
-                drop("similarCreators", keep: 0, \.similarCreators)
-                || drop("postingTimes", keep: 1, \.postingTimes)
-                || drop("trendingTopics", keep: 1, \.trendingTopics)
-                || drop("strategy.whatPerforms", keep: 1, \.strategy.whatPerforms)
-                || drop("exemplars", keep: 1, \.exemplars)
-                || drop("postingTimes", keep: 0, \.postingTimes)
-                || drop("trendingTopics", keep: 0, \.trendingTopics)
-                || drop("strategy.whatPerforms", keep: 0, \.strategy.whatPerforms)
+                drop("similarCreators", keep: 0, \.similarCreators) { $1.write(to: &$0) }
+                || drop("postingTimes", keep: 1, \.postingTimes) { $1.write(to: &$0) }
+                || drop("trendingTopics", keep: 1, \.trendingTopics) { $1.write(to: &$0) }
+                || drop("strategy.whatPerforms", keep: 1, \.strategy.whatPerforms) { $1.write(to: &$0) }
+                || drop("exemplars", keep: 1, \.exemplars) { $1.write(to: &$0) }
+                || drop("postingTimes", keep: 0, \.postingTimes) { $1.write(to: &$0) }
+                || drop("trendingTopics", keep: 0, \.trendingTopics) { $1.write(to: &$0) }
+                || drop("strategy.whatPerforms", keep: 0, \.strategy.whatPerforms) { $1.write(to: &$0) }
             if !progressed {
                 context.budget.exceeded = true
                 break
