@@ -26,6 +26,10 @@ struct ContextTests {
             let oracle = BruteForceOracle(try await fixture.store.embeddings())
             let asNeighbors = context.similarCreators.map { Neighbor(id: $0.id, score: Float($0.score)) }
             #expect(oracle.problems(asNeighbors, forUser: 4, k: 10) == [])
+            // Their handles (read with the exemplars' posts) are theirs.
+            let handles = Dictionary(uniqueKeysWithValues: fixture.creators.map { ($0.user.id, $0.user.handle) })
+            #expect(context.similarCreators.allSatisfy { $0.handle == handles[$0.id] })
+            #expect(context.exemplars.allSatisfy { $0.authorHandle == handles[$0.authorID] })
 
             // Exemplars: by similar creators, with true provenance and a consistent breakdown, in MMR order.
             #expect(context.exemplars.count == 5)

@@ -15,7 +15,7 @@ extension PersonalizationEngine {
         var matches: [Int64: BriefMatch]
         /// Each candidate author's similarity to the creator (1 for the creator).
         var authorScores: [Int64: Double]
-        /// The handles of the posts' authors.
+        /// The handles of the posts' authors and of the similar creators.
         var handles: [Int64: String] = [:]
     }
 
@@ -44,7 +44,7 @@ extension PersonalizationEngine {
     /// cohort (its ``maximumCohortAuthors`` members nearest the creator) and the creator (at most
     /// three of their own), published in the 90 days to `clock`: scored in memory by brief match ×
     /// author similarity × engagement × recency (docs/CONTEXT.md), the best eight per exemplar
-    /// (at least 40) read from the store for MMR.
+    /// (at least 40) read from the store for MMR, with their authors' and the similar creators' handles.
     ///
     /// - Parameter cohortMembers: the cohort's members nearest the creator when the caller ranked them already.
     func briefCandidates(
@@ -63,12 +63,14 @@ extension PersonalizationEngine {
         let window = clock.addingTimeInterval(-90 * 86_400)...clock.addingTimeInterval(86_400)
         let scoring = authorScores
         let hits = await Offload.run { self.posts.read { $0.index.score(query, authors: scoring.keys, window: window) } }
-        let bestSemantic = hits.map(\.semantic).max() ?? 0
-        let bestLexical = hits.map(\.lexical).max() ?? 0
+        // Closures, not key paths: in an async function a key path is projected through the
+        // runtime for each of the thousands of hits.
+        let bestSemantic = hits.lazy.map { $0.semantic }.max() ?? 0
+        let bestLexical = hits.lazy.map { $0.lexical }.max() ?? 0
         let matches = hits.map { BriefMatch(semantic: $0.semantic, lexical: $0.lexical, bestSemantic: bestSemantic, bestLexical: bestLexical) }
         // Only posts that answer the brief about as well as the best do are eligible; the rest
         // of the score ranks among them (with fewer than two an exemplar eligible: every match).
-        let bar = BriefMatch.eligibleShare * (matches.map(\.combined).max() ?? 0)
+        let bar = BriefMatch.eligibleShare * (matches.lazy.map { $0.combined }.max() ?? 0)
         let eligible = matches.count { $0.combined >= bar } >= max(10, 2 * exemplars) ? bar : 0
         var median = cohort?.traits.medianEngagementRate ?? 0
         if median <= 0 { median = Double(CohortProfiler.median(hits.map { Float($0.engagementRate) })) }
@@ -90,7 +92,7 @@ extension PersonalizationEngine {
         let others = scored.lazy.filter { $0.hit.authorID != userID }.best(shortlist, by: precedes)
         let kept = Array((own + others).sorted(by: precedes).prefix(shortlist))
         let read: (posts: [PostRecord], handles: [Int64: String])
-        do { read = try await store.postsWithHandles(ids: kept.map(\.hit.postID)) } catch { throw .store(error) }
+        do { read = try await store.postsWithHandles(ids: kept.map(\.hit.postID), alsoHandlesOf: neighbors.map(\.id)) } catch { throw .store(error) }
         return BriefCandidates(
             posts: read.posts, matches: Dictionary(uniqueKeysWithValues: kept.map { ($0.hit.postID, $0.match) }), authorScores: authorScores,
             handles: read.handles)

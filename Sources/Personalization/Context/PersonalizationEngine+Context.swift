@@ -136,28 +136,27 @@ extension PersonalizationEngine {
             neighbors = available > 0 ? try await nearestCreators(toUser: userID, k: min(options.similarCreators, available), mode: options.mode) : []
         }
         let cohortMembers = found?.members
-        // The similar creators' handles come on a connection of their own meanwhile.
-        async let neighborHandles = store.handles(userIDs: neighbors.map(\.id))
         var posts: [PostRecord] = []
         var matches: [Int64: BriefMatch] = [:]
         var handles: [Int64: String] = [:]
         var authorScores = Dictionary(uniqueKeysWithValues: neighbors.map { ($0.id, Double($0.score)) })
         if answersBrief, let brief {
+            // The candidates' read brings the similar creators' handles too.
             let found = try await briefCandidates(
                 brief.text, userID: userID, neighbors: neighbors, cohort: membership?.cohort, cohortMembers: cohortMembers, clock: clock,
                 exemplars: options.exemplars, halfLifeDays: options.halfLifeDays)
             (posts, matches, handles) = (found.posts, found.matches, found.handles)
             authorScores.merge(found.authorScores) { kept, _ in kept }
         }
-        do {
+        do throws(ProfileStoreError) {
             // Without a brief (or without post embeddings): the similar creators' most engaging posts.
             if matches.isEmpty, !neighbors.isEmpty {
                 posts = try await store.topPosts(authors: neighbors.map(\.id), since: since, perAuthor: options.postsPerCreator)
             }
-            handles.merge(try await neighborHandles) { kept, _ in kept }
+            let unnamed = neighbors.map(\.id).filter { handles[$0] == nil }
+            if !unnamed.isEmpty { handles.merge(try await store.handles(userIDs: unnamed)) { kept, _ in kept } }
         } catch {
-            // `async let` forgets the error type; only the store throws here.
-            throw .store(error as? ProfileStoreError ?? ProfileStoreError(.queryFailed, "\(error)"))
+            throw .store(error)
         }
 
         // Ranking, style and trimming are CPU work: off the cooperative threads.

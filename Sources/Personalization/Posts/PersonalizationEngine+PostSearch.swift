@@ -95,8 +95,10 @@ extension PersonalizationEngine {
                 scope.map { index.index.score(query, authors: $0, window: window) } ?? index.index.score(query, authors: index.index.allAuthors, window: window)
             }
         }
-        let bestSemantic = hits.map(\.semantic).max() ?? 0
-        let bestLexical = hits.map(\.lexical).max() ?? 0
+        // Closures, not key paths: in an async function a key path is projected through the
+        // runtime for each of the thousands of hits.
+        let bestSemantic = hits.lazy.map { $0.semantic }.max() ?? 0
+        let bestLexical = hits.lazy.map { $0.lexical }.max() ?? 0
         return
             hits
             .map { hit in

@@ -131,18 +131,33 @@ extension ProfileStore {
         }
     }
 
-    /// The posts with these ids (unknown ids are left out) and their authors' handles, in one query.
-    public func postsWithHandles(ids: [Int64]) async throws(ProfileStoreError) -> (posts: [PostRecord], handles: [Int64: String]) {
-        guard !ids.isEmpty else { return ([], [:]) }
+    /// The posts with these ids (unknown ids are left out), and the handles of their authors and
+    /// of `alsoHandlesOf` (unknown users are left out), in one statement.
+    public func postsWithHandles(ids: [Int64], alsoHandlesOf userIDs: [Int64] = []) async throws(ProfileStoreError) -> (
+        posts: [PostRecord], handles: [Int64: String]
+    ) {
+        guard !ids.isEmpty || !userIDs.isEmpty else { return ([], [:]) }
         return try await withTables { connection throws(ProfileStoreError) in
+            // The users' rows come after the posts', with no post id.
             let rows = try connection.query(
                 """
                 SELECT p.id, p.user_id, p.content, p.topics, p.hashtags, p.platform, p.published_at, p.views, p.likes, p.reposts, u.handle
                 FROM posts p JOIN users u ON u.id = p.user_id WHERE p.id = ANY($1)
-                """, [.int64Array(ids)], prepared: true)
-            let posts = try Self.decodePosts(rows)
+                UNION ALL
+                SELECT NULL, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, handle FROM users WHERE id = ANY($2)
+                """, [.int64Array(ids), .int64Array(userIDs)], prepared: true)
+            var posts: [PostRecord] = []
             var handles: [Int64: String] = [:]
-            for (row, post) in posts.enumerated() { handles[post.userID] = try rows.string(row, 10) }
+            for row in 0..<rows.rowCount {
+                handles[try rows.int64(row, 1)] = try rows.string(row, 10)
+                guard !rows.isNull(row, 0) else { continue }
+                posts.append(
+                    PostRecord(
+                        id: try rows.int64(row, 0), userID: try rows.int64(row, 1), text: try rows.string(row, 2),
+                        topics: try rows.stringArray(row, 3), hashtags: try rows.stringArray(row, 4), platform: try rows.string(row, 5),
+                        publishedAt: try rows.date(row, 6), views: try rows.int64(row, 7), likes: try rows.int64(row, 8), reposts: try rows.int64(row, 9)
+                    ))
+            }
             return (posts, handles)
         }
     }
