@@ -84,9 +84,11 @@ public struct PostFeatures: OptionSet, Sendable, Hashable {
         text.utf8.contains { $0 >= 0xE2 } && text.unicodeScalars.contains(where: isEmoji)
     }
 
-    /// Pictographic emoji (not digits or # that merely may start an emoji sequence).
+    /// Pictographic emoji: U+2100 or above (not digits, # or © that may also be emoji) with the
+    /// emoji property. Below U+2100 no scalar has emoji presentation (the first is U+231A), so
+    /// letters and punctuation cost no Unicode property look-up, once most of a style analysis.
     public static func isEmoji(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isEmojiPresentation || (scalar.properties.isEmoji && scalar.value >= 0x2100 && !scalar.properties.isASCIIHexDigit)
+        scalar.value >= 0x2100 && (scalar.properties.isEmojiPresentation || scalar.properties.isEmoji)
     }
 
     /// Starts with "Thread", carries 🧵, or has a "1/n" marker at a word start (checked on
