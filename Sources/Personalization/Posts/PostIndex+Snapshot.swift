@@ -4,11 +4,13 @@ internal import VectorIndex
 /// The post index as a file: its arrays as they lie in memory (dead slots compacted away), the
 /// document frequencies and the id → slot table included; the posts by author are rebuilt on
 /// load. Format: magic "ONRGPIX\0", version u32, code kind u32 (0 none, 1 sparse, 2 projected),
-/// total term length u64, then each array (count u64, elements), then a `Checksum64` of
-/// everything before it.
+/// total term length u64, then each array (count u64, elements; the posts' fields as
+/// `PostIndex.Fields`, 40 bytes, little-endian), then a `Checksum64` of everything before it.
+/// Version 2 keeps each post's fields together (version 1 had an array per field; a version-1
+/// file is refused, and the engine then reads the store in full once and writes version 2).
 extension PostIndex {
     static let snapshotMagic: [UInt8] = Array("ONRGPIX\0".utf8)
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     /// Writes the live posts to `path` (the caller renames it into place).
     func save(to path: String) throws(VectorIndexError) {
@@ -17,15 +19,7 @@ extension PostIndex {
         let file = try SnapshotWriter(path: path)
         try file.write(Self.snapshotMagic + Self.littleEndian(Self.snapshotVersion) + Self.littleEndian(Self.codeKind(index.projected)))
         try file.write(Self.littleEndian(UInt64(index.totalLength)))
-        try file.write(index.postIDs)
-        try file.write(index.authors)
-        try file.write(index.minutes)
-        try file.write(index.rates)
-        try file.write(index.scales)
-        try file.write(index.codeStart)
-        try file.write(index.codeCount)
-        try file.write(index.termStart)
-        try file.write(index.termCount)
+        try file.write(index.fields)
         try file.write(index.dimensions)
         try file.write(index.values)
         try file.write(index.terms)
@@ -54,15 +48,7 @@ extension PostIndex {
         var index = PostIndex()
         index.projected = kind == 0 ? nil : kind == 2
         index.totalLength = Int(clamping: totalLength)
-        index.postIDs = try file.array(of: Int64.self, "post ids")
-        index.authors = try file.array(of: Int64.self, "authors")
-        index.minutes = try file.array(of: Int32.self, "dates")
-        index.rates = try file.array(of: Float.self, "engagement rates")
-        index.scales = try file.array(of: Float.self, "code scales")
-        index.codeStart = try file.array(of: UInt32.self, "code starts")
-        index.codeCount = try file.array(of: UInt16.self, "code lengths")
-        index.termStart = try file.array(of: UInt32.self, "term starts")
-        index.termCount = try file.array(of: UInt16.self, "term counts")
+        index.fields = try file.array(of: Fields.self, "posts")
         index.dimensions = try file.array(of: UInt16.self, "code dimensions")
         index.values = try file.array(of: Int8.self, "code values")
         index.terms = try file.array(of: UInt32.self, "terms")
@@ -72,23 +58,16 @@ extension PostIndex {
         let tableKeys = try file.array(of: Int64.self, "slot table keys")
         let tableSlots = try file.array(of: Int32.self, "slot table slots")
         try file.verifyChecksum()
-        let posts = index.postIDs.count
+        let posts = index.fields.count
         guard
-            [
-                index.authors.count, index.minutes.count, index.rates.count, index.scales.count, index.codeStart.count, index.codeCount.count,
-                index.termStart.count, index.termCount.count,
-            ].allSatisfy({ $0 == posts }),
             index.projected == true || index.dimensions.count == index.values.count, frequentTerms.count == frequencies.count,
-            (0..<posts).allSatisfy({
-                Int(index.codeStart[$0]) + Int(index.codeCount[$0]) <= index.values.count
-                    && Int(index.termStart[$0]) + Int(index.termCount[$0]) <= index.terms.count
-            })
+            index.fields.allSatisfy({ $0.code.upperBound <= index.values.count && $0.termRange.upperBound <= index.terms.count })
         else { throw VectorIndexError(.corruptSnapshot, "\(path) holds arrays that do not agree") }
         index.documentFrequency = Dictionary(uniqueKeysWithValues: zip(frequentTerms, frequencies))
         // The table as stored: it must hold each post once, at its own slot.
         guard seed.count == 1, let table = SlotTable(keys: tableKeys, slots: tableSlots, seed: seed[0]), table.count == posts,
             zip(tableKeys, tableSlots).allSatisfy({ key, slot in
-                key == SlotTable.emptyKey || (Int(slot) < posts && slot >= 0 && index.postIDs[Int(slot)] == key)
+                key == SlotTable.emptyKey || (Int(slot) < posts && slot >= 0 && index.fields[Int(slot)].postID == key)
             })
         else { throw VectorIndexError(.corruptSnapshot, "\(path) holds a slot table that does not match its posts") }
         index.slots = table
@@ -97,8 +76,8 @@ extension PostIndex {
         var start = 0
         while start < posts {
             var end = start + 1
-            while end < posts && index.authors[end] == index.authors[start] { end += 1 }
-            runs.append((index.authors[start], start..<end))
+            while end < posts && index.fields[end].authorID == index.fields[start].authorID { end += 1 }
+            runs.append((index.fields[start].authorID, start..<end))
             start = end
         }
         index.byAuthor.reserveCapacity(runs.count)

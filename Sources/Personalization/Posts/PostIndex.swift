@@ -7,9 +7,9 @@ internal import VectorMath
 /// corpus statistics BM25 needs. Changed in place by the change feed: a replaced or deleted post
 /// leaves a dead slot, reclaimed when dead slots outnumber a quarter of the live ones.
 ///
-/// Per post: its id, author, date and engagement rate (24 bytes), the code (sparse: 4 bytes + 3 a
-/// component; projected: 4 bytes + 1 a coordinate), the terms (4 bytes each), and the lookups by
-/// id and by author.
+/// Per post: its fields together (id, author, date, engagement rate, code scale, where its code
+/// and terms lie: 40 bytes), the code (sparse: 4 bytes + 3 a component; projected: 4 bytes + 1 a
+/// coordinate), the terms (4 bytes each), and the lookups by id and by author.
 struct PostIndex: Sendable {
     /// One post scored against a query.
     struct Hit: Sendable {
@@ -38,20 +38,34 @@ struct PostIndex: Sendable {
     /// BM25's term-frequency saturation and length normalisation (the usual values).
     static let k1 = 1.2, b = 0.75
 
+    /// One post's fields, side by side: a scan reads them from one or two cache lines, not from
+    /// nine arrays (and an author's posts, mostly adjacent slots, from consecutive lines).
+    struct Fields: BitwiseCopyable, Sendable, Equatable {
+        var postID: Int64
+        var authorID: Int64
+        /// Minutes since 1970.
+        var minute: Int32
+        /// (likes + reposts) / views.
+        var rate: Float
+        /// The code's scale.
+        var scale: Float
+        var codeStart: UInt32
+        var termStart: UInt32
+        var codeCount: UInt16
+        var termCount: UInt16
+
+        /// Where the post's code lies in `values` (and `dimensions`).
+        var code: Range<Int> { Int(codeStart)..<Int(codeStart) + Int(codeCount) }
+        /// Where the post's terms lie in `terms`.
+        var termRange: Range<Int> { Int(termStart)..<Int(termStart) + Int(termCount) }
+    }
+
     // Internal, not private, for the snapshot (PostIndex+Snapshot.swift); changed only by this type's methods.
-    var postIDs: [Int64] = []
-    var authors: [Int64] = []
-    /// Minutes since 1970.
-    var minutes: [Int32] = []
-    var rates: [Float] = []
-    var scales: [Float] = []
-    var codeStart: [UInt32] = []
-    var codeCount: [UInt16] = []
+    /// Each slot's post (dead slots keep their old fields until the next compaction).
+    var fields: [Fields] = []
     /// Whether the codes are projected (`ProjectedCode`, no dimensions kept) rather than sparse;
     /// set by the first code, and a code of the other kind is refused.
     var projected: Bool?
-    var termStart: [UInt32] = []
-    var termCount: [UInt16] = []
     var dimensions: [UInt16] = []
     var values: [Int8] = []
     var terms: [UInt32] = []
@@ -71,10 +85,10 @@ struct PostIndex: Sendable {
     /// counted at their key and value size over a 0.75 load factor).
     var bytesPerPost: (code: Double, terms: Double, total: Double) {
         guard count > 0 else { return (0, 0, 0) }
-        let slotBytes = postIDs.count * (8 + 8 + 4 + 4 + 4 + 4 + 2 + 4 + 2)
-        let codeBytes = dimensions.count * 2 + values.count + scales.count * 4
+        let slotBytes = fields.count * MemoryLayout<Fields>.stride
+        let codeBytes = dimensions.count * 2 + values.count
         let termBytes = terms.count * 4 + documentFrequency.count * 8 * 4 / 3
-        let lookupBytes = slots.allocatedBytes + byAuthor.count * 40 + postIDs.count * 4
+        let lookupBytes = slots.allocatedBytes + byAuthor.count * 40 + fields.count * 4
         let posts = Double(count)
         return (Double(codeBytes) / posts, Double(termBytes) / posts, Double(slotBytes + codeBytes + termBytes + lookupBytes) / posts)
     }
@@ -85,11 +99,11 @@ struct PostIndex: Sendable {
     /// Whether the index holds `entry` as it is: the same date, engagement, code and terms (the
     /// change feed repeats rows while an older transaction runs).
     func holds(_ entry: PostEmbeddingChanges.Entry) -> Bool {
-        guard let slot = slots[entry.postID].map(Int.init), authors[slot] == entry.authorID,
-            minutes[slot] == Int32(clamping: Int((entry.publishedAt.timeIntervalSince1970 / 60).rounded(.down))),
-            rates[slot] == Float(entry.engagementRate)
+        guard let slot = slots[entry.postID].map(Int.init), case let post = fields[slot], post.authorID == entry.authorID,
+            post.minute == Int32(clamping: Int((entry.publishedAt.timeIntervalSince1970 / 60).rounded(.down))),
+            post.rate == Float(entry.engagementRate)
         else { return false }
-        let stored = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
+        let stored = post.code
         let code: (scale: Float, dimensions: [UInt16], values: [Int8])
         if let projected = try? ProjectedCode(bytes: entry.code) {
             code = (projected.scale, [], projected.values)
@@ -98,9 +112,8 @@ struct PostIndex: Sendable {
         } else {
             return false
         }
-        let storedTerms = Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])
-        return scales[slot] == code.scale && values[stored].elementsEqual(code.values)
-            && (projected == true || dimensions[stored].elementsEqual(code.dimensions)) && terms[storedTerms].elementsEqual(entry.terms)
+        return post.scale == code.scale && values[stored].elementsEqual(code.values)
+            && (projected == true || dimensions[stored].elementsEqual(code.dimensions)) && terms[post.termRange].elementsEqual(entry.terms)
     }
 
     /// Adds or replaces a post; returns false (and keeps what it had) for a code that does not decode.
@@ -139,18 +152,14 @@ struct PostIndex: Sendable {
         }
         projected = isProjected
         remove(postID)
-        let slot = Int32(postIDs.count)
-        postIDs.append(postID)
-        authors.append(authorID)
-        minutes.append(Int32(clamping: Int((publishedAt.timeIntervalSince1970 / 60).rounded(.down))))
-        rates.append(Float(engagementRate))
-        scales.append(scale)
-        codeStart.append(UInt32(values.count))
-        codeCount.append(UInt16(count))
-        for index in 0..<count { values.append(Int8(bitPattern: code[valuesAt + index])) }
+        let slot = Int32(fields.count)
         let termTotal = min(postTerms.count / 4, Int(UInt16.max))
-        termStart.append(UInt32(terms.count))
-        termCount.append(UInt16(termTotal))
+        fields.append(
+            Fields(
+                postID: postID, authorID: authorID, minute: Int32(clamping: Int((publishedAt.timeIntervalSince1970 / 60).rounded(.down))),
+                rate: Float(engagementRate), scale: scale, codeStart: UInt32(values.count), termStart: UInt32(terms.count),
+                codeCount: UInt16(count), termCount: UInt16(termTotal)))
+        for index in 0..<count { values.append(Int8(bitPattern: code[valuesAt + index])) }
         var previous: UInt32?
         for index in 0..<termTotal {
             let term = postTerms.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self).littleEndian
@@ -167,16 +176,16 @@ struct PostIndex: Sendable {
     /// Removes a post if the index holds it.
     mutating func remove(_ postID: Int64) {
         guard let slot = slots.removeValue(forKey: postID).map(Int.init) else { return }
-        let author = authors[slot]
-        byAuthor[author]?.removeAll { $0 == Int32(slot) }
-        if byAuthor[author]?.isEmpty == true { byAuthor[author] = nil }
+        let post = fields[slot]
+        byAuthor[post.authorID]?.removeAll { $0 == Int32(slot) }
+        if byAuthor[post.authorID]?.isEmpty == true { byAuthor[post.authorID] = nil }
         var previous: UInt32?
-        for term in terms[Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])] where term != previous {
+        for term in terms[post.termRange] where term != previous {
             documentFrequency[term]! -= 1
             if documentFrequency[term] == 0 { documentFrequency[term] = nil }
             previous = term
         }
-        totalLength -= Int(termCount[slot])
+        totalLength -= Int(post.termCount)
         deadSlots += 1
         if deadSlots > 1_024 && deadSlots > slots.count / 4 { compact() }
     }
@@ -186,24 +195,17 @@ struct PostIndex: Sendable {
         var fresh = PostIndex()
         fresh.slots = SlotTable(capacity: slots.count, seed: slots.seed)
         for slot in slots.allSlots.sorted() {
-            let slot = Int(slot)
-            let code = Int(codeStart[slot])..<Int(codeStart[slot]) + Int(codeCount[slot])
-            let kept = Int(termStart[slot])..<Int(termStart[slot]) + Int(termCount[slot])
-            let new = Int32(fresh.postIDs.count)
-            fresh.postIDs.append(postIDs[slot])
-            fresh.authors.append(authors[slot])
-            fresh.minutes.append(minutes[slot])
-            fresh.rates.append(rates[slot])
-            fresh.scales.append(scales[slot])
-            fresh.codeStart.append(UInt32(fresh.values.count))
-            fresh.codeCount.append(codeCount[slot])
+            var post = fields[Int(slot)]
+            let code = post.code, kept = post.termRange
+            let new = Int32(fresh.fields.count)
+            post.codeStart = UInt32(fresh.values.count)
+            post.termStart = UInt32(fresh.terms.count)
+            fresh.fields.append(post)
             if projected != true { fresh.dimensions += dimensions[code] }
             fresh.values += values[code]
-            fresh.termStart.append(UInt32(fresh.terms.count))
-            fresh.termCount.append(termCount[slot])
             fresh.terms += terms[kept]
-            fresh.slots.set(new, for: postIDs[slot])
-            fresh.byAuthor[authors[slot], default: []].append(new)
+            fresh.slots.set(new, for: post.postID)
+            fresh.byAuthor[post.authorID, default: []].append(new)
         }
         fresh.documentFrequency = documentFrequency
         fresh.totalLength = totalLength
@@ -237,35 +239,29 @@ struct PostIndex: Sendable {
         let isProjected = projected == true
         let distance = Self.prefetchDistance
         query.vector.withUnsafeBufferPointer { vector in
-            minutes.withUnsafeBufferPointer { minutes in
-                codeStart.withUnsafeBufferPointer { codeStart in
-                    codeCount.withUnsafeBufferPointer { codeCount in
-                        dimensions.withUnsafeBufferPointer { dimensions in
-                            values.withUnsafeBufferPointer { values in
-                                for (position, slot) in gathered.enumerated() {
-                                    // The fields two distances ahead, the code and terms (whose start is then in cache) one ahead.
-                                    if position + 2 * distance < gathered.count { prefetchFields(slot: Int(gathered[position + 2 * distance])) }
-                                    if position + distance < gathered.count { prefetchBody(slot: Int(gathered[position + distance])) }
-                                    let slot = Int(slot)
-                                    let minute = minutes[slot]
-                                    guard minute >= from && minute <= to else { continue }
-                                    var dot: Float = 0
-                                    let start = Int(codeStart[slot])
-                                    if isProjected {
-                                        for index in 0..<Int(codeCount[slot]) { dot += Float(values[start + index]) * vector[index] }
-                                    } else {
-                                        for index in start..<start + Int(codeCount[slot]) { dot += Float(values[index]) * vector[Int(dimensions[index])] }
-                                    }
-                                    let semantic = Double(dot * scales[slot] + query.offset)
-                                    let lexical =
-                                        queryTerms.isEmpty ? 0 : bm25(slot: slot, queryTerms: queryTerms, weights: weights, averageLength: averageLength)
-                                    guard keepUnmatched || semantic > 0 || lexical > 0 else { continue }
-                                    hits.append(
-                                        Hit(
-                                            postID: postIDs[slot], authorID: self.authors[slot], publishedAt: Date(timeIntervalSince1970: Double(minute) * 60),
-                                            engagementRate: Double(rates[slot]), semantic: semantic, lexical: lexical))
-                                }
+            fields.withUnsafeBufferPointer { fields in
+                dimensions.withUnsafeBufferPointer { dimensions in
+                    values.withUnsafeBufferPointer { values in
+                        for (position, slot) in gathered.enumerated() {
+                            // The fields two distances ahead, the code and terms (whose start is then in cache) one ahead.
+                            if position + 2 * distance < gathered.count { onering_prefetch(fields.baseAddress! + Int(gathered[position + 2 * distance])) }
+                            if position + distance < gathered.count { prefetchBody(fields[Int(gathered[position + distance])]) }
+                            let post = fields[Int(slot)]
+                            guard post.minute >= from && post.minute <= to else { continue }
+                            var dot: Float = 0
+                            let start = Int(post.codeStart)
+                            if isProjected {
+                                for index in 0..<Int(post.codeCount) { dot += Float(values[start + index]) * vector[index] }
+                            } else {
+                                for index in start..<start + Int(post.codeCount) { dot += Float(values[index]) * vector[Int(dimensions[index])] }
                             }
+                            let semantic = Double(dot * post.scale + query.offset)
+                            let lexical = queryTerms.isEmpty ? 0 : bm25(post, queryTerms: queryTerms, weights: weights, averageLength: averageLength)
+                            guard keepUnmatched || semantic > 0 || lexical > 0 else { continue }
+                            hits.append(
+                                Hit(
+                                    postID: post.postID, authorID: post.authorID, publishedAt: Date(timeIntervalSince1970: Double(post.minute) * 60),
+                                    engagementRate: Double(post.rate), semantic: semantic, lexical: lexical))
                         }
                     }
                 }
@@ -278,30 +274,16 @@ struct PostIndex: Sendable {
     /// and terms (its fields twice as far): about a memory latency's worth of posts.
     static let prefetchDistance = 8
 
-    /// Asks for the cache lines of `slot`'s fields.
-    private func prefetchFields(slot: Int) {
-        minutes.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        postIDs.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        authors.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        rates.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        scales.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        codeStart.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        codeCount.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        termStart.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
-        termCount.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + slot) }
+    /// Asks for the cache lines of `post`'s code and terms.
+    private func prefetchBody(_ post: Fields) {
+        values.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + Int(post.codeStart)) }
+        if projected != true { dimensions.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + Int(post.codeStart)) } }
+        terms.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + Int(post.termStart)) }
     }
 
-    /// Asks for the cache lines of `slot`'s code and terms.
-    private func prefetchBody(slot: Int) {
-        let code = Int(codeStart[slot]), termsAt = Int(termStart[slot])
-        values.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + code) }
-        if projected != true { dimensions.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + code) } }
-        terms.withUnsafeBufferPointer { onering_prefetch($0.baseAddress! + termsAt) }
-    }
-
-    /// BM25 of the sorted, distinct `queryTerms` in the post at `slot` (its terms are sorted).
-    private func bm25(slot: Int, queryTerms: [UInt32], weights: [Double], averageLength: Double) -> Double {
-        let start = Int(termStart[slot]), end = start + Int(termCount[slot])
+    /// BM25 of the sorted, distinct `queryTerms` in `post` (its terms are sorted).
+    private func bm25(_ post: Fields, queryTerms: [UInt32], weights: [Double], averageLength: Double) -> Double {
+        let start = Int(post.termStart), end = start + Int(post.termCount)
         let norm = Self.k1 * (1 - Self.b + Self.b * Double(end - start) / averageLength)
         return terms.withUnsafeBufferPointer { terms in
             var score = 0.0
