@@ -159,6 +159,20 @@ public struct VectorIndex: Sendable {
         return float32?.row(row) ?? float16!.row(row).map(Float.init)
     }
 
+    /// Writes the stored (unit) vector of `id`, as float32, to the `dims` floats at `destination`
+    /// (no array made on the way); false, writing nothing, when `id` is not stored.
+    public func copyVector(for id: Int64, into destination: UnsafeMutablePointer<Float>) -> Bool {
+        guard let row = rowOfID[id] else { return false }
+        if let float32 {
+            float32.withUnsafeBufferPointer { destination.initialize(from: $0.baseAddress! + row * dims, count: dims) }
+        } else {
+            float16!.withUnsafeBufferPointer { source in
+                for index in 0..<dims { (destination + index).initialize(to: Float(source[row * dims + index])) }
+            }
+        }
+        return true
+    }
+
     /// ⟨`query`, the stored vector of `id`⟩ as the exact searches score it (`Int8Search.dot`),
     /// read in place; nil when `id` is not stored.
     public func score(of id: Int64, query: UnsafeBufferPointer<Float>) -> Float? {

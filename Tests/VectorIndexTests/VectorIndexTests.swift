@@ -52,6 +52,19 @@ struct VectorIndexTests {
         }
     }
 
+    @Test(arguments: VectorIndex.Storage.allCases)
+    func copyVectorWritesWhatVectorReturns(storage: VectorIndex.Storage) throws {
+        let (index, _, _) = try makeIndex(count: 20, storage: storage)
+        var buffer = [Float](repeating: .nan, count: Self.dims)
+        for id in [Int64(0), 70, 190] {
+            #expect(buffer.withUnsafeMutableBufferPointer { index.copyVector(for: id, into: $0.baseAddress!) })
+            #expect(buffer == (try index.vector(for: id)))
+        }
+        let before = buffer
+        #expect(!buffer.withUnsafeMutableBufferPointer { index.copyVector(for: 5, into: $0.baseAddress!) })
+        #expect(buffer == before)
+    }
+
     @Test func upsertOfAKnownIDReplacesItsVector() throws {
         var (index, vectors, _) = try makeIndex(count: 50)
         let replacement = vectors.row(7).map { -$0 }

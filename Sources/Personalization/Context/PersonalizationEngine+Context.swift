@@ -229,7 +229,15 @@ extension PersonalizationEngine {
         let authors = Array(Set(posts.map(\.userID))).sorted().filter(contains)
         let position = Dictionary(uniqueKeysWithValues: authors.enumerated().map { ($1, $0) })
         let dimensions = store.configuration.dimensions
-        let matrix = Matrix(columns: dimensions, values: authors.flatMap { embedding(of: $0) ?? [Float](repeating: 0, count: dimensions) })
+        // Each author's row copied once, straight from the index (under one read of it).
+        var matrix = Matrix<Float>(columns: dimensions, capacity: authors.count)
+        state.read { state in
+            for author in authors {
+                matrix.appendRows(count: 1) { row in
+                    if !state.index.copyVector(for: author, into: row) { row.initialize(repeating: 0, count: dimensions) }
+                }
+            }
+        }
         var gram = [Float](repeating: 0, count: authors.count * authors.count)
         matrix.withUnsafeBufferPointer { m in
             if let base = m.baseAddress, !authors.isEmpty {
