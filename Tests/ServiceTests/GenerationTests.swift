@@ -64,11 +64,16 @@ struct GenerationTests {
         }
         defer { server.stop() }
         try await ServiceFixture.with(cohorts: nil) { fixture in
-            try await fixture.withApplication(try fixture.configuration { $0.writer = Self.localProvider(server) }) { client in
-                let response = try await client.send(
-                    .post, "/v1/generate/content", token: try await fixture.token(fixture.firstUser),
-                    json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#)
-                let events = serverSentEvents(response.text).filter { $0.name != "step" }
+            // A raw connection, not the test client, whose 20 s limit a machine running every suite
+            // at once can pass while the pipeline retries.
+            try await fixture.withServer({ $0.writer = Self.localProvider(server) }) { port, _ in
+                let connection = try RawHTTPConnection(port: port)
+                connection.post(
+                    "/v1/generate/content", json: #"{"user_id": \#(fixture.firstUser), "platform": "x", "brief": "a brief"}"#,
+                    token: try await fixture.token(fixture.firstUser))
+                #expect(await connection.closedByPeer(timeout: 120), "\(connection.text)")
+                #expect(connection.text.hasPrefix("HTTP/1.1 200"), "\(connection.text)")
+                let events = serverSentEvents(connection.body).filter { $0.name != "step" }
                 #expect(events.first?.name == "token")
                 // The broken stream is written again twice (the pipeline's retries), then the step fails.
                 #expect(events.filter { $0.name == "retry" }.count == 2)

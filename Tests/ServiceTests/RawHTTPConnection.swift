@@ -84,4 +84,22 @@ final class RawHTTPConnection: @unchecked Sendable {
 
     /// Everything received so far, as text.
     var text: String { String(decoding: received, as: UTF8.self) }
+
+    /// The response's body as text: after the headers, with a chunked body's framing taken out.
+    var body: String {
+        guard let end = received.range(of: Data("\r\n\r\n".utf8)) else { return "" }
+        let head = String(decoding: received[..<end.lowerBound], as: UTF8.self).lowercased()
+        var rest = received[end.upperBound...]
+        guard head.contains("transfer-encoding: chunked") else { return String(decoding: rest, as: UTF8.self) }
+        var body = Data()
+        while let line = rest.range(of: Data("\r\n".utf8)),
+            let size = Int(String(decoding: rest[..<line.lowerBound], as: UTF8.self), radix: 16), size > 0,
+            rest.distance(from: line.upperBound, to: rest.endIndex) >= size
+        {
+            let start = line.upperBound
+            body.append(rest[start..<rest.index(start, offsetBy: size)])
+            rest = rest[rest.index(start, offsetBy: size)...].dropFirst(2)
+        }
+        return String(decoding: body, as: UTF8.self)
+    }
 }
