@@ -155,8 +155,13 @@ public struct VectorIndex: Sendable {
 
     /// The stored (unit) vector of `id`, as float32.
     public func vector(for id: Int64) throws(VectorIndexError) -> [Float] {
-        guard let row = rowOfID[id] else { throw VectorIndexError(.unknownID, "id \(id) is not in the index") }
-        return float32?.row(row) ?? float16!.row(row).map(Float.init)
+        var found = false
+        let vector = [Float](unsafeUninitializedCapacity: dims) { buffer, initialized in
+            found = copyVector(for: id, into: buffer.baseAddress!)
+            initialized = found ? dims : 0
+        }
+        guard found else { throw VectorIndexError(.unknownID, "id \(id) is not in the index") }
+        return vector
     }
 
     /// Writes the stored (unit) vector of `id`, as float32, to the `dims` floats at `destination`

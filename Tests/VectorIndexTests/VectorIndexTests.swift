@@ -53,11 +53,16 @@ struct VectorIndexTests {
     }
 
     @Test(arguments: VectorIndex.Storage.allCases)
-    func copyVectorWritesWhatVectorReturns(storage: VectorIndex.Storage) throws {
-        let (index, _, _) = try makeIndex(count: 20, storage: storage)
+    func copyVectorWritesTheStoredUnitVector(storage: VectorIndex.Storage) throws {
+        let (index, _, reference) = try makeIndex(count: 20, storage: storage)
         var buffer = [Float](repeating: .nan, count: Self.dims)
         for id in [Int64(0), 70, 190] {
+            // The given vector, normalised (and rounded to float16 as that storage rounds it).
+            let given = try #require(reference.vectors[id])
+            let norm = given.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            let unit = given.map { Float(Double($0) / norm) }.map { storage == .float16 ? Float(Float16($0)) : $0 }
             #expect(buffer.withUnsafeMutableBufferPointer { index.copyVector(for: id, into: $0.baseAddress!) })
+            #expect(zip(buffer, unit).allSatisfy { abs($0 - $1) < 1e-6 }, "\(id)")
             #expect(buffer == (try index.vector(for: id)))
         }
         let before = buffer

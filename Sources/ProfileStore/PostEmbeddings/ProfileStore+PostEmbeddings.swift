@@ -150,13 +150,7 @@ extension ProfileStore {
             var handles: [Int64: String] = [:]
             for row in 0..<rows.rowCount {
                 handles[try rows.int64(row, 1)] = try rows.string(row, 10)
-                guard !rows.isNull(row, 0) else { continue }
-                posts.append(
-                    PostRecord(
-                        id: try rows.int64(row, 0), userID: try rows.int64(row, 1), text: try rows.string(row, 2),
-                        topics: try rows.stringArray(row, 3), hashtags: try rows.stringArray(row, 4), platform: try rows.string(row, 5),
-                        publishedAt: try rows.date(row, 6), views: try rows.int64(row, 7), likes: try rows.int64(row, 8), reposts: try rows.int64(row, 9)
-                    ))
+                if !rows.isNull(row, 0) { posts.append(try Self.decodePost(rows, row)) }
             }
             return (posts, handles)
         }

@@ -84,12 +84,16 @@ extension ProfileStore {
     }
 
     static func decodePosts(_ rows: QueryResult) throws(ProfileStoreError) -> [PostRecord] {
-        try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in
-            PostRecord(
-                id: try rows.int64(row, 0), userID: try rows.int64(row, 1), text: try rows.string(row, 2),
-                topics: try rows.stringArray(row, 3), hashtags: try rows.stringArray(row, 4), platform: try rows.string(row, 5),
-                publishedAt: try rows.date(row, 6), views: try rows.int64(row, 7), likes: try rows.int64(row, 8), reposts: try rows.int64(row, 9)
-            )
-        }
+        try (0..<rows.rowCount).map { (row) throws(ProfileStoreError) in try decodePost(rows, row) }
+    }
+
+    /// The post in `row`: columns id, user_id, content, topics, hashtags, platform, published_at,
+    /// views, likes, reposts first.
+    static func decodePost(_ rows: QueryResult, _ row: Int) throws(ProfileStoreError) -> PostRecord {
+        PostRecord(
+            id: try rows.int64(row, 0), userID: try rows.int64(row, 1), text: try rows.string(row, 2),
+            topics: try rows.stringArray(row, 3), hashtags: try rows.stringArray(row, 4), platform: try rows.string(row, 5),
+            publishedAt: try rows.date(row, 6), views: try rows.int64(row, 7), likes: try rows.int64(row, 8), reposts: try rows.int64(row, 9)
+        )
     }
 }
