@@ -120,39 +120,6 @@ static inline void onering_half_to_float_avx512(const uint16_t *src, float *dst,
     for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
 
-/// out[i * m + c] = <rows[i], queries[c]> for i in 0..<count, c in 0..<m (1 ≤ m ≤ 8);
-/// float32, row-major. Each row is read once for all m queries: for a handful of
-/// queries this beats GEMM, which would spend its time packing the rows. Eight
-/// accumulators always run (queries past m repeat the first) so they stay in registers.
-__attribute__((target("avx512f,avx512bw,avx512vl")))
-static inline void onering_float_dots_avx512(const float *rows, size_t count, size_t dims,
-                                             const float *queries, size_t m, float *out) {
-    const float *q[8];
-    for (size_t c = 0; c < 8; c++) q[c] = queries + (c < m ? c : 0) * dims;
-    for (size_t i = 0; i < count; i++) {
-        const float *row = rows + i * dims;
-        const float *next = i + 1 < count ? row + dims : row;
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        for (size_t j = 0; j < dims; j += 16) {
-            __mmask16 k = dims - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (dims - j)) - 1u);
-            _mm_prefetch((const char *)(next + j), _MM_HINT_T0);
-            __m512 x = _mm512_maskz_loadu_ps(k, row + j);
-            s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[0] + j), s0);
-            s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[1] + j), s1);
-            s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[2] + j), s2);
-            s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[3] + j), s3);
-            s4 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[4] + j), s4);
-            s5 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[5] + j), s5);
-            s6 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[6] + j), s6);
-            s7 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(k, q[7] + j), s7);
-        }
-        float sums[8] = {_mm512_reduce_add_ps(s0), _mm512_reduce_add_ps(s1), _mm512_reduce_add_ps(s2),
-                         _mm512_reduce_add_ps(s3), _mm512_reduce_add_ps(s4), _mm512_reduce_add_ps(s5),
-                         _mm512_reduce_add_ps(s6), _mm512_reduce_add_ps(s7)};
-        for (size_t c = 0; c < m; c++) out[i * m + c] = sums[c];
-    }
-}
-
 /// <a, b> in float32 for one pair of rows, four 16-lane accumulators.
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static inline float onering_float_dot_avx512(const float *a, const float *b, size_t dims) {
@@ -257,6 +224,18 @@ static inline void onering_float_to_half_avx2(const float *src, uint16_t *dst, s
 // bytes), so each result is Σ (q + 128)·x = Σ q·x + 128·Σ x, and the caller subtracts
 // 128 × the row's code sum. Every sum is exact in int32 for rows of up to 16,000 dimensions.
 
+/// [Σ a, Σ b, Σ c, Σ d] over the sixteen int32 lanes of each: three unpack-and-add steps, then
+/// two folds of the halves (about a third of the instructions of four separate reductions,
+/// which at 384 dimensions cost as much as the multiply-adds).
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static inline __m128i onering_reduce4_epi32(__m512i a, __m512i b, __m512i c, __m512i d) {
+    __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+    __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+    __m512i abcd = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+    __m256i half = _mm256_add_epi32(_mm512_castsi512_si256(abcd), _mm512_extracti64x4_epi64(abcd, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
+}
+
 /// out[r] = Σ_j query[j] · rows[r][j] for r in 0..<count (u8 × s8, int32).
 ///
 /// Four rows share each load of the query, with the next four prefetched, as in the float16 kernel.
@@ -280,10 +259,7 @@ static inline void onering_int8_gemv_vnni(const int8_t *rows, size_t count, size
             sc = _mm512_dpbusd_epi32(sc, q, _mm512_loadu_si512((const void *)(c + j)));
             sd = _mm512_dpbusd_epi32(sd, q, _mm512_loadu_si512((const void *)(d + j)));
         }
-        out[r] = _mm512_reduce_add_epi32(sa);
-        out[r + 1] = _mm512_reduce_add_epi32(sb);
-        out[r + 2] = _mm512_reduce_add_epi32(sc);
-        out[r + 3] = _mm512_reduce_add_epi32(sd);
+        _mm_storeu_si128((__m128i *)(out + r), onering_reduce4_epi32(sa, sb, sc, sd));
     }
     for (; r < count; r++) {
         const int8_t *a = rows + r * stride;
@@ -297,7 +273,8 @@ static inline void onering_int8_gemv_vnni(const int8_t *rows, size_t count, size
 
 /// out[q * ldo + r] = Σ_j queries[q][j] · rows[r][j] for q in 0..<m, r in 0..<count (u8 × s8, int32).
 ///
-/// Tiles of 4 rows × 4 queries: 16 accumulators, 8 loads per 16 multiply-adds. The caller keeps
+/// Tiles of 4 rows × 4 queries: 16 accumulators, 8 loads per 16 multiply-adds; the last one to
+/// three queries take the same 4 rows one query at a time (they are in cache). The caller keeps
 /// `count` small enough (a block of rows) for the rows to stay in cache across the query tiles.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 static inline void onering_int8_gemm_vnni(const int8_t *rows, size_t count, size_t stride,
@@ -307,27 +284,46 @@ static inline void onering_int8_gemm_vnni(const int8_t *rows, size_t count, size
         const int8_t *a = rows + r * stride;
         size_t q = 0;
         for (; q + 4 <= m; q += 4) {
+            // Sixteen named accumulators, written out: the compiler keeps them in registers at
+            // any optimisation level (an array of them went to the stack in the package's build).
             const uint8_t *u = queries + q * stride;
-            __m512i s[16];
-            for (int i = 0; i < 16; i++) s[i] = _mm512_setzero_si512();
+            __m512i s00 = _mm512_setzero_si512(), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            __m512i s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
             for (size_t j = 0; j < stride; j += 64) {
                 __m512i x0 = _mm512_loadu_si512((const void *)(a + j));
                 __m512i x1 = _mm512_loadu_si512((const void *)(a + stride + j));
                 __m512i x2 = _mm512_loadu_si512((const void *)(a + 2 * stride + j));
                 __m512i x3 = _mm512_loadu_si512((const void *)(a + 3 * stride + j));
-                for (int i = 0; i < 4; i++) {
-                    __m512i y = _mm512_loadu_si512((const void *)(u + i * stride + j));
-                    s[4 * i] = _mm512_dpbusd_epi32(s[4 * i], y, x0);
-                    s[4 * i + 1] = _mm512_dpbusd_epi32(s[4 * i + 1], y, x1);
-                    s[4 * i + 2] = _mm512_dpbusd_epi32(s[4 * i + 2], y, x2);
-                    s[4 * i + 3] = _mm512_dpbusd_epi32(s[4 * i + 3], y, x3);
-                }
+                __m512i y = _mm512_loadu_si512((const void *)(u + j));
+                s00 = _mm512_dpbusd_epi32(s00, y, x0), s01 = _mm512_dpbusd_epi32(s01, y, x1);
+                s02 = _mm512_dpbusd_epi32(s02, y, x2), s03 = _mm512_dpbusd_epi32(s03, y, x3);
+                y = _mm512_loadu_si512((const void *)(u + stride + j));
+                s10 = _mm512_dpbusd_epi32(s10, y, x0), s11 = _mm512_dpbusd_epi32(s11, y, x1);
+                s12 = _mm512_dpbusd_epi32(s12, y, x2), s13 = _mm512_dpbusd_epi32(s13, y, x3);
+                y = _mm512_loadu_si512((const void *)(u + 2 * stride + j));
+                s20 = _mm512_dpbusd_epi32(s20, y, x0), s21 = _mm512_dpbusd_epi32(s21, y, x1);
+                s22 = _mm512_dpbusd_epi32(s22, y, x2), s23 = _mm512_dpbusd_epi32(s23, y, x3);
+                y = _mm512_loadu_si512((const void *)(u + 3 * stride + j));
+                s30 = _mm512_dpbusd_epi32(s30, y, x0), s31 = _mm512_dpbusd_epi32(s31, y, x1);
+                s32 = _mm512_dpbusd_epi32(s32, y, x2), s33 = _mm512_dpbusd_epi32(s33, y, x3);
             }
-            for (int i = 0; i < 4; i++) {
-                for (int t = 0; t < 4; t++) out[(q + i) * ldo + r + t] = _mm512_reduce_add_epi32(s[4 * i + t]);
-            }
+            _mm_storeu_si128((__m128i *)(out + q * ldo + r), onering_reduce4_epi32(s00, s01, s02, s03));
+            _mm_storeu_si128((__m128i *)(out + (q + 1) * ldo + r), onering_reduce4_epi32(s10, s11, s12, s13));
+            _mm_storeu_si128((__m128i *)(out + (q + 2) * ldo + r), onering_reduce4_epi32(s20, s21, s22, s23));
+            _mm_storeu_si128((__m128i *)(out + (q + 3) * ldo + r), onering_reduce4_epi32(s30, s31, s32, s33));
         }
-        for (; q < m; q++) onering_int8_gemv_vnni(a, 4, stride, queries + q * stride, out + q * ldo + r);
+        for (; q < m; q++) {
+            const uint8_t *u = queries + q * stride;
+            __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+            for (size_t j = 0; j < stride; j += 64) {
+                __m512i y = _mm512_loadu_si512((const void *)(u + j));
+                s0 = _mm512_dpbusd_epi32(s0, y, _mm512_loadu_si512((const void *)(a + j)));
+                s1 = _mm512_dpbusd_epi32(s1, y, _mm512_loadu_si512((const void *)(a + stride + j)));
+                s2 = _mm512_dpbusd_epi32(s2, y, _mm512_loadu_si512((const void *)(a + 2 * stride + j)));
+                s3 = _mm512_dpbusd_epi32(s3, y, _mm512_loadu_si512((const void *)(a + 3 * stride + j)));
+            }
+            _mm_storeu_si128((__m128i *)(out + q * ldo + r), onering_reduce4_epi32(s0, s1, s2, s3));
+        }
     }
     if (r < count) {
         for (size_t q = 0; q < m; q++) onering_int8_gemv_vnni(rows + r * stride, count - r, stride, queries + q * stride, out + q * ldo + r);
@@ -434,24 +430,34 @@ static inline void onering_int8_gemm_avx2(const int8_t *rows, size_t count, size
         const int32_t offsets[2] = {128 * onering_int8_sum_avx2(a, stride), 128 * onering_int8_sum_avx2(b, stride)};
         size_t q = 0;
         for (; q + 4 <= m; q += 4) {
+            // Eight named accumulators, written out: an array of them went to the stack in the
+            // package's build, a load and a store per multiply-add.
             const uint8_t *u = queries + q * stride;
-            __m256i s[8];
-            for (int i = 0; i < 8; i++) s[i] = _mm256_setzero_si256();
+            __m256i s0a = _mm256_setzero_si256(), s0b = s0a, s1a = s0a, s1b = s0a, s2a = s0a, s2b = s0a, s3a = s0a, s3b = s0a;
             for (size_t j = 0; j < stride; j += 32) {
                 __m256i x0 = _mm256_loadu_si256((const __m256i *)(a + j));
                 __m256i x1 = _mm256_loadu_si256((const __m256i *)(b + j));
-                for (int i = 0; i < 4; i++) {
-                    __m256i signed_q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(u + i * stride + j)), bias);
-                    __m256i magnitude = _mm256_abs_epi8(signed_q);
-                    s[2 * i] = _mm256_add_epi32(s[2 * i], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x0, signed_q)), ones16));
-                    s[2 * i + 1] = _mm256_add_epi32(s[2 * i + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x1, signed_q)), ones16));
-                }
+#define ONERING_AVX2_STEP(i, sa, sb)                                                                                       \
+    {                                                                                                                      \
+        __m256i signed_q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(u + (i) * stride + j)), bias);          \
+        __m256i magnitude = _mm256_abs_epi8(signed_q);                                                                     \
+        sa = _mm256_add_epi32(sa, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x0, signed_q)), ones16)); \
+        sb = _mm256_add_epi32(sb, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x1, signed_q)), ones16)); \
+    }
+                ONERING_AVX2_STEP(0, s0a, s0b)
+                ONERING_AVX2_STEP(1, s1a, s1b)
+                ONERING_AVX2_STEP(2, s2a, s2b)
+                ONERING_AVX2_STEP(3, s3a, s3b)
+#undef ONERING_AVX2_STEP
             }
-            for (int i = 0; i < 4; i++) {
-                for (int t = 0; t < 2; t++) {
-                    out[(q + i) * ldo + r + t] = onering_hsum256_epi32(s[2 * i + t]) + offsets[t];
-                }
-            }
+            out[q * ldo + r] = onering_hsum256_epi32(s0a) + offsets[0];
+            out[q * ldo + r + 1] = onering_hsum256_epi32(s0b) + offsets[1];
+            out[(q + 1) * ldo + r] = onering_hsum256_epi32(s1a) + offsets[0];
+            out[(q + 1) * ldo + r + 1] = onering_hsum256_epi32(s1b) + offsets[1];
+            out[(q + 2) * ldo + r] = onering_hsum256_epi32(s2a) + offsets[0];
+            out[(q + 2) * ldo + r + 1] = onering_hsum256_epi32(s2b) + offsets[1];
+            out[(q + 3) * ldo + r] = onering_hsum256_epi32(s3a) + offsets[0];
+            out[(q + 3) * ldo + r + 1] = onering_hsum256_epi32(s3b) + offsets[1];
         }
         for (; q < m; q++) onering_int8_gemv_avx2(a, 2, stride, queries + q * stride, out + q * ldo + r);
     }

@@ -97,8 +97,9 @@ struct Int8SearchTests {
     @Test("every kernel this CPU runs gives the portable kernel's sums, for any query byte and row code")
     func kernelsAgree() {
         var generator = SplitMix64(seed: 11)
-        // 4,160 bytes a row: past the 128 steps after which the AVX2 kernel folds its row sums into int32.
-        for (stride, rows, queries) in [(192, 37, 6), (4_160, 9, 5)] {
+        // 4,160 bytes a row: past the 128 steps after which the AVX2 kernel folds its row sums into int32;
+        // one query (the GEMV), and 4 + 3 queries over rows that are not a multiple of 4 (the GEMM's tiles and the rest).
+        for (stride, rows, queries) in [(192, 37, 6), (4_160, 9, 5), (384, 13, 1), (384, 10, 7), (64, 3, 4)] {
             var codes = (0..<rows * stride).map { _ in Int8(truncatingIfNeeded: generator.next() % 255) &- 127 }
             var bytes = (0..<queries * stride).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             // The extremes, where a saturating multiply-add would show: every code ±127 against query bytes 0 and 255.
@@ -106,7 +107,7 @@ struct Int8SearchTests {
                 codes[j] = j % 2 == 0 ? 127 : -127
                 codes[stride + j] = -127
                 bytes[j] = j % 2 == 0 ? 255 : 0
-                bytes[stride + j] = 0
+                if queries > 1 { bytes[stride + j] = 0 }
             }
             let sums = Int8Kernel.available.map { kernel in
                 var out = [Int32](repeating: 0, count: queries * rows)
