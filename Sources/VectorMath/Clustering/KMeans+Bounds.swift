@@ -296,7 +296,7 @@ extension KMeans {
             }
         }
 
-        /// Scores `rows` against every centroid (tiles of gathered rows, one GEMM each)
+        /// Scores `rows` against every centroid (tiles of gathered rows, one ``CentroidScores`` call each)
         /// and resets all their bounds.
         private mutating func score(
             _ rows: [Int], points: Points, centroids: Matrix<Float>, metric: Metric,
@@ -308,37 +308,35 @@ extension KMeans {
             let workers = ParallelBlocks.workers(count: rows.count, blockSize: tileRows, threads: threads)
             let scratch = WorkerScratch(workers: workers, floats: tileRows * (d + k))
             defer { scratch.deallocate() }
+            let scorer = CentroidScores(centroids, backend: backend)
             points.matrix.withUnsafeBufferPointer { x in
-                centroids.withUnsafeBufferPointer { c in
-                    upper.withUnsafeMutableBufferPointer { upper in
-                        lower.withUnsafeMutableBufferPointer { lower in
-                            assignments.withUnsafeMutableBufferPointer { assignments in
-                                ParallelBlocks.forEach(count: rows.count, blockSize: tileRows, threads: workers) { worker, tile in
-                                    let gathered = scratch[worker], scores = gathered + tileRows * d
-                                    // Consecutive points (a full pass, an abandoned prune) are read in place.
-                                    let contiguous = rows[tile.upperBound - 1] - rows[tile.lowerBound] == tile.count - 1
-                                    if !contiguous {
-                                        for (slot, index) in tile.enumerated() {
-                                            (gathered + slot * d).update(from: x.baseAddress! + rows[index] * d, count: d)
-                                        }
-                                    }
-                                    backend.multiplyTransposed(
-                                        m: tile.count, n: k, k: d,
-                                        a: contiguous ? UnsafeMutablePointer(mutating: x.baseAddress! + rows[tile.lowerBound] * d) : gathered, lda: d,
-                                        b: c.baseAddress!, ldb: d, c: scores, ldc: k)
+                upper.withUnsafeMutableBufferPointer { upper in
+                    lower.withUnsafeMutableBufferPointer { lower in
+                        assignments.withUnsafeMutableBufferPointer { assignments in
+                            ParallelBlocks.forEach(count: rows.count, blockSize: tileRows, threads: workers) { worker, tile in
+                                let gathered = scratch[worker], scores = gathered + tileRows * d
+                                // Consecutive points (a full pass, an abandoned prune) are read in place.
+                                let contiguous = rows[tile.upperBound - 1] - rows[tile.lowerBound] == tile.count - 1
+                                if !contiguous {
                                     for (slot, index) in tile.enumerated() {
-                                        let row = rows[index], rowScores = scores + slot * k, margin = margins[row]
-                                        let best = bestCentroid(rowScores, bias: bias)
-                                        let bounds = lower.baseAddress! + row * k
-                                        for j in 0..<k {
-                                            let squared = Double(points.squaredNorms[row]) + Double(centroidNorms[j]) - 2 * Double(rowScores[j])
-                                            if j == best {
-                                                upper[row] = max(0, squared + margin).squareRoot()
-                                            }
-                                            bounds[j] = Float(max(0, squared - margin).squareRoot()).nextDown
-                                        }
-                                        assignments[row] = Int32(best)
+                                        (gathered + slot * d).update(from: x.baseAddress! + rows[index] * d, count: d)
                                     }
+                                }
+                                scorer.score(
+                                    rows: contiguous ? x.baseAddress! + rows[tile.lowerBound] * d : UnsafePointer(gathered), count: tile.count,
+                                    into: scores)
+                                for (slot, index) in tile.enumerated() {
+                                    let row = rows[index], rowScores = scores + slot * k, margin = margins[row]
+                                    let best = bestCentroid(rowScores, bias: bias)
+                                    let bounds = lower.baseAddress! + row * k
+                                    for j in 0..<k {
+                                        let squared = Double(points.squaredNorms[row]) + Double(centroidNorms[j]) - 2 * Double(rowScores[j])
+                                        if j == best {
+                                            upper[row] = max(0, squared + margin).squareRoot()
+                                        }
+                                        bounds[j] = Float(max(0, squared - margin).squareRoot()).nextDown
+                                    }
+                                    assignments[row] = Int32(best)
                                 }
                             }
                         }

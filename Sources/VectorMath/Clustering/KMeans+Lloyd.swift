@@ -58,30 +58,27 @@ extension KMeans {
         let workers = ParallelBlocks.workers(count: n, blockSize: sums.chunkRows, threads: threads)
         let scratch = WorkerScratch(workers: workers, floats: rowBlock * k)
         defer { scratch.deallocate() }
+        let scorer = CentroidScores(centroids, backend: backend)
 
         points.matrix.withUnsafeBufferPointer { x in
-            centroids.withUnsafeBufferPointer { c in
-                assignments.withUnsafeMutableBufferPointer { assignments in
-                    dots.withUnsafeMutableBufferPointer { dots in
-                        ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: workers) { worker, chunk in
-                            let tileScores = scratch[worker]
-                            var tileStart = chunk.lowerBound
-                            while tileStart < chunk.upperBound {
-                                let rows = min(rowBlock, chunk.upperBound - tileStart)
-                                backend.multiplyTransposed(
-                                    m: rows, n: k, k: d, a: x.baseAddress! + tileStart * d, lda: d,
-                                    b: c.baseAddress!, ldb: d, c: tileScores, ldc: k)
-                                for i in 0..<rows {
-                                    let best = bestCentroid(tileScores + i * k, bias: bias)
-                                    assignments[tileStart + i] = Int32(best)
-                                    dots[tileStart + i] = tileScores[i * k + best]
-                                }
-                                tileStart += rows
+            assignments.withUnsafeMutableBufferPointer { assignments in
+                dots.withUnsafeMutableBufferPointer { dots in
+                    ParallelBlocks.forEach(count: n, blockSize: sums.chunkRows, threads: workers) { worker, chunk in
+                        let tileScores = scratch[worker]
+                        var tileStart = chunk.lowerBound
+                        while tileStart < chunk.upperBound {
+                            let rows = min(rowBlock, chunk.upperBound - tileStart)
+                            scorer.score(rows: x.baseAddress! + tileStart * d, count: rows, into: tileScores)
+                            for i in 0..<rows {
+                                let best = bestCentroid(tileScores + i * k, bias: bias)
+                                assignments[tileStart + i] = Int32(best)
+                                dots[tileStart + i] = tileScores[i * k + best]
                             }
-                            sums.add(
-                                rows: chunk, points: x.baseAddress!, squaredNorms: points.squaredNorms, centroidNorms: centroidNorms,
-                                assignments: assignments.baseAddress!, dots: dots.baseAddress!)
+                            tileStart += rows
                         }
+                        sums.add(
+                            rows: chunk, points: x.baseAddress!, squaredNorms: points.squaredNorms, centroidNorms: centroidNorms,
+                            assignments: assignments.baseAddress!, dots: dots.baseAddress!)
                     }
                 }
             }
