@@ -100,7 +100,7 @@ struct KMeansSeedingTests {
         var ours = 0.0, reference = 0.0
         for seed in UInt64(1)...4 {
             let parameters = KMeans.Parameters(k: 24, seed: seed, metric: .euclidean, seedingSampleSize: points.count)
-            let centres = try KMeans.seedPlusPlus(points, parameters: parameters, seed: seed, backend: backend)
+            let centres = try KMeans.seedPlusPlus(points, parameters: parameters, seed: seed)
             ours += (0..<points.count).reduce(0.0) { sum, i in
                 sum + (0..<centres.rows).map { c in zip(points.matrix.row(i), centres.row(c)).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } }
                     .min()!

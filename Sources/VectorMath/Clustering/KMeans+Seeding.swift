@@ -21,7 +21,7 @@ extension KMeans {
     /// - Throws: ``VectorMathError/Code/invalidArgument`` when the points have fewer
     ///   than k distinct values.
     /// - Complexity: k × (2 + ln k) × sample · d int8 multiply-adds.
-    static func seedPlusPlus(_ points: Points, parameters: Parameters, seed: UInt64, backend: BLASBackend) throws(VectorMathError) -> Matrix<Float> {
+    static func seedPlusPlus(_ points: Points, parameters: Parameters, seed: UInt64) throws(VectorMathError) -> Matrix<Float> {
         let k = parameters.k
         var random = SplitMix64(seed: seed)
         let sample = points.sample(parameters.seedingSampleSize ?? defaultSeedingSampleSize(points: points.count, k: k), using: &random)

@@ -126,7 +126,7 @@ public enum KMeans {
             if let given = parameters.initialCentroids {
                 initial = given
             } else {
-                initial = try seedPlusPlus(points, parameters: parameters, seed: parameters.seed &+ UInt64(restart) &* 0x9E37_79B9_7F4A_7C15, backend: backend)
+                initial = try seedPlusPlus(points, parameters: parameters, seed: parameters.seed &+ UInt64(restart) &* 0x9E37_79B9_7F4A_7C15)
             }
             seedingSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let result = lloyd(points, initial: initial, parameters: parameters, backend: backend)

@@ -65,7 +65,7 @@ public enum MiniBatchKMeans {
         seeding.seedingSampleSize = first.rows
         var centroids = try KMeans.seedPlusPlus(
             try KMeans.Points(first, metric: parameters.metric),
-            parameters: seeding, seed: parameters.seed, backend: backend)
+            parameters: seeding, seed: parameters.seed)
         var counts = [Int](repeating: 0, count: parameters.k)
         var batches = 0
         for _ in 0..<parameters.passes {

@@ -1,5 +1,5 @@
 /// Squared distances from every point of a k-means++ sample to a few of its own points, from
-/// the points' int8 codes (``Int8Rows``), for ``KMeans/seedPlusPlus(_:parameters:seed:backend:)``.
+/// the points' int8 codes (``Int8Rows``), for ``KMeans/seedPlusPlus(_:parameters:seed:)``.
 ///
 /// Each seeding step reads every point once for all its candidates, so the bytes of a point
 /// are the step's cost: int8 codes are a quarter of float32's (14,410 × 384 points: 5.5 MB a
