@@ -11,7 +11,7 @@ public struct Migration: Sendable {
     /// Every migration this build knows, oldest first.
     public static let all: [Migration] = [
         initialSchema, cohortStatsAndJobProgress, generationLimitsAndTraces, handleKeysAndCancelledJobs, postEmbeddings,
-        generationPipeline, storeInstance,
+        generationPipeline, storeInstance, profileChangeFeed,
     ]
 
     /// Users, posts, embeddings with their change feed, cohorts and jobs.
@@ -307,5 +307,46 @@ public struct Migration: Sendable {
     /// dropped and made again, another database) names another id and is not used.
     static let storeInstance = Migration(version: 7, name: "store instance id") { _ in
         "INSERT INTO store_settings (name, value) VALUES ('instance', gen_random_uuid()::text) ON CONFLICT (name) DO NOTHING;"
+    }
+
+    /// A change feed of profiles: every statement that writes users or posts leaves, for each
+    /// creator it touched, a row in `profile_changes` stamped with its transaction (`changed_xid`,
+    /// read like the embeddings' feed), so an engine learns of any write to a creator's profile or
+    /// posts, by any process, at its next poll. One row per creator (a write stamps it again), so
+    /// the table never outgrows the users; a deleted user's row stays, naming the deletion.
+    static let profileChangeFeed = Migration(version: 8, name: "profile change feed") { _ in
+        """
+        CREATE TABLE profile_changes (
+            user_id bigint PRIMARY KEY,
+            changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+        );
+        CREATE INDEX profile_changes_by_change ON profile_changes (changed_xid);
+        CREATE FUNCTION users_record_profile_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO profile_changes (user_id) SELECT DISTINCT id FROM touched
+            ON CONFLICT (user_id) DO UPDATE SET changed_xid = pg_current_xact_id();
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION posts_record_profile_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO profile_changes (user_id) SELECT DISTINCT user_id FROM touched
+            ON CONFLICT (user_id) DO UPDATE SET changed_xid = pg_current_xact_id();
+            RETURN NULL;
+        END $$;
+        -- A trigger with a transition table takes one event, so each table has three. A post never
+        -- changes author (importPosts refuses it), so its new rows name every creator an update touched.
+        CREATE TRIGGER users_inserted_profile_changes AFTER INSERT ON users
+            REFERENCING NEW TABLE AS touched FOR EACH STATEMENT EXECUTE FUNCTION users_record_profile_changes();
+        CREATE TRIGGER users_updated_profile_changes AFTER UPDATE ON users
+            REFERENCING NEW TABLE AS touched FOR EACH STATEMENT EXECUTE FUNCTION users_record_profile_changes();
+        CREATE TRIGGER users_deleted_profile_changes AFTER DELETE ON users
+            REFERENCING OLD TABLE AS touched FOR EACH STATEMENT EXECUTE FUNCTION users_record_profile_changes();
+        CREATE TRIGGER posts_inserted_profile_changes AFTER INSERT ON posts
+            REFERENCING NEW TABLE AS touched FOR EACH STATEMENT EXECUTE FUNCTION posts_record_profile_changes();
+        CREATE TRIGGER posts_updated_profile_changes AFTER UPDATE ON posts
+            REFERENCING NEW TABLE AS touched FOR EACH STATEMENT EXECUTE FUNCTION posts_record_profile_changes();
+        CREATE TRIGGER posts_deleted_profile_changes AFTER DELETE ON posts
+            REFERENCING OLD TABLE AS touched FOR EACH STATEMENT EXECUTE FUNCTION posts_record_profile_changes();
+        """
     }
 }
