@@ -43,9 +43,25 @@ load() { # load NAME SCRIPT: one wrk run; prints requests/s, p50, p99 and errors
 }
 
 echo "service benchmark: $CREATORS creators, $CONNECTIONS connections, ${DURATION}s per load, $(nproc) cores"
+# Cold: the context cache off, every context built (creators drawn from all $CREATORS).
+serve --context-cache-mib 0
+load "context, exact (k=10), cache off" Benchmarks/service/context.lua
+CONTEXT_QUERY="k=10&nprobe=3" load "context, partitioned nprobe=3, cache off" Benchmarks/service/context.lua
+stop
+
+# Warm: the cache on (its default size), the load over WARM_CREATORS creators after a warm-up that
+# asks for each of them in turn (WARMUP seconds per query), as a writer agent asks again for the
+# creators it is writing for. The cache's counters come from /metrics.
+WARM_CREATORS=${WARM_CREATORS:-10000}
 serve
-load "context, exact (k=10)" Benchmarks/service/context.lua
-CONTEXT_QUERY="k=10&nprobe=3" load "context, partitioned nprobe=3 (k=10)" Benchmarks/service/context.lua
+for query in "k=10" "k=10&nprobe=3"; do
+  CREATORS=$WARM_CREATORS CONTEXT_QUERY=$query wrk -t2 -c"$CONNECTIONS" -d"${WARMUP:-40}s" --timeout 10s \
+    -s Benchmarks/service/context-each.lua "http://127.0.0.1:$PORT" >/dev/null
+done
+CREATORS=$WARM_CREATORS load "context, exact (k=10), warm, $WARM_CREATORS creators" Benchmarks/service/context.lua
+CREATORS=$WARM_CREATORS CONTEXT_QUERY="k=10&nprobe=3" load "context, partitioned nprobe=3, warm, $WARM_CREATORS creators" Benchmarks/service/context.lua
+curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^onering_context_cache_(hits|misses|entries|bytes)/ { printf "%s %d  ", substr($1, 23), $2 } END { print "" }' \
+  | sed 's/^/context cache after the warm loads:          /'
 load "search by vector, exact, coalesced" Benchmarks/service/search.lua
 coalesced=$rps
 # Time to the first streamed byte of a generation (offline provider): 50 runs, median and worst.

@@ -63,6 +63,24 @@ struct ServiceRoutesTests {
                 #expect(context.status == .ok)
                 #expect((context.object["creator"] as? [String: Any])?["handle"] as? String == "new_runner")
                 #expect((context.object["similarCreators"] as? [Any])?.count == 5)
+
+                // The same context again comes from the engine's cache; a profile written through the
+                // service shows in the very next one (no wait for the change feed), a post too.
+                let bio = "Trail ultras now, and the long recovery weeks"
+                let renamed = try await client.send(
+                    .put, "/v1/users/\(newUser)/profile", token: token, json: #"{"handle": "new_runner", "name": "New Runner", "bio": "\#(bio)"}"#)
+                #expect(renamed.status == .ok)
+                let afterProfile = try await client.send(.get, "/v1/users/\(newUser)/context?k=5&budget=32000", token: token)
+                #expect((afterProfile.object["creator"] as? [String: Any])?["bio"] as? String == bio)
+                let before = (afterProfile.object["style"] as? [String: Any])?["posts"] as? Int
+                let another = try await client.send(
+                    .post, "/v1/users/\(newUser)/posts", token: token,
+                    json: """
+                        {"posts": [{"id": 900101, "text": "Hill repeats, then a slow ten", "platform": "x", "published_at": "2026-10-31T08:00:00Z"}]}
+                        """)
+                #expect(another.status == .created)
+                let afterPost = try await client.send(.get, "/v1/users/\(newUser)/context?k=5&budget=32000", token: token)
+                #expect((afterPost.object["style"] as? [String: Any])?["posts"] as? Int == before.map { $0 + 1 })
             }
         }
     }

@@ -4,7 +4,7 @@ internal import VectorMath
 
 extension PersonalizationEngine {
     /// What goes into a context.
-    public struct ContextOptions: Sendable, Equatable {
+    public struct ContextOptions: Sendable, Hashable {
         /// The most similar creators a context searches: ten times what the writer reads.
         public static let maximumSimilarCreators = 100
         /// The most exemplars a context picks: four times what the writer's prompt shows.
@@ -84,10 +84,29 @@ extension PersonalizationEngine {
     /// Builds the personalization context of `userID` (see docs/CONTEXT.md), embedding the
     /// creator first when their embedding is missing or stale.
     ///
+    /// A context asked for again with the same options, while the engine has learnt of no change
+    /// (``ContextCache``), is the one built before, stamped `generatedAt` now and with
+    /// `embedding.refreshed` false (nothing was embedded for it).
+    ///
     /// - Throws: `.unknownUser`; `.notEmbedded` without an embedding when `embedsOnDemand` is off;
     ///   `.invalidInput` for options out of range; `.store`, `.embedding`.
     public func context(for userID: Int64, options: ContextOptions = ContextOptions()) async throws(PersonalizationError) -> PersonalizationContext {
         try options.validate()
+        let key = ContextCache.Key(userID: userID, options: options)
+        if var kept = contexts.context(for: key) {
+            kept.generatedAt = Date()
+            kept.embedding.refreshed = false
+            return kept
+        }
+        let generation = contexts.generation, started = Date()
+        let built = try await buildContext(for: userID, options: options)
+        // A clock held back to now (data dated ahead of it) would move on: such a context is not kept.
+        if built.asOf < started { contexts.insert(built, for: key, builtIn: generation) }
+        return built
+    }
+
+    /// The context of `userID`, built from what the engine and the store hold now.
+    private func buildContext(for userID: Int64, options: ContextOptions) async throws(PersonalizationError) -> PersonalizationContext {
         let refresh: ProfileRefresh
         if options.embedsOnDemand {
             refresh = try await refreshEmbedding(userID: userID, recentPosts: options.ownPosts)

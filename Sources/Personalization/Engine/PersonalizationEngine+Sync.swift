@@ -52,6 +52,7 @@ extension PersonalizationEngine {
             do { try await switchRun(to: activeRunID) } catch { throw .store(error) }
             report.switchedRun = true
         }
+        do { try await followProfileChanges() } catch { throw .store(error) }
         state.write { $0.lastSync = Date() }
         return report
     }
@@ -110,6 +111,7 @@ extension PersonalizationEngine {
             }
         }
         state.write { $0.rejectedRows += report.rejected }
+        if report.upserted + report.deleted > 0 { invalidateContexts() }
         return report
     }
 
@@ -117,8 +119,12 @@ extension PersonalizationEngine {
     /// lock; returns the posts written (a row the index holds as it is is left alone; a code that
     /// does not decode is logged and skipped).
     func apply(_ changes: PostEmbeddingChanges) -> Int {
-        posts.write { posts in
-            for postID in changes.deletedPostIDs { posts.index.remove(postID) }
+        let removed = posts.write { posts in
+            changes.deletedPostIDs.filter { postID in
+                guard posts.index.contains(postID) else { return false }
+                posts.index.remove(postID)
+                return true
+            }
         }
         var written = 0
         for start in stride(from: 0, to: changes.entries.count, by: Self.applySlice) {
@@ -133,6 +139,7 @@ extension PersonalizationEngine {
             }
         }
         posts.write { $0.watermark = max($0.watermark, changes.watermark) }
+        if written + removed.count > 0 { invalidateContexts() }
         return written
     }
 
@@ -151,6 +158,7 @@ extension PersonalizationEngine {
     func switchRun(to runID: Int64?) async throws(ProfileStoreError) {
         guard let runID else {
             state.write { $0.run = nil }
+            invalidateContexts()
             return
         }
         guard let record = try await store.cohortRun(id: runID) else { return }
@@ -210,6 +218,7 @@ extension PersonalizationEngine {
             state.changedDuringSwitch = nil
             state.run = ActiveRun(record: run.record, cohorts: run.cohorts, partition: partition)
         }
+        invalidateContexts()
         logger.info("cohort run \(run.record.id) is active: \(run.centroids.rows) cohorts")
     }
 

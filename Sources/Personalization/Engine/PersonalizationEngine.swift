@@ -32,12 +32,15 @@ public final class PersonalizationEngine: Sendable {
         /// up with the change feeds instead of reading the store in full, and a start that read the
         /// store in full writes one. Nil: none. Default nil.
         public var snapshotDirectory: String?
+        /// About the most memory contexts built lately may take, served again while nothing they
+        /// were built from changed (see ``contextCacheStatistics``); 0 turns the cache off. Default 256 MiB.
+        public var contextCacheBytes: Int
 
         /// A configuration with the defaults above.
         public init(
             pollInterval: Duration = .milliseconds(200), postLimit: Int = ProfileDocument.defaultPostLimit,
             searchThreads: Int = CPUFeatures.current.activeCores, maximumSearchBatch: Int = 64,
-            int8Scoring: Bool = Int8Kernel.best != .portable, snapshotDirectory: String? = nil
+            int8Scoring: Bool = Int8Kernel.best != .portable, snapshotDirectory: String? = nil, contextCacheBytes: Int = 256 << 20
         ) {
             self.pollInterval = pollInterval
             self.postLimit = postLimit
@@ -45,11 +48,12 @@ public final class PersonalizationEngine: Sendable {
             self.maximumSearchBatch = maximumSearchBatch
             self.int8Scoring = int8Scoring
             self.snapshotDirectory = snapshotDirectory
+            self.contextCacheBytes = contextCacheBytes
         }
     }
 
     /// How similar creators are found.
-    public enum SearchMode: Sendable, Equatable {
+    public enum SearchMode: Sendable, Hashable {
         /// Every creator is scored.
         case exact
         /// Only members of the `nprobe` cohorts nearest to the query (exact when there is no active run).
@@ -134,6 +138,11 @@ public final class PersonalizationEngine: Sendable {
     /// context of a cohort): at most ``briefCacheSize``, emptied when full.
     let briefQueries = ReadWriteLock<[String: PostIndex.Query]>([:])
     static let briefCacheSize = 1_024
+    /// Contexts built lately (see ``ContextCache``).
+    let contexts: ContextCache
+    /// Where the profile change feed resumes, and the stamps it last read (a row read again with
+    /// the same stamp is no new write).
+    let profileFeed = ReadWriteLock<(watermark: ChangeWatermark, stamps: [Int64: UInt64])>((.beginning, [:]))
 
     init(
         store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State,
@@ -148,6 +157,7 @@ public final class PersonalizationEngine: Sendable {
         self.state = locked
         self.posts = ReadWriteLock((posts, postWatermark))
         self.postCodec = ReadWriteLock(postCodec)
+        contexts = ContextCache(budget: configuration.contextCacheBytes)
         coalescer =
             configuration.maximumSearchBatch > 1
             ? SearchCoalescer(maximumBatch: configuration.maximumSearchBatch) { Self.searchBatch($0, in: locked) }

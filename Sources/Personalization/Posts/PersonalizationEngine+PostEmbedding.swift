@@ -17,6 +17,7 @@ extension PersonalizationEngine {
             do { codec = Self.codec(try await store.postProjection(model: embedder.modelID)) } catch { throw .store(error) }
             guard case .projected = codec else { return 0 }
             postCodec.write { $0 = codec }
+            invalidateContexts()
         }
         let rows = PostEmbeddingBackfill.rows(posts, vectors: vectors, dimensions: embedder.dimensions, model: embedder.modelID, codec: codec, backend: backend)
         let written: Int

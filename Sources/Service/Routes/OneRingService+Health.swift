@@ -58,6 +58,12 @@ extension OneRingService {
         let coalesced = engine.coalescedSearches
         metrics.set("onering_coalesced_searches", Double(coalesced.searches))
         metrics.set("onering_coalesced_batches", Double(coalesced.batches))
+        let cache = engine.contextCacheStatistics
+        metrics.set("onering_context_cache_hits", Double(cache.hits))
+        metrics.set("onering_context_cache_misses", Double(cache.misses))
+        metrics.set("onering_context_cache_entries", Double(cache.entries))
+        metrics.set("onering_context_cache_bytes", Double(cache.bytes))
+        metrics.set("onering_context_cache_generation", Double(cache.generation))
         if let counts = try? await store.jobCounts() {
             for (status, count) in counts { metrics.set("onering_jobs", Double(count), dimensions: [("status", status.rawValue)]) }
         }

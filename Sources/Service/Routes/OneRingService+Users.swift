@@ -65,6 +65,8 @@ extension OneRingService {
             let user = UserRecord(id: userID, handle: UserRecord.normalizedHandle(body.handle), name: body.name, bio: body.bio ?? "")
             if let problem = user.problem() { throw ServiceError(.invalidInput, .badRequest, "\(problem.field) \(problem.message)") }
             let counts = try await self.store.importUsers([Numbered(line: 1, record: user)], source: "profile")
+            // The next context reads the new profile (other engines learn of it from the profile feed).
+            self.engine.invalidateContexts()
             return try Self.json(WriteCounts(counts), status: counts.inserted > 0 ? .created : .ok)
         }
 
@@ -91,6 +93,7 @@ extension OneRingService {
             }
             try await self.requireUser(userID)
             let counts = try await self.store.importPosts(records, source: "posts")
+            self.engine.invalidateContexts()
             // The creator's new or edited posts are embedded now, so the next brief-aware context finds
             // them. They are stored either way: if the embedder fails, the next backfill embeds them.
             do {

@@ -34,6 +34,10 @@ struct ServiceOptions: ParsableArguments {
     var maximumSearchBatch = 64
     @Flag(name: .customLong("no-jobs"), help: "Run no queued jobs in this process.") var noJobs = false
     @Option(
+        name: .customLong("context-cache-mib"),
+        help: "About the most memory contexts built lately take, served again until anything they read changes (0: off).")
+    var contextCacheMiB = 256
+    @Option(
         name: .customLong("snapshot-dir"),
         help: "Where the engine keeps its snapshot (default: .onering/snapshots/SCHEMA, or /var/lib/onering/snapshots/SCHEMA as root).")
     var snapshotDirectory: String?
@@ -49,6 +53,7 @@ struct ServiceOptions: ParsableArguments {
             throw ValidationError("--concurrent-generations must be in 1…1000 and at most --max-generations (1…10000)")
         }
         guard (1...100_000).contains(embedderLimit) else { throw ValidationError("--embedder-limit must be in 1…100000") }
+        guard (0...65_536).contains(contextCacheMiB) else { throw ValidationError("--context-cache-mib must be in 0…65536") }
         guard (1...3_600).contains(idleTimeout), (16...1_000_000).contains(maximumConnections) else {
             throw ValidationError("--idle-timeout must be in 1…3600 s and --max-connections in 16…1000000")
         }
@@ -99,7 +104,8 @@ struct ServiceOptions: ParsableArguments {
             host: host, port: port,
             store: .init(connectionString: try await store.connectionString(), schema: store.schema, dimensions: store.dimensions, maximumConnections: 8),
             embedder: try engine.embedding.embedder(dimensions: store.dimensions),
-            engine: .init(maximumSearchBatch: maximumSearchBatch, snapshotDirectory: engineSnapshotDirectory), auth: auth,
+            engine: .init(maximumSearchBatch: maximumSearchBatch, snapshotDirectory: engineSnapshotDirectory, contextCacheBytes: contextCacheMiB << 20),
+            auth: auth,
             generationLimit: .init(count: generationLimit, window: .seconds(generationWindow)),
             writer: writer, runsJobs: !noJobs, logger: logger
         )
