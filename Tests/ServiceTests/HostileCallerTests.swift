@@ -127,7 +127,9 @@ struct HostileCallerTests {
                     let connection = try RawHTTPConnection(port: port)
                     connection.send(
                         raw: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(huge)\r\n\r\n{\"text\": \"aaaa")
-                    #expect(await connection.read(until: "\r\n\r\n", timeout: 10))
+                    // The default wait (30 s): under the whole suite on two cores, the first answer once
+                    // took over 10 s in a fresh-clone run; what is asserted is the status, not the time.
+                    #expect(await connection.read(until: "\r\n\r\n"))
                     #expect(connection.text.hasPrefix("HTTP/1.1 401"), "\(path): \(connection.text.prefix(40))")
                 }
                 // With a token the same body is refused for its size.
