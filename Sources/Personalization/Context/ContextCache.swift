@@ -31,7 +31,13 @@ final class ContextCache: Sendable {
     /// The current generation: read before building a context, given back to ``insert(_:for:builtIn:)``.
     var generation: UInt64 { state.withLock { $0.statistics.generation } }
 
-    var statistics: PersonalizationEngine.ContextCacheStatistics { state.withLock { $0.statistics } }
+    var statistics: PersonalizationEngine.ContextCacheStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.entries = state.entries.count
+            return statistics
+        }
+    }
 
     /// The context kept for `key`, counting a hit or a miss; nil when the cache is off.
     func context(for key: Key) -> PersonalizationContext? {
@@ -63,7 +69,6 @@ final class ContextCache: Sendable {
                 }
                 for key in dropped { state.statistics.bytes -= state.entries.removeValue(forKey: key)?.bytes ?? 0 }
             }
-            state.statistics.entries = state.entries.count
         }
     }
 
@@ -72,7 +77,6 @@ final class ContextCache: Sendable {
         state.withLock { state in
             state.statistics.generation += 1
             state.entries.removeAll()
-            state.statistics.entries = 0
             state.statistics.bytes = 0
         }
     }

@@ -22,17 +22,9 @@ extension PersonalizationEngine {
     public func invalidateContexts() { contexts.invalidateAll() }
 
     /// Reads the profile change feed (users and posts written by any process) and empties the
-    /// context cache when it names a write not seen before. The first read starts the feed now
-    /// (earlier changes concern no context of this engine) and empties the cache, which may hold
-    /// contexts read before writes that committed ahead of that watermark.
+    /// context cache when it names a write not seen before.
     func followProfileChanges() async throws(ProfileStoreError) {
         let watermark = profileFeed.read { $0.watermark }
-        if watermark == .beginning {
-            let now = try await store.profileChangeWatermark()
-            profileFeed.write { $0.watermark = max($0.watermark, now) }
-            invalidateContexts()
-            return
-        }
         let changes = try await store.profileChanges(since: watermark)
         let seen = profileFeed.read { $0.stamps }
         let fresh = changes.stamps.contains { seen[$0.key] != $0.value }

@@ -119,13 +119,7 @@ extension PersonalizationEngine {
     /// lock; returns the posts written (a row the index holds as it is is left alone; a code that
     /// does not decode is logged and skipped).
     func apply(_ changes: PostEmbeddingChanges) -> Int {
-        let removed = posts.write { posts in
-            changes.deletedPostIDs.filter { postID in
-                guard posts.index.contains(postID) else { return false }
-                posts.index.remove(postID)
-                return true
-            }
-        }
+        let removed = posts.write { posts in changes.deletedPostIDs.filter { posts.index.remove($0) }.count }
         var written = 0
         for start in stride(from: 0, to: changes.entries.count, by: Self.applySlice) {
             posts.write { posts in
@@ -139,7 +133,7 @@ extension PersonalizationEngine {
             }
         }
         posts.write { $0.watermark = max($0.watermark, changes.watermark) }
-        if written + removed.count > 0 { invalidateContexts() }
+        if written + removed > 0 { invalidateContexts() }
         return written
     }
 

@@ -140,9 +140,10 @@ public final class PersonalizationEngine: Sendable {
     static let briefCacheSize = 1_024
     /// Contexts built lately (see ``ContextCache``).
     let contexts: ContextCache
-    /// Where the profile change feed resumes, and the stamps it last read (a row read again with
-    /// the same stamp is no new write).
-    let profileFeed = ReadWriteLock<(watermark: ChangeWatermark, stamps: [Int64: UInt64])>((.beginning, [:]))
+    /// Where the profile change feed resumes (at first, where the embeddings' feed started: every
+    /// write not in what the engine read is at or after it), and the stamps it last read (a row
+    /// read again with the same stamp is no new write).
+    let profileFeed: ReadWriteLock<(watermark: ChangeWatermark, stamps: [Int64: UInt64])>
 
     init(
         store: ProfileStore, embedder: any Embedder, configuration: Configuration, logger: Logger, backend: BLASBackend, state: State,
@@ -158,6 +159,7 @@ public final class PersonalizationEngine: Sendable {
         self.posts = ReadWriteLock((posts, postWatermark))
         self.postCodec = ReadWriteLock(postCodec)
         contexts = ContextCache(budget: configuration.contextCacheBytes)
+        profileFeed = ReadWriteLock((state.watermark, [:]))
         coalescer =
             configuration.maximumSearchBatch > 1
             ? SearchCoalescer(maximumBatch: configuration.maximumSearchBatch) { Self.searchBatch($0, in: locked) }

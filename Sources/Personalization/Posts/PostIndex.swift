@@ -173,9 +173,10 @@ struct PostIndex: Sendable {
         return true
     }
 
-    /// Removes a post if the index holds it.
-    mutating func remove(_ postID: Int64) {
-        guard let slot = slots.removeValue(forKey: postID).map(Int.init) else { return }
+    /// Removes a post if the index holds it; returns whether it did.
+    @discardableResult
+    mutating func remove(_ postID: Int64) -> Bool {
+        guard let slot = slots.removeValue(forKey: postID).map(Int.init) else { return false }
         let post = fields[slot]
         byAuthor[post.authorID]?.removeAll { $0 == Int32(slot) }
         if byAuthor[post.authorID]?.isEmpty == true { byAuthor[post.authorID] = nil }
@@ -188,6 +189,7 @@ struct PostIndex: Sendable {
         totalLength -= Int(post.termCount)
         deadSlots += 1
         if deadSlots > 1_024 && deadSlots > slots.count / 4 { compact() }
+        return true
     }
 
     /// Rebuilds the arrays without dead slots.

@@ -15,12 +15,4 @@ extension ProfileStore {
             }
         }
     }
-
-    /// Where a reader of ``profileChanges(since:)`` that needs no earlier change starts: every
-    /// transaction not committed now is at or after it.
-    public func profileChangeWatermark() async throws(ProfileStoreError) -> ChangeWatermark {
-        try await withTables { connection throws(ProfileStoreError) in
-            ChangeWatermark(transactionID: try connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())").uint64(0, 0))
-        }
-    }
 }
